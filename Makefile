@@ -1,0 +1,49 @@
+# Two commands: `make run` serves the registry on http://127.0.0.1:8080, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+WORKERS ?= 2
+THREADS ?= 32
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstalls only when pyproject.toml changes, so a second `make run` starts in seconds.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py init_superuser
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
+	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
+		--workers $(WORKERS) --blocking-threads $(THREADS) --no-ws quaysite.wsgi:application
+
+# The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
+test: install-test
+	$(BIN)/ruff check .
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+	DATABASE_URL= $(BIN)/python -m pytest -m "not e2e" tests/registry
+
+lint: install-test
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install-test
+	$(BIN)/python bench/run.py

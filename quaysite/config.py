@@ -1,0 +1,155 @@
+"""Loads the registry's configuration: one YAML file plus environment overrides.
+
+The file comes from ``QUAY_CONFIG``, else ``conf/config.yaml`` when it exists; with neither the
+registry runs on its embedded defaults (SQLite and local storage under ``var/``, jobs in-process).
+Every key is declared here with its type; an unknown key or a bad value stops start-up with a
+message naming it, because a registry that silently ignores a typo in its storage settings
+loses data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A configuration key is unknown or its value is unusable."""
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type | tuple[type, ...]
+    default: Any
+    env: str | None = None
+
+
+# Names follow Quay's config.yaml where Quay has the same setting.
+KEYS: dict[str, Key] = {
+    "SERVER_HOSTNAME": Key(str, "", "QUAY_SERVER_HOSTNAME"),
+    "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
+    "SECRET_KEY": Key(str, "", "QUAY_SECRET_KEY"),
+    "DEBUG": Key(bool, False, "QUAY_DEBUG"),
+    "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
+    "DB_URI": Key(str, "", "DATABASE_URL"),
+    "REDIS_URL": Key(str, "", "REDIS_URL"),
+    "DISTRIBUTED_STORAGE_CONFIG": Key(dict, {}, None),
+    "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], None),
+    "FEATURE_PROXY_STORAGE": Key(bool, False, "QUAY_FEATURE_PROXY_STORAGE"),
+    "FEATURE_ANONYMOUS_ACCESS": Key(bool, True, "QUAY_FEATURE_ANONYMOUS_ACCESS"),
+    "SUPER_USERS": Key(list, [], None),
+    "REGISTRY_TITLE": Key(str, "Quaysite", None),
+    "ALLOWED_HOSTS": Key(list, ["*"], None),
+    "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
+    "MAXIMUM_MANIFEST_SIZE": Key(int, 4 * 1024 * 1024, None),
+    "LOG_LEVEL": Key(str, "INFO", "QUAY_LOG_LEVEL"),
+}
+
+
+def _coerce_env(name: str, key: Key, raw: str) -> Any:
+    if key.kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"environment variable {key.env} for {name}: {raw!r} is not a boolean")
+    if key.kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"environment variable {key.env} for {name}: {raw!r} is not an integer") from None
+    return raw
+
+
+def _check_type(name: str, key: Key, value: Any) -> Any:
+    # bool is a subclass of int: a YAML "true" must not pass as a number.
+    if key.kind is int and isinstance(value, bool):
+        raise ConfigError(f"config key {name}: expected an integer, got {value!r}")
+    if not isinstance(value, key.kind):
+        expected = key.kind.__name__ if isinstance(key.kind, type) else str(key.kind)
+        raise ConfigError(f"config key {name}: expected {expected}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def config_file_path(environ: dict[str, str]) -> Path | None:
+    explicit = environ.get("QUAY_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"QUAY_CONFIG names {explicit}, which is not a file")
+        return path
+    default = BASE_DIR / "conf" / "config.yaml"
+    return default if default.is_file() else None
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    values = {name: key.default for name, key in KEYS.items()}
+    path = config_file_path(environ)
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
+        for name, value in loaded.items():
+            if name not in KEYS:
+                raise ConfigError(f"{path}: unknown config key {name!r}")
+            values[name] = _check_type(name, KEYS[name], value)
+    for name, key in KEYS.items():
+        if key.env and key.env in environ:
+            values[name] = _coerce_env(name, key, environ[key.env])
+    _validate(values)
+    return values
+
+
+def _validate(values: dict[str, Any]) -> None:
+    if values["DB_URI"]:
+        database_from_url(values["DB_URI"])
+    if values["REDIS_URL"] and urlsplit(values["REDIS_URL"]).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL")
+    if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
+        raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    if values["REGISTRY_TOKEN_LIFETIME"] < 60:
+        raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
+    preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
+    for location in preference:
+        if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:
+            raise ConfigError(
+                f"DISTRIBUTED_STORAGE_PREFERENCE names {location!r}, "
+                "which DISTRIBUTED_STORAGE_CONFIG does not define"
+            )
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """Turns ``postgresql://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
+    parts = urlsplit(url)
+    if parts.scheme in ("postgres", "postgresql"):
+        name = parts.path.lstrip("/")
+        if not name:
+            raise ConfigError(f"database URL {url!r} names no database")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": parts.username or "",
+            "PASSWORD": parts.password or "",
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 300,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parts.scheme == "sqlite":
+        path = parts.path[1:] if parts.path.startswith("//") else parts.path
+        if not path:
+            raise ConfigError(f"database URL {url!r} names no file")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    raise ConfigError(f"database URL {url!r}: only postgresql:// and sqlite:/// are supported")

@@ -1,0 +1,147 @@
+"""Django settings: every value comes from quaysite.config (config.yaml plus environment)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from quaysite.config import BASE_DIR, ConfigError, database_from_url, load_config
+
+CONFIG = load_config()
+
+DATA_DIR = Path(CONFIG["DATA_DIR"])
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if CONFIG["SECRET_KEY"]:
+        return CONFIG["SECRET_KEY"]
+    # Embedded default: one key per data directory, so restarts keep sessions valid.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = CONFIG["DEBUG"]
+ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
+SERVER_HOSTNAME = CONFIG["SERVER_HOSTNAME"]
+PREFERRED_URL_SCHEME = CONFIG["PREFERRED_URL_SCHEME"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_rq",
+    "orgs",
+    "registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# /v2/ paths end without a slash and must not be redirected.
+APPEND_SLASH = False
+
+ROOT_URLCONF = "quaysite.urls"
+WSGI_APPLICATION = "quaysite.wsgi.application"
+ASGI_APPLICATION = "quaysite.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if CONFIG["DB_URI"]:
+    DATABASES = {"default": database_from_url(CONFIG["DB_URI"])}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "registry.sqlite3",
+            # WAL lets readers go on while one process writes; the timeout rides out short locks.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+AUTH_USER_MODEL = "orgs.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Storage: Quay's format, {location: [DriverName, {options}]}, preference order first.
+STORAGE_CONFIG = CONFIG["DISTRIBUTED_STORAGE_CONFIG"] or {
+    "local": ["LocalStorage", {"storage_path": str(DATA_DIR / "storage")}]
+}
+STORAGE_PREFERENCE = CONFIG["DISTRIBUTED_STORAGE_PREFERENCE"] or [next(iter(STORAGE_CONFIG))]
+STORAGE_PROXY = CONFIG["FEATURE_PROXY_STORAGE"]
+
+REGISTRY_TOKEN_LIFETIME = CONFIG["REGISTRY_TOKEN_LIFETIME"]
+REGISTRY_MAX_MANIFEST_SIZE = CONFIG["MAXIMUM_MANIFEST_SIZE"]
+FEATURE_ANONYMOUS_ACCESS = CONFIG["FEATURE_ANONYMOUS_ACCESS"]
+SUPER_USERS = CONFIG["SUPER_USERS"]
+REGISTRY_TITLE = CONFIG["REGISTRY_TITLE"]
+
+# Background jobs: Redis + rq workers when configured, else a worker thread in this process.
+REDIS_URL = CONFIG["REDIS_URL"]
+RQ_QUEUES = {
+    name: ({"URL": REDIS_URL} if REDIS_URL else {"HOST": "in-process", "PORT": 0, "DB": 0})
+    for name in ("default", "gc")
+}
+JOBS_IN_PROCESS = not REDIS_URL
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": CONFIG["LOG_LEVEL"]},
+    # Clients meet 401 and 404 by design on every login and push; log only server errors.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+__all__ = ["ConfigError"]

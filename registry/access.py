@@ -1,0 +1,71 @@
+"""Narrows the scopes a client asks for to what the caller may do; never refuses outright."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orgs.models import Namespace, User
+from orgs.selectors import namespace_role, repository_role
+from registry.errors import NameInvalid
+from registry.models import Repository
+from registry.names import repository_name_split
+
+ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    name: str
+    actions: tuple[str, ...]
+
+
+def scope_parse(raw: str) -> Scope | None:
+    """'repository:org/app:pull,push' -> Scope. Malformed scopes are ignored, as clients expect."""
+    kind, sep, rest = raw.partition(":")
+    name, sep2, actions = rest.rpartition(":")
+    if not (sep and sep2 and name):
+        return None
+    kind = kind.split("(", 1)[0]
+    return Scope(kind=kind, name=name, actions=tuple(a for a in actions.split(",") if a))
+
+
+def repository_actions(*, user: User | None, full_name: str) -> set[str]:
+    try:
+        namespace_name, name = repository_name_split(full_name)
+    except NameInvalid:
+        return set()
+    namespace = Namespace.objects.filter(name=namespace_name).first()
+    if namespace is None:
+        return set()
+    repository = Repository.objects.filter(namespace=namespace, name=name).first()
+    if repository is None:
+        # Push-to-create: the namespace's admins and creators may make it exist.
+        creator_role = namespace_role(user=user, namespace=namespace)
+        return set(ROLE_ACTIONS["admin" if creator_role == "admin" else "write"]) if creator_role else set()
+    role = repository_role(user=user, namespace=namespace, is_public=repository.is_public)
+    actions = set(ROLE_ACTIONS.get(role, set()))
+    if repository.state != Repository.State.NORMAL:
+        actions.discard("push")
+    return actions
+
+
+def access_grant(*, user: User | None, scopes: list[str]) -> list[dict]:
+    granted: dict[tuple[str, str], set[str]] = {}
+    for raw in scopes:
+        for piece in raw.split(" "):
+            scope = scope_parse(piece)
+            if scope is None:
+                continue
+            if scope.kind == "repository":
+                allowed = repository_actions(user=user, full_name=scope.name)
+                actions = set(scope.actions) & allowed
+            elif scope.kind == "registry" and scope.name == "catalog":
+                actions = {"*"} & set(scope.actions)
+            else:
+                actions = set()
+            granted.setdefault((scope.kind, scope.name), set()).update(actions)
+    return [
+        {"type": kind, "name": name, "actions": sorted(actions)}
+        for (kind, name), actions in granted.items()
+    ]

@@ -1,0 +1,122 @@
+"""Parses and checks pushed manifests: OCI image manifest and index, Docker schema 2 and list."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from registry.digests import ANY_DIGEST_RE
+from registry.errors import ManifestInvalid
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
+INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
+MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES
+GENERIC_CONTENT_TYPES = frozenset({"", "application/json", "application/octet-stream", "*/*"})
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    media_type: str
+    digest: str
+    size: int
+    urls: tuple[str, ...] = ()
+    platform: dict | None = None
+
+
+@dataclass
+class ParsedManifest:
+    media_type: str
+    artifact_type: str = ""
+    config: Descriptor | None = None
+    layers: list[Descriptor] = field(default_factory=list)
+    children: list[Descriptor] = field(default_factory=list)
+    subject: Descriptor | None = None
+    annotations: dict = field(default_factory=dict)
+
+    @property
+    def blob_references(self) -> list[Descriptor]:
+        """Blobs the repository must hold; foreign layers with URLs live elsewhere."""
+        referenced = ([self.config] if self.config else []) + self.layers
+        return [d for d in referenced if not d.urls]
+
+
+def _invalid(reason: str) -> ManifestInvalid:
+    return ManifestInvalid(detail={"reason": reason})
+
+
+def _descriptor(raw: object, where: str) -> Descriptor:
+    if not isinstance(raw, dict):
+        raise _invalid(f"{where} is not a descriptor object")
+    media_type, digest, size = raw.get("mediaType"), raw.get("digest"), raw.get("size")
+    if not isinstance(media_type, str) or not media_type:
+        raise _invalid(f"{where}.mediaType is missing")
+    if not isinstance(digest, str) or not ANY_DIGEST_RE.match(digest):
+        raise _invalid(f"{where}.digest is not a digest")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise _invalid(f"{where}.size is not a non-negative integer")
+    urls = raw.get("urls") or ()
+    if not isinstance(urls, list | tuple) or not all(isinstance(u, str) for u in urls):
+        raise _invalid(f"{where}.urls is not a list of strings")
+    platform = raw.get("platform")
+    return Descriptor(media_type, digest, size, tuple(urls), platform if isinstance(platform, dict) else None)
+
+
+def _media_type(content_type: str, body: dict) -> str:
+    declared = body.get("mediaType")
+    if declared is not None and not isinstance(declared, str):
+        raise _invalid("mediaType is not a string")
+    header = content_type.split(";", 1)[0].strip().lower()
+    if header not in GENERIC_CONTENT_TYPES:
+        if declared and declared != header:
+            raise _invalid(f"Content-Type {header} differs from the manifest's mediaType {declared}")
+        return header
+    if declared:
+        return declared
+    # OCI allows mediaType to be absent; tell the two OCI kinds apart by their fields.
+    return OCI_INDEX if "manifests" in body else OCI_MANIFEST
+
+
+def manifest_parse(content: bytes, content_type: str) -> ParsedManifest:
+    try:
+        body = json.loads(content)
+    except (UnicodeDecodeError, ValueError):
+        raise _invalid("the manifest is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise _invalid("the manifest is not a JSON object")
+    if body.get("schemaVersion") != 2:
+        raise _invalid("only schemaVersion 2 manifests are accepted")
+    media_type = _media_type(content_type, body)
+    if media_type not in MANIFEST_TYPES:
+        raise _invalid(f"unsupported manifest media type {media_type}")
+    annotations = body.get("annotations") or {}
+    if not isinstance(annotations, dict):
+        raise _invalid("annotations is not an object")
+    artifact_type = body.get("artifactType") or ""
+    if not isinstance(artifact_type, str):
+        raise _invalid("artifactType is not a string")
+    parsed = ParsedManifest(media_type=media_type, artifact_type=artifact_type, annotations=annotations)
+    if body.get("subject") is not None:
+        parsed.subject = _descriptor(body["subject"], "subject")
+    if media_type in IMAGE_TYPES:
+        parsed.config = _descriptor(body.get("config"), "config")
+        layers = body.get("layers")
+        if not isinstance(layers, list):
+            raise _invalid("layers is not a list")
+        parsed.layers = [_descriptor(layer, f"layers[{n}]") for n, layer in enumerate(layers)]
+    else:
+        children = body.get("manifests")
+        if not isinstance(children, list):
+            raise _invalid("manifests is not a list")
+        parsed.children = [_descriptor(child, f"manifests[{n}]") for n, child in enumerate(children)]
+    return parsed
+
+
+def manifest_artifact_type(parsed: ParsedManifest) -> str:
+    """The referrers API's artifactType: the manifest's own, else its config's media type."""
+    if parsed.artifact_type:
+        return parsed.artifact_type
+    return parsed.config.media_type if parsed.config else ""

@@ -1,0 +1,152 @@
+"""The registry's tables: repositories, content-addressed blobs, manifests, tags and uploads.
+
+A blob is stored once per digest for the whole registry (``Blob``), with one placement per
+storage location; repositories reach blobs through ``RepositoryBlob`` links and manifests,
+so access is decided per repository while bytes are shared. Tags are history rows, as in Quay:
+a row lives from ``start`` to ``end`` (open while ``end`` is null or in the future), so moving a
+tag ends one row and starts another.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from orgs.models import Namespace
+
+
+class Repository(models.Model):
+    class State(models.TextChoices):
+        NORMAL = "NORMAL"
+        READ_ONLY = "READ_ONLY"
+        MIRROR = "MIRROR"
+
+    namespace = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="repositories")
+    name = models.CharField(max_length=255)
+    is_public = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.NORMAL)
+    description = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="repository_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace.name}/{self.name}"
+
+
+class Blob(models.Model):
+    digest = models.CharField(max_length=80, unique=True)
+    size = models.BigIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.digest
+
+
+class BlobPlacement(models.Model):
+    blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="placements")
+    location = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blob", "location"], name="blob_placement_unique")]
+
+
+class RepositoryBlob(models.Model):
+    """The repository holds this blob: uploaded or mounted into it, or referenced by a manifest."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="blob_links")
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="repository_links")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")
+        ]
+
+
+class Manifest(models.Model):
+    """A manifest's exact pushed bytes; they are small, so they live in the database."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="manifests")
+    digest = models.CharField(max_length=80)
+    media_type = models.CharField(max_length=255)
+    artifact_type = models.CharField(max_length=255, blank=True)
+    content = models.BinaryField()
+    size = models.IntegerField()
+    config_media_type = models.CharField(max_length=255, blank=True)
+    subject_digest = models.CharField(max_length=80, blank=True, db_index=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    blobs = models.ManyToManyField(Blob, through="ManifestBlob", related_name="manifests")
+    children = models.ManyToManyField(
+        "self", through="ManifestChild", symmetrical=False, related_name="parents"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "digest"], name="manifest_unique_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository}@{self.digest}"
+
+
+class ManifestBlob(models.Model):
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["manifest", "blob"], name="manifest_blob_unique")]
+
+
+class ManifestChild(models.Model):
+    """An index or manifest list names this child manifest of the same repository."""
+
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="child_links")
+    child = models.ForeignKey(Manifest, on_delete=models.PROTECT, related_name="parent_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["manifest", "child"], name="manifest_child_unique")]
+
+
+class Tag(models.Model):
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=128)
+    manifest = models.ForeignKey(Manifest, on_delete=models.PROTECT, related_name="tags")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["repository", "name", "end"], name="tag_repo_name_end")]
+        constraints = [
+            # At most one open-ended row per name; writers also lock the repository row.
+            models.UniqueConstraint(
+                fields=["repository", "name"], condition=Q(end__isnull=True), name="tag_one_open_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.name}"
+
+
+class BlobUpload(models.Model):
+    """An upload in progress. Its state lives here and in storage, never in one process."""
+
+    uuid = models.CharField(max_length=36, unique=True)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="uploads")
+    location = models.CharField(max_length=64)
+    offset = models.BigIntegerField(default=0)
+    segments = models.IntegerField(default=0)
+    hash_state = models.BinaryField(null=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+
+class SigningKey(models.Model):
+    """Keys that sign registry tokens; kept in the database so every instance verifies them."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_pem = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,176 @@
+"""Manifests: push with reference checks, pull with content negotiation, delete, referrers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.digests import sha256_digest
+from registry.errors import (
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestInvalid,
+    ManifestUnknown,
+    NameUnknown,
+    TagInvalid,
+)
+from registry.manifest_formats import (
+    INDEX_TYPES,
+    ParsedManifest,
+    manifest_artifact_type,
+    manifest_parse,
+)
+from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
+from registry.names import is_digest, is_tag
+from registry.services.tags import tag_active_q, tag_set
+
+
+@dataclass(frozen=True)
+class ManifestContent:
+    digest: str
+    media_type: str
+    content: bytes
+
+
+def _blobs_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
+    wanted = {d.digest: d.size for d in parsed.blob_references}
+    held = {
+        digest: (blob_id, size)
+        for digest, blob_id, size in RepositoryBlob.objects.filter(
+            repository=repository, blob__digest__in=wanted
+        ).values_list("blob__digest", "blob_id", "blob__size")
+    }
+    missing = sorted(set(wanted) - set(held))
+    if missing:
+        raise ManifestBlobUnknown(detail={"digest": missing[0]})
+    for digest, size in wanted.items():
+        if held[digest][1] != size:
+            raise ManifestInvalid(detail={"reason": f"descriptor size of {digest} is not the blob's size"})
+    return [blob_id for blob_id, _ in held.values()]
+
+
+def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
+    wanted = {d.digest for d in parsed.children}
+    held = dict(Manifest.objects.filter(repository=repository, digest__in=wanted).values_list("digest", "pk"))
+    missing = sorted(wanted - set(held))
+    if missing:
+        raise ManifestUnknown(detail={"digest": missing[0]})
+    return list(held.values())
+
+
+def manifest_put(
+    *, repository: Repository, reference: str, content: bytes, content_type: str
+) -> tuple[Manifest, ParsedManifest]:
+    digest = sha256_digest(content)
+    if is_digest(reference):
+        if reference != digest:
+            raise DigestInvalid(detail={"expected": reference, "actual": digest})
+    elif not is_tag(reference):
+        raise TagInvalid(detail={"tag": reference[:200]})
+    parsed = manifest_parse(content, content_type)
+    blob_ids = _blobs_check(repository, parsed)
+    child_ids = _children_check(repository, parsed)
+    with transaction.atomic():
+        # Serializes tag writes per repository; pulls never take this lock.
+        Repository.objects.select_for_update().filter(pk=repository.pk).first()
+        manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
+        if manifest is None:
+            manifest = Manifest.objects.create(
+                repository=repository,
+                digest=digest,
+                media_type=parsed.media_type,
+                artifact_type=manifest_artifact_type(parsed),
+                content=content,
+                size=len(content),
+                config_media_type=parsed.config.media_type if parsed.config else "",
+                subject_digest=parsed.subject.digest if parsed.subject else "",
+                annotations=parsed.annotations,
+            )
+            ManifestBlob.objects.bulk_create(
+                [ManifestBlob(manifest=manifest, blob_id=b) for b in set(blob_ids)]
+            )
+            ManifestChild.objects.bulk_create(
+                [ManifestChild(manifest=manifest, child_id=c) for c in set(child_ids)]
+            )
+        if not is_digest(reference):
+            tag_set(repository=repository, name=reference, manifest=manifest)
+    return manifest, parsed
+
+
+def _accepts(accept: list[str], media_type: str) -> bool:
+    return not accept or media_type in accept or "*/*" in accept
+
+
+def manifest_get(
+    *, namespace: str, name: str, reference: str, accept: list[str]
+) -> ManifestContent:
+    rows = Manifest.objects.filter(repository__namespace__name=namespace, repository__name=name)
+    if is_digest(reference):
+        rows = rows.filter(digest=reference)
+    elif is_tag(reference):
+        rows = rows.filter(tag_active_q(timezone.now(), "tags__"), tags__name=reference)
+    else:
+        raise ManifestUnknown(detail={"reference": reference[:200]})
+    row = rows.values_list("digest", "media_type", "content").first()
+    if row is None:
+        if not Repository.objects.filter(namespace__name=namespace, name=name).exists():
+            raise NameUnknown(detail={"name": f"{namespace}/{name}"})
+        raise ManifestUnknown(detail={"reference": reference})
+    digest, media_type, content = row
+    if _accepts(accept, media_type):
+        return ManifestContent(digest, media_type, bytes(content))
+    if media_type in INDEX_TYPES and is_tag(reference):
+        # A client that cannot read lists gets the linux/amd64 image, as the reference registry does.
+        child = _default_platform_child(
+            bytes(content), media_type, {"repository__namespace__name": namespace, "repository__name": name}
+        )
+        if child is not None and _accepts(accept, child.media_type):
+            return child
+    raise ManifestUnknown(
+        detail={"reference": reference, "mediaType": media_type},
+        message="manifest not available in a media type the client accepts",
+    )
+
+
+def _default_platform_child(parent_content: bytes, parent_type: str, repository_filter: dict) -> ManifestContent | None:
+    for descriptor in manifest_parse(parent_content, parent_type).children:
+        platform = descriptor.platform or {}
+        if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
+            row = (
+                Manifest.objects.filter(digest=descriptor.digest, **repository_filter)
+                .values_list("digest", "media_type", "content")
+                .first()
+            )
+            return ManifestContent(row[0], row[1], bytes(row[2])) if row else None
+    return None
+
+
+def manifest_delete(*, repository: Repository, digest: str) -> None:
+    with transaction.atomic():
+        Repository.objects.select_for_update().filter(pk=repository.pk).first()
+        manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
+        if manifest is None:
+            raise ManifestUnknown(detail={"digest": digest})
+        if ManifestChild.objects.filter(child=manifest).exists():
+            raise ManifestInvalid(detail={"reason": "an index in this repository still refers to it"})
+        Tag.objects.filter(manifest=manifest).delete()
+        manifest.delete()
+
+
+def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:
+    rows = Manifest.objects.filter(repository=repository, subject_digest=digest).order_by("pk")
+    if artifact_type:
+        rows = rows.filter(artifact_type=artifact_type)
+    descriptors = []
+    for media_type, manifest_digest, size, kind, annotations in rows.values_list(
+        "media_type", "digest", "size", "artifact_type", "annotations"
+    ):
+        descriptor = {"mediaType": media_type, "digest": manifest_digest, "size": size}
+        if kind:
+            descriptor["artifactType"] = kind
+        if annotations:
+            descriptor["annotations"] = annotations
+        descriptors.append(descriptor)
+    return descriptors

@@ -1,0 +1,40 @@
+"""Repositories: lookup by full name and creation on first push."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from orgs.models import Namespace
+from registry.errors import NameUnknown
+from registry.models import Repository
+from registry.names import repository_name_split
+
+
+def repository_get(*, full_name: str) -> Repository:
+    namespace, name = repository_name_split(full_name)
+    repository = (
+        Repository.objects.select_related("namespace")
+        .filter(namespace__name=namespace, name=name)
+        .first()
+    )
+    if repository is None:
+        raise NameUnknown(detail={"name": full_name})
+    return repository
+
+
+def repository_get_or_create(*, full_name: str) -> Repository:
+    """For a push the token allowed: the token endpoint already checked the right to create."""
+    try:
+        return repository_get(full_name=full_name)
+    except NameUnknown:
+        pass
+    namespace_name, name = repository_name_split(full_name)
+    namespace = Namespace.objects.filter(name=namespace_name).first()
+    if namespace is None:
+        raise NameUnknown(detail={"name": full_name})
+    try:
+        with transaction.atomic():
+            return Repository.objects.create(namespace=namespace, name=name, is_public=False)
+    except IntegrityError:
+        # Another request created it first.
+        return repository_get(full_name=full_name)

@@ -1,0 +1,153 @@
+"""Blob uploads: monolithic, streamed and chunked, resumable across server processes.
+
+Each PATCH streams into a new storage segment while a SHA-256 runs over it; the upload row
+records the offset, the segment count and the hash state. A PATCH commits with a conditional
+UPDATE on the offset it started from, so two racing PATCHes cannot both land.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from collections.abc import Iterable
+
+from registry.digests import DIGEST_RE, ResumableSha256
+from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from registry.models import Blob, BlobUpload, Repository
+from registry.services.blobs import blob_link, blob_record, blob_stored_location, stream_into
+from registry.storage import preferred_location, storage_for
+from registry.storage.paths import blob_path, upload_segment_path
+
+
+class BodyIncomplete(Exception):
+    """The client sent fewer bytes than it announced."""
+
+
+def digest_check(digest: str | None) -> str:
+    if not digest or not DIGEST_RE.match(digest):
+        raise DigestInvalid(detail={"digest": (digest or "")[:100]}, message="invalid or unsupported digest")
+    return digest
+
+
+def upload_start(*, repository: Repository) -> BlobUpload:
+    return BlobUpload.objects.create(
+        uuid=str(uuid_module.uuid4()),
+        repository=repository,
+        location=preferred_location(),
+        hash_state=ResumableSha256().state(),
+    )
+
+
+def upload_get(*, repository: Repository, upload_uuid: str) -> BlobUpload:
+    upload = BlobUpload.objects.filter(uuid=upload_uuid, repository=repository).first()
+    if upload is None:
+        raise BlobUploadUnknown(detail={"uuid": upload_uuid[:64]})
+    return upload
+
+
+def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, ResumableSha256 | None]:
+    """Streams one segment; returns its size and the hash that continued over it."""
+    hasher = ResumableSha256(upload.hash_state) if upload.hash_state is not None else None
+    storage = storage_for(upload.location)
+    with storage.writer(upload_segment_path(upload.uuid, upload.segments)) as writer:
+        try:
+            size = stream_into(chunks, writer, hasher)
+        except BodyIncomplete:
+            raise BlobUploadInvalid(message="the request body ended before its announced length") from None
+        writer.commit()
+    return size, hasher
+
+
+def upload_append(
+    *, upload: BlobUpload, chunks: Iterable[bytes], range_start: int | None = None
+) -> BlobUpload:
+    if range_start is not None and range_start != upload.offset:
+        raise RangeInvalid(detail={"offset": upload.offset, "range_start": range_start})
+    size, hasher = _segment_write(upload, chunks)
+    if size == 0:
+        storage_for(upload.location).delete(upload_segment_path(upload.uuid, upload.segments))
+        return upload
+    claimed = BlobUpload.objects.filter(
+        pk=upload.pk, offset=upload.offset, segments=upload.segments
+    ).update(
+        offset=upload.offset + size,
+        segments=upload.segments + 1,
+        hash_state=hasher.state() if hasher else None,
+    )
+    if not claimed:
+        # 0 rows updated: another PATCH for this upload landed first; ours is discarded.
+        storage_for(upload.location).delete(upload_segment_path(upload.uuid, upload.segments))
+        raise RangeInvalid(detail={"reason": "a concurrent request changed the upload"})
+    upload.refresh_from_db()
+    return upload
+
+
+def _content_digest(upload: BlobUpload) -> str:
+    if upload.hash_state is not None:
+        return ResumableSha256(upload.hash_state).digest()
+    # This process (or the one that started the upload) cannot carry hash state: re-read.
+    hasher = ResumableSha256()
+    storage = storage_for(upload.location)
+    for segment in range(upload.segments):
+        with storage.open(upload_segment_path(upload.uuid, segment)) as stream:
+            while chunk := stream.read(1024 * 1024):
+                hasher.update(chunk)
+    return hasher.digest()
+
+
+def _segments_discard(upload: BlobUpload) -> None:
+    storage = storage_for(upload.location)
+    for segment in range(upload.segments):
+        storage.delete(upload_segment_path(upload.uuid, segment))
+
+
+def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) -> Blob:
+    """Checks the digest, moves the bytes to their content address unless already there, links."""
+    actual = _content_digest(upload)
+    if actual != digest:
+        raise DigestInvalid(detail={"expected": digest, "actual": actual})
+    existing = blob_stored_location(digest=digest)
+    if existing is None:
+        storage = storage_for(upload.location)
+        segments = [upload_segment_path(upload.uuid, n) for n in range(upload.segments)]
+        if len(segments) == 1:
+            storage.move(segments[0], blob_path(digest))
+        else:
+            storage.concat(blob_path(digest), segments)
+    blob = blob_record(digest=digest, size=upload.offset, location=existing or upload.location)
+    blob_link(repository=repository, blob=blob)
+    return blob
+
+
+def upload_finish(
+    *, upload: BlobUpload, repository: Repository, digest: str | None, chunks: Iterable[bytes]
+) -> Blob:
+    digest = digest_check(digest)
+    upload = upload_append(upload=upload, chunks=chunks)
+    try:
+        return _upload_store(upload=upload, repository=repository, digest=digest)
+    finally:
+        # A wrong digest ends the upload too, as in the reference registry.
+        upload_cancel(upload=upload)
+
+
+def upload_cancel(*, upload: BlobUpload) -> None:
+    BlobUpload.objects.filter(pk=upload.pk).delete()
+    _segments_discard(upload)
+
+
+def blob_upload_monolithic(*, repository: Repository, digest: str | None, chunks: Iterable[bytes]) -> Blob:
+    """POST ?digest=: one request, one segment, and no upload row to keep."""
+    digest = digest_check(digest)
+    upload = BlobUpload(
+        uuid=str(uuid_module.uuid4()),
+        repository=repository,
+        location=preferred_location(),
+        hash_state=ResumableSha256().state(),
+    )
+    try:
+        size, hasher = _segment_write(upload, chunks)
+        upload.offset, upload.segments = size, 1
+        upload.hash_state = hasher.state() if hasher else None
+        return _upload_store(upload=upload, repository=repository, digest=digest)
+    finally:
+        _segments_discard(upload)

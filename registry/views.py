@@ -1,0 +1,377 @@
+"""The OCI distribution API under /v2/: parse, check the token's scope, call a service, render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from registry.errors import (
+    BlobUnknown,
+    ManifestInvalid,
+    PaginationInvalid,
+    RangeInvalid,
+    RegistryError,
+    TooLarge,
+    Unauthorized,
+    Unsupported,
+)
+from registry.http import (
+    body_chunks,
+    body_read_limited,
+    bearer_claims,
+    error_response,
+    json_response,
+)
+from registry.manifest_formats import OCI_INDEX
+from registry.names import is_digest, repository_name_split
+from registry.services import blobs, manifests, repositories, uploads
+from registry.services.catalog import catalog_list
+from registry.services.tags import tag_delete, tag_names
+from registry.services.uploads import BodyIncomplete
+from registry.storage import storage_for
+from registry.tokens import Claims
+
+REDIRECT_SECONDS = 300
+LIST_MAX = 1000
+
+ROUTES = [
+    (re.compile(r"^(?P<name>.+)/blobs/uploads/?(?P<uuid>[^/]*)$"), "upload"),
+    (re.compile(r"^(?P<name>.+)/blobs/(?P<digest>[^/]+)$"), "blob"),
+    (re.compile(r"^(?P<name>.+)/manifests/(?P<reference>[^/]+)$"), "manifest"),
+    (re.compile(r"^(?P<name>.+)/tags/list$"), "tags"),
+    (re.compile(r"^(?P<name>.+)/referrers/(?P<digest>[^/]+)$"), "referrers"),
+]
+
+
+def _with_headers(response: HttpResponse, **headers: str) -> HttpResponse:
+    response.headers["Docker-Distribution-API-Version"] = "registry/2.0"
+    for key, value in headers.items():
+        response.headers[key.replace("_", "-")] = value
+    return response
+
+
+def _empty(status: int, **headers: str) -> HttpResponse:
+    response = HttpResponse(b"", status=status)
+    response.headers["Content-Length"] = "0"
+    return _with_headers(response, **headers)
+
+
+@csrf_exempt
+def ping(request: HttpRequest) -> HttpResponse:
+    if bearer_claims(request) is None:
+        return error_response(request, Unauthorized())
+    return json_response({})
+
+
+def _required_action(method: str) -> str:
+    if method in ("GET", "HEAD"):
+        return "pull"
+    if method == "DELETE":
+        return "delete"
+    return "push"
+
+
+@csrf_exempt
+def dispatch(request: HttpRequest, path: str) -> HttpResponse:
+    for pattern, kind in ROUTES:
+        match = pattern.match(path)
+        if match:
+            break
+    else:
+        return json_response({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}, status=404)
+    params = match.groupdict()
+    full_name = params.pop("name")
+    scope = f"repository:{full_name}:{_required_action(request.method)}"
+    try:
+        namespace, name = repository_name_split(full_name)
+        claims = bearer_claims(request)
+        action = _required_action(request.method)
+        if claims is None or not claims.allows("repository", full_name, action):
+            return error_response(request, Unauthorized(), scope, insufficient=claims is not None)
+        handler = HANDLERS.get((kind, request.method))
+        if handler is None:
+            raise Unsupported(detail={"method": request.method})
+        return handler(request, claims=claims, full_name=full_name, namespace=namespace, name=name, **params)
+    except RegistryError as error:
+        return error_response(request, error, scope)
+
+
+# Blobs ----------------------------------------------------------------------------------------
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """'bytes=START-END' -> (start, end inclusive); raises RangeInvalid when unsatisfiable."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        raise RangeInvalid(detail={"range": header, "size": size})
+    return start, end
+
+
+def blob_get(request: HttpRequest, *, namespace: str, name: str, digest: str, **_: object) -> HttpResponse:
+    if not is_digest(digest):
+        raise BlobUnknown(detail={"digest": digest[:100]})
+    blob = blobs.blob_get_in_repository(namespace=namespace, name=name, digest=digest)
+    headers = {
+        "Docker-Content-Digest": digest,
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{digest}"',
+        "Cache-Control": "max-age=31536000",
+    }
+    if request.method == "HEAD":
+        response = _empty(200, Content_Length=str(blob.size), **headers)
+        response.headers["Content-Type"] = "application/octet-stream"
+        return response
+    range_header = request.META.get("HTTP_RANGE")
+    byte_range = _byte_range(range_header, blob.size) if range_header else None
+    storage = blob.storage
+    if byte_range is None and not settings.STORAGE_PROXY:
+        url = storage.redirect_url(blob.path, REDIRECT_SECONDS)
+        if url:
+            return _with_headers(HttpResponseRedirect(url, status=307), **headers)
+    if byte_range is None:
+        local = storage.local_file(blob.path)
+        if local:
+            response = FileResponse(open(local, "rb"), content_type="application/octet-stream")
+            response.block_size = 1024 * 1024
+            response.headers["Content-Length"] = str(blob.size)
+            return _with_headers(response, **headers)
+        start, end, status = 0, blob.size - 1, 200
+    else:
+        (start, end), status = byte_range, 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{blob.size}"
+    length = end - start + 1 if blob.size else 0
+    response = StreamingHttpResponse(
+        blobs.stream_read(storage.open(blob.path, start), length),
+        status=status,
+        content_type="application/octet-stream",
+    )
+    response.headers["Content-Length"] = str(length)
+    return _with_headers(response, **headers)
+
+
+def blob_delete(request: HttpRequest, *, full_name: str, digest: str, **_: object) -> HttpResponse:
+    if not is_digest(digest):
+        raise BlobUnknown(detail={"digest": digest[:100]})
+    repository = repositories.repository_get(full_name=full_name)
+    blobs.blob_unlink(repository=repository, digest=digest)
+    return _empty(202, Docker_Content_Digest=digest)
+
+
+# Uploads --------------------------------------------------------------------------------------
+
+
+def _upload_headers(full_name: str, upload_uuid: str, offset: int) -> dict[str, str]:
+    return {
+        "Location": f"/v2/{full_name}/blobs/uploads/{upload_uuid}",
+        "Range": f"0-{max(offset - 1, 0)}",
+        "Docker-Upload-UUID": upload_uuid,
+    }
+
+
+def _blob_created(full_name: str, digest: str) -> HttpResponse:
+    return _empty(201, Location=f"/v2/{full_name}/blobs/{digest}", Docker_Content_Digest=digest)
+
+
+def upload_post(request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object) -> HttpResponse:
+    if uuid:
+        raise Unsupported(detail={"method": "POST"})
+    repository = repositories.repository_get_or_create(full_name=full_name)
+    mount, source = request.GET.get("mount"), request.GET.get("from")
+    if mount and source and is_digest(mount) and claims.allows("repository", source, "pull"):
+        try:
+            source_repository = repositories.repository_get(full_name=source)
+        except RegistryError:
+            source_repository = None
+        if source_repository and blobs.blob_mount(repository=repository, digest=mount, source=source_repository):
+            return _blob_created(full_name, mount)
+    digest = request.GET.get("digest")
+    if digest is not None:
+        blob = uploads.blob_upload_monolithic(repository=repository, digest=digest, chunks=body_chunks(request))
+        return _blob_created(full_name, blob.digest)
+    upload = uploads.upload_start(repository=repository)
+    return _empty(202, **_upload_headers(full_name, upload.uuid, 0))
+
+
+def _content_range_start(request: HttpRequest) -> int | None:
+    header = request.META.get("HTTP_CONTENT_RANGE")
+    if not header:
+        return None
+    match = re.fullmatch(r"(?:bytes[ =])?(\d+)-(\d+)(?:/\d+|/\*)?", header.strip())
+    if not match or int(match.group(2)) < int(match.group(1)):
+        raise RangeInvalid(detail={"Content-Range": header[:100]})
+    return int(match.group(1))
+
+
+def upload_patch(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
+    upload = uploads.upload_append(
+        upload=upload, chunks=body_chunks(request), range_start=_content_range_start(request)
+    )
+    return _empty(202, **_upload_headers(full_name, upload.uuid, upload.offset))
+
+
+def upload_put(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
+    blob = uploads.upload_finish(
+        upload=upload, repository=repository, digest=request.GET.get("digest"), chunks=body_chunks(request)
+    )
+    return _blob_created(full_name, blob.digest)
+
+
+def upload_status(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
+    return _empty(204, **_upload_headers(full_name, upload.uuid, upload.offset))
+
+
+def upload_delete(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    uploads.upload_cancel(upload=uploads.upload_get(repository=repository, upload_uuid=uuid))
+    return _empty(204)
+
+
+# Manifests ------------------------------------------------------------------------------------
+
+
+def _accept_list(request: HttpRequest) -> list[str]:
+    accepted = []
+    for header in request.headers.get("Accept", "").split(","):
+        media_type = header.split(";", 1)[0].strip()
+        if media_type:
+            accepted.append(media_type)
+    return accepted
+
+
+def manifest_get(request: HttpRequest, *, namespace: str, name: str, reference: str, **_: object) -> HttpResponse:
+    found = manifests.manifest_get(
+        namespace=namespace, name=name, reference=reference, accept=_accept_list(request)
+    )
+    body = b"" if request.method == "HEAD" else found.content
+    response = HttpResponse(body, content_type=found.media_type)
+    response.headers["Content-Length"] = str(len(found.content))
+    return _with_headers(response, Docker_Content_Digest=found.digest, ETag=f'"{found.digest}"')
+
+
+def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: object) -> HttpResponse:
+    limit = settings.REGISTRY_MAX_MANIFEST_SIZE
+    declared = request.META.get("CONTENT_LENGTH")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(detail={"limit": limit})
+    try:
+        content = body_read_limited(request, limit)
+    except BodyIncomplete:
+        raise ManifestInvalid(detail={"reason": "the body ended before its announced length"}) from None
+    if content is None:
+        raise TooLarge(detail={"limit": limit})
+    repository = repositories.repository_get_or_create(full_name=full_name)
+    manifest, parsed = manifests.manifest_put(
+        repository=repository,
+        reference=reference,
+        content=content,
+        content_type=request.META.get("CONTENT_TYPE", ""),
+    )
+    headers = {"Location": f"/v2/{full_name}/manifests/{manifest.digest}", "Docker-Content-Digest": manifest.digest}
+    if parsed.subject is not None:
+        headers["OCI-Subject"] = parsed.subject.digest
+    return _empty(201, **{k.replace("-", "_"): v for k, v in headers.items()})
+
+
+def manifest_delete(request: HttpRequest, *, full_name: str, reference: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    if is_digest(reference):
+        manifests.manifest_delete(repository=repository, digest=reference)
+    else:
+        tag_delete(repository=repository, name=reference)
+    return _empty(202)
+
+
+# Tags, referrers, catalog ---------------------------------------------------------------------
+
+
+def _page_size(request: HttpRequest) -> int | None:
+    raw = request.GET.get("n")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise PaginationInvalid(detail={"n": raw[:20]})
+    return min(int(raw), LIST_MAX)
+
+
+def _next_link(path: str, names: list[str], limit: int | None) -> str | None:
+    if limit and len(names) == limit:
+        return f'<{path}?n={limit}&last={names[-1]}>; rel="next"'
+    return None
+
+
+def tags_list(request: HttpRequest, *, full_name: str, **_: object) -> HttpResponse:
+    repository = repositories.repository_get(full_name=full_name)
+    limit = _page_size(request)
+    names = tag_names(repository=repository, last=request.GET.get("last"), limit=limit)
+    response = json_response({"name": full_name, "tags": names})
+    link = _next_link(f"/v2/{full_name}/tags/list", names, limit)
+    if link:
+        response.headers["Link"] = link
+    return response
+
+
+def referrers_get(request: HttpRequest, *, full_name: str, digest: str, **_: object) -> HttpResponse:
+    if not is_digest(digest):
+        raise ManifestInvalid(detail={"reason": "not a digest", "digest": digest[:100]})
+    repository = repositories.repository_get(full_name=full_name)
+    artifact_type = request.GET.get("artifactType")
+    descriptors = manifests.referrers_list(repository=repository, digest=digest, artifact_type=artifact_type)
+    body = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": descriptors}
+    response = json_response(body, content_type=OCI_INDEX)
+    if artifact_type:
+        response.headers["OCI-Filters-Applied"] = "artifactType"
+    return response
+
+
+@csrf_exempt
+def catalog(request: HttpRequest) -> HttpResponse:
+    claims = bearer_claims(request)
+    scope = "registry:catalog:*"
+    if claims is None or not claims.allows("registry", "catalog", "*"):
+        return error_response(request, Unauthorized(), scope, insufficient=claims is not None)
+    try:
+        limit = _page_size(request)
+    except RegistryError as error:
+        return error_response(request, error)
+    names = catalog_list(user_id=claims.user_id, last=request.GET.get("last"), limit=limit)
+    response = json_response({"repositories": names})
+    link = _next_link("/v2/_catalog", names, limit)
+    if link:
+        response.headers["Link"] = link
+    return response
+
+
+Handler = Callable[..., HttpResponse]
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("blob", "GET"): blob_get,
+    ("blob", "HEAD"): blob_get,
+    ("blob", "DELETE"): blob_delete,
+    ("upload", "POST"): upload_post,
+    ("upload", "PATCH"): upload_patch,
+    ("upload", "PUT"): upload_put,
+    ("upload", "GET"): upload_status,
+    ("upload", "DELETE"): upload_delete,
+    ("manifest", "GET"): manifest_get,
+    ("manifest", "HEAD"): manifest_get,
+    ("manifest", "PUT"): manifest_put,
+    ("manifest", "DELETE"): manifest_delete,
+    ("tags", "GET"): tags_list,
+    ("referrers", "GET"): referrers_get,
+}
