@@ -10,7 +10,13 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from registry.storage.base import BlobStat, BlobWriter, PathNotFound, StorageConfigError, StorageDriver
+from registry.storage.base import (
+    BlobStat,
+    BlobWriter,
+    PathNotFound,
+    StorageConfigError,
+    StorageDriver,
+)
 
 # S3 allows at most 10,000 parts, so 8 MiB parts cap one object at about 78 GiB.
 PART_SIZE = 8 * 1024 * 1024
@@ -62,14 +68,15 @@ class S3BlobWriter(BlobWriter):
             Key=self.key,
             UploadId=self.upload_id,
             PartNumber=number,
-            Body=bytes(self.buffer),
+            # Sent as is, no copy: the buffer is replaced, never mutated, once the part is up.
+            Body=self.buffer,
         )
         self.parts.append({"PartNumber": number, "ETag": response["ETag"]})
         self.buffer = bytearray()
 
     def commit(self) -> None:
         if self.upload_id is None:
-            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self.buffer))
+            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=self.buffer)
         else:
             self._upload_part()
             self.client.complete_multipart_upload(
@@ -106,7 +113,7 @@ class S3Storage(StorageDriver):
         port: int | None = None,
         is_secure: bool = True,
         s3_region: str = "us-east-1",
-        signature_version: str | None = None,
+        signature_version: str = "s3v4",
     ) -> None:
         if not s3_bucket:
             raise StorageConfigError("S3Storage needs s3_bucket")
@@ -192,8 +199,10 @@ def _endpoint_url(host: str | None, port: int | None, is_secure: bool) -> str | 
     return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 
 
-def _client_config(signature_version: str | None, *, path_style: bool) -> Config:
+def _client_config(signature_version: str, *, path_style: bool) -> Config:
     options: dict[str, Any] = {
+        # Without it botocore presigns with SigV2 in us-east-1, which newer buckets refuse.
+        "signature_version": signature_version,
         "max_pool_connections": 50,
         "retries": {"max_attempts": 5, "mode": "standard"},
         "connect_timeout": 10,
@@ -206,6 +215,4 @@ def _client_config(signature_version: str | None, *, path_style: bool) -> Config
     if path_style:
         # Self-hosted stores rarely have wildcard DNS for bucket-named hosts.
         options["s3"] = {"addressing_style": "path"}
-    if signature_version:
-        options["signature_version"] = signature_version
     return Config(**options)

@@ -17,6 +17,7 @@ import pytest
 
 from registry.storage import driver_build
 from registry.storage.base import StorageDriver
+from registry.storage.s3 import S3Storage
 
 STORAGE_DRIVERS = ["local", "s3"]
 
@@ -83,7 +84,7 @@ def s3_server() -> Iterator[S3Endpoint]:
 
 
 @pytest.fixture
-def s3_driver(s3_server: S3Endpoint) -> StorageDriver:
+def s3_driver(s3_server: S3Endpoint) -> S3Storage:
     # A fresh key prefix per test stands in for resetting the server between tests.
     options = {
         "s3_bucket": s3_server.bucket,
@@ -94,12 +95,14 @@ def s3_driver(s3_server: S3Endpoint) -> StorageDriver:
         "is_secure": False,
         "storage_path": f"tests/{uuid.uuid4().hex}",
     }
-    return driver_build("test", ["S3Storage", options])
+    driver = driver_build("test", ["S3Storage", options])
+    assert isinstance(driver, S3Storage)
+    return driver
 
 
 @pytest.fixture
 def local_driver(tmp_path: Path) -> StorageDriver:
-    return driver_build("test", ["LocalStorage", {"storage_path": str(tmp_path / "storage")}])
+    return driver_build("test", ["LocalStorage", {"storage_path": str(tmp_path / "local-driver")}])
 
 
 @pytest.fixture(params=STORAGE_DRIVERS)

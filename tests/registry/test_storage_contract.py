@@ -11,6 +11,7 @@ import pytest
 
 from registry.storage import driver_build
 from registry.storage.base import PathNotFound, StorageConfigError, StorageDriver
+from registry.storage.s3 import S3Storage
 
 MIB = 1024 * 1024
 
@@ -168,7 +169,7 @@ def test_empty_object_round_trips(storage_driver: StorageDriver) -> None:
     assert _get(storage_driver, "blobs/empty") == b""
 
 
-def test_s3_redirect_url_serves_the_bytes(s3_driver: StorageDriver) -> None:
+def test_s3_redirect_url_serves_the_bytes(s3_driver: S3Storage) -> None:
     _put(s3_driver, "blobs/redirected", b"fetched directly")
 
     url = s3_driver.redirect_url("blobs/redirected", expires_in=60)
@@ -178,14 +179,21 @@ def test_s3_redirect_url_serves_the_bytes(s3_driver: StorageDriver) -> None:
         assert response.read() == b"fetched directly"
 
 
-def test_s3_objects_live_under_storage_path(s3_driver: StorageDriver) -> None:
+def test_s3_redirect_url_is_signed_with_sigv4_by_default(s3_driver: S3Storage) -> None:
+    url = s3_driver.redirect_url("blobs/any", expires_in=60)
+
+    assert url is not None
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url
+
+
+def test_s3_objects_live_under_storage_path(s3_driver: S3Storage) -> None:
     _put(s3_driver, "blobs/prefixed", b"x")
 
     key = f"{s3_driver.prefix}/blobs/prefixed"
     assert s3_driver.client.head_object(Bucket=s3_driver.bucket, Key=key)["ContentLength"] == 1
 
 
-def test_s3_cancel_aborts_the_multipart_upload(s3_driver: StorageDriver) -> None:
+def test_s3_cancel_aborts_the_multipart_upload(s3_driver: S3Storage) -> None:
     writer = s3_driver.writer("blobs/aborted")
     writer.write(os.urandom(9 * MIB))
     writer.cancel()
