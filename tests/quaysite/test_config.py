@@ -1,0 +1,98 @@
+"""Configuration: one YAML file plus environment overrides; mistakes stop start-up by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quaysite.config import ConfigError, load_config
+from registry.storage import driver_build
+from registry.storage.base import StorageConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return {"QUAY_CONFIG": str(path)}
+
+
+def test_no_configuration_gives_the_embedded_defaults():
+    config = load_config({})
+    assert config["DB_URI"] == ""
+    assert config["REDIS_URL"] == ""
+    assert config["DISTRIBUTED_STORAGE_CONFIG"] == {}
+
+
+def test_file_values_are_read_and_environment_overrides_them(tmp_path):
+    environ = _write(tmp_path, "REGISTRY_TITLE: Acme Registry\nFEATURE_ANONYMOUS_ACCESS: true\n")
+    environ["QUAY_FEATURE_ANONYMOUS_ACCESS"] = "false"
+    environ["DATABASE_URL"] = "postgresql://quay:pw@db.internal:5433/quay"
+    config = load_config(environ)
+    assert config["REGISTRY_TITLE"] == "Acme Registry"
+    assert config["FEATURE_ANONYMOUS_ACCESS"] is False
+    assert config["DB_URI"] == "postgresql://quay:pw@db.internal:5433/quay"
+
+
+def test_unknown_key_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="FEATURE_TYPO"):
+        load_config(_write(tmp_path, "FEATURE_TYPO: true\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("REGISTRY_TOKEN_LIFETIME: soon\n", "REGISTRY_TOKEN_LIFETIME"),
+        ("REGISTRY_TOKEN_LIFETIME: true\n", "REGISTRY_TOKEN_LIFETIME"),
+        ("SUPER_USERS: admin\n", "SUPER_USERS"),
+        ("DB_URI: mysql://x/y\n", "mysql://x/y"),
+        ("PREFERRED_URL_SCHEME: ftp\n", "PREFERRED_URL_SCHEME"),
+        ("DISTRIBUTED_STORAGE_PREFERENCE: [nowhere]\n", "nowhere"),
+        ("- a list\n", "mapping"),
+        ("key: [unclosed\n", "YAML"),
+    ],
+)
+def test_bad_values_are_named(tmp_path, text, named):
+    with pytest.raises(ConfigError, match=named):
+        load_config(_write(tmp_path, text))
+
+
+def test_bad_environment_value_is_named():
+    with pytest.raises(ConfigError, match="QUAY_FEATURE_ANONYMOUS_ACCESS"):
+        load_config({"QUAY_FEATURE_ANONYMOUS_ACCESS": "maybe"})
+
+
+def test_missing_config_file_named_by_quay_config_is_an_error():
+    with pytest.raises(ConfigError, match="not a file"):
+        load_config({"QUAY_CONFIG": "/nonexistent/config.yaml"})
+
+
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        (["NoSuchStorage", {}], "NoSuchStorage"),
+        (["LocalStorage", {"storage_path": "/tmp/x", "bogus": 1}], "bogus"),
+        ("LocalStorage", "expected"),
+        (["os.path.join", {}], "not a storage driver"),
+    ],
+)
+def test_bad_storage_config_is_named(spec, named):
+    with pytest.raises(StorageConfigError, match=named):
+        driver_build("default", spec)
+
+
+def test_server_refuses_to_start_with_a_bad_storage_option(tmp_path):
+    environ = _write(
+        tmp_path,
+        "DISTRIBUTED_STORAGE_CONFIG:\n  default: [LocalStorage, {storage_path: /tmp/x, typo_option: 1}]\n",
+    )
+    environ.update({"QUAY_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "typo_option" in result.stderr
