@@ -48,5 +48,9 @@ def credentials_verify(*, username: str, password: str) -> User | None:
     with _lock:
         if len(_remembered) >= _REMEMBER_MAX:
             _remembered.clear()
-        _remembered[username] = (_mac(username, password), user.password, time.monotonic() + _REMEMBER_SECONDS)
+        _remembered[username] = (
+            _mac(username, password),
+            user.password,
+            time.monotonic() + _REMEMBER_SECONDS,
+        )
     return user

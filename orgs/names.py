@@ -17,7 +17,6 @@ def namespace_name_validate(name: str) -> str:
         raise InvalidName(f"{name!r}: a namespace name has {NAMESPACE_MIN} to {NAMESPACE_MAX} characters")
     if not NAMESPACE_RE.match(name):
         raise InvalidName(
-            f"{name!r}: a namespace name is lowercase letters and digits, "
-            "separated by single '.', '_' or '-'"
+            f"{name!r}: a namespace name is lowercase letters and digits, separated by single '.', '_' or '-'"
         )
     return name

@@ -65,7 +65,9 @@ def _coerce_env(name: str, key: Key, raw: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"environment variable {key.env} for {name}: {raw!r} is not an integer") from None
+            raise ConfigError(
+                f"environment variable {key.env} for {name}: {raw!r} is not an integer"
+            ) from None
     return raw
 
 

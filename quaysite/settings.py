@@ -82,6 +82,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "registry.sqlite3",
+            # Opening SQLite and applying the pragmas costs more than a manifest GET: keep it open.
+            "CONN_MAX_AGE": None,
             # WAL lets readers go on while one process writes; the timeout rides out short locks.
             "OPTIONS": {
                 "timeout": 20,

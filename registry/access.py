@@ -66,6 +66,5 @@ def access_grant(*, user: User | None, scopes: list[str]) -> list[dict]:
                 actions = set()
             granted.setdefault((scope.kind, scope.name), set()).update(actions)
     return [
-        {"type": kind, "name": name, "actions": sorted(actions)}
-        for (kind, name), actions in granted.items()
+        {"type": kind, "name": name, "actions": sorted(actions)} for (kind, name), actions in granted.items()
     ]

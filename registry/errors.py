@@ -22,14 +22,18 @@ class RegistryError(Exception):
 
 
 def _error(code: str, status: int, message: str) -> type[RegistryError]:
-    return type(code.title().replace("_", ""), (RegistryError,), {"code": code, "status": status, "message": message})
+    return type(
+        code.title().replace("_", ""), (RegistryError,), {"code": code, "status": status, "message": message}
+    )
 
 
 BlobUnknown = _error("BLOB_UNKNOWN", 404, "blob unknown to registry")
 BlobUploadInvalid = _error("BLOB_UPLOAD_INVALID", 400, "blob upload invalid")
 BlobUploadUnknown = _error("BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry")
 DigestInvalid = _error("DIGEST_INVALID", 400, "provided digest did not match uploaded content")
-ManifestBlobUnknown = _error("MANIFEST_BLOB_UNKNOWN", 400, "manifest references a blob unknown to the repository")
+ManifestBlobUnknown = _error(
+    "MANIFEST_BLOB_UNKNOWN", 400, "manifest references a blob unknown to the repository"
+)
 ManifestInvalid = _error("MANIFEST_INVALID", 400, "manifest invalid")
 ManifestUnknown = _error("MANIFEST_UNKNOWN", 404, "manifest unknown")
 NameInvalid = _error("NAME_INVALID", 400, "invalid repository name")

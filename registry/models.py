@@ -61,9 +61,7 @@ class RepositoryBlob(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")]
 
 
 class Manifest(models.Model):

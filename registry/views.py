@@ -6,7 +6,13 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.views.decorators.csrf import csrf_exempt
 
 from registry.errors import (
@@ -20,9 +26,9 @@ from registry.errors import (
     Unsupported,
 )
 from registry.http import (
+    bearer_claims,
     body_chunks,
     body_read_limited,
-    bearer_claims,
     error_response,
     json_response,
 )
@@ -32,7 +38,6 @@ from registry.services import blobs, manifests, repositories, uploads
 from registry.services.catalog import catalog_list
 from registry.services.tags import tag_delete, tag_names
 from registry.services.uploads import BodyIncomplete
-from registry.storage import storage_for
 from registry.tokens import Claims
 
 REDIRECT_SECONDS = 300
@@ -75,15 +80,20 @@ def _required_action(method: str) -> str:
     return "push"
 
 
-@csrf_exempt
-def dispatch(request: HttpRequest, path: str) -> HttpResponse:
+def _route(path: str) -> tuple[str, dict[str, str]] | None:
     for pattern, kind in ROUTES:
         match = pattern.match(path)
         if match:
-            break
-    else:
+            return kind, match.groupdict()
+    return None
+
+
+@csrf_exempt
+def dispatch(request: HttpRequest, path: str) -> HttpResponse:
+    routed = _route(path)
+    if routed is None:
         return json_response({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}, status=404)
-    params = match.groupdict()
+    kind, params = routed
     full_name = params.pop("name")
     scope = f"repository:{full_name}:{_required_action(request.method)}"
     try:
@@ -183,7 +193,9 @@ def _blob_created(full_name: str, digest: str) -> HttpResponse:
     return _empty(201, Location=f"/v2/{full_name}/blobs/{digest}", Docker_Content_Digest=digest)
 
 
-def upload_post(request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object) -> HttpResponse:
+def upload_post(
+    request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
+) -> HttpResponse:
     if uuid:
         raise Unsupported(detail={"method": "POST"})
     repository = repositories.repository_get_or_create(full_name=full_name)
@@ -193,11 +205,15 @@ def upload_post(request: HttpRequest, *, claims: Claims, full_name: str, uuid: s
             source_repository = repositories.repository_get(full_name=source)
         except RegistryError:
             source_repository = None
-        if source_repository and blobs.blob_mount(repository=repository, digest=mount, source=source_repository):
+        if source_repository and blobs.blob_mount(
+            repository=repository, digest=mount, source=source_repository
+        ):
             return _blob_created(full_name, mount)
     digest = request.GET.get("digest")
     if digest is not None:
-        blob = uploads.blob_upload_monolithic(repository=repository, digest=digest, chunks=body_chunks(request))
+        blob = uploads.blob_upload_monolithic(
+            repository=repository, digest=digest, chunks=body_chunks(request)
+        )
         return _blob_created(full_name, blob.digest)
     upload = uploads.upload_start(repository=repository)
     return _empty(202, **_upload_headers(full_name, upload.uuid, 0))
@@ -255,7 +271,9 @@ def _accept_list(request: HttpRequest) -> list[str]:
     return accepted
 
 
-def manifest_get(request: HttpRequest, *, namespace: str, name: str, reference: str, **_: object) -> HttpResponse:
+def manifest_get(
+    request: HttpRequest, *, namespace: str, name: str, reference: str, **_: object
+) -> HttpResponse:
     found = manifests.manifest_get(
         namespace=namespace, name=name, reference=reference, accept=_accept_list(request)
     )
@@ -283,7 +301,10 @@ def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: o
         content=content,
         content_type=request.META.get("CONTENT_TYPE", ""),
     )
-    headers = {"Location": f"/v2/{full_name}/manifests/{manifest.digest}", "Docker-Content-Digest": manifest.digest}
+    headers = {
+        "Location": f"/v2/{full_name}/manifests/{manifest.digest}",
+        "Docker-Content-Digest": manifest.digest,
+    }
     if parsed.subject is not None:
         headers["OCI-Subject"] = parsed.subject.digest
     return _empty(201, **{k.replace("-", "_"): v for k, v in headers.items()})

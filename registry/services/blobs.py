@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
 
+from registry import selectors
 from registry.digests import ResumableSha256
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
@@ -32,18 +33,9 @@ class StoredBlob:
 
 
 def blob_get_in_repository(*, namespace: str, name: str, digest: str) -> StoredBlob:
-    """One query on the hot path; a miss costs a second to tell NAME_UNKNOWN from BLOB_UNKNOWN."""
-    row = (
-        BlobPlacement.objects.filter(
-            blob__digest=digest,
-            blob__repository_links__repository__namespace__name=namespace,
-            blob__repository_links__repository__name=name,
-        )
-        .values_list("blob__size", "location")
-        .first()
-    )
+    row = selectors.blob_row_in_repository(namespace=namespace, name=name, digest=digest)
     if row is None:
-        if not Repository.objects.filter(namespace__name=namespace, name=name).exists():
+        if not selectors.repository_exists(namespace=namespace, name=name):
             raise NameUnknown(detail={"name": f"{namespace}/{name}"})
         raise BlobUnknown(detail={"digest": digest})
     return StoredBlob(digest=digest, size=row[0], location=row[1])
@@ -92,9 +84,7 @@ def blob_unlink(*, repository: Repository, digest: str) -> None:
         raise BlobUnknown(detail={"digest": digest})
 
 
-def stream_into(
-    chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableSha256 | None
-) -> int:
+def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableSha256 | None) -> int:
     """The one pass: every chunk is hashed and written as it arrives, never gathered."""
     for chunk in chunks:
         if hasher is not None:

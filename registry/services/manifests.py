@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
+from registry import selectors
 from registry.digests import sha256_digest
 from registry.errors import (
     DigestInvalid,
@@ -24,7 +24,7 @@ from registry.manifest_formats import (
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.names import is_digest, is_tag
-from registry.services.tags import tag_active_q, tag_set
+from registry.services.tags import tag_set
 
 
 @dataclass(frozen=True)
@@ -103,47 +103,37 @@ def _accepts(accept: list[str], media_type: str) -> bool:
     return not accept or media_type in accept or "*/*" in accept
 
 
-def manifest_get(
-    *, namespace: str, name: str, reference: str, accept: list[str]
-) -> ManifestContent:
-    rows = Manifest.objects.filter(repository__namespace__name=namespace, repository__name=name)
+def manifest_get(*, namespace: str, name: str, reference: str, accept: list[str]) -> ManifestContent:
     if is_digest(reference):
-        rows = rows.filter(digest=reference)
+        row = selectors.manifest_row_by_digest(namespace=namespace, name=name, digest=reference)
     elif is_tag(reference):
-        rows = rows.filter(tag_active_q(timezone.now(), "tags__"), tags__name=reference)
+        row = selectors.manifest_row_by_tag(namespace=namespace, name=name, tag=reference)
     else:
         raise ManifestUnknown(detail={"reference": reference[:200]})
-    row = rows.values_list("digest", "media_type", "content").first()
     if row is None:
-        if not Repository.objects.filter(namespace__name=namespace, name=name).exists():
+        if not selectors.repository_exists(namespace=namespace, name=name):
             raise NameUnknown(detail={"name": f"{namespace}/{name}"})
         raise ManifestUnknown(detail={"reference": reference})
-    digest, media_type, content = row
-    if _accepts(accept, media_type):
-        return ManifestContent(digest, media_type, bytes(content))
-    if media_type in INDEX_TYPES and is_tag(reference):
+    found = ManifestContent(*row)
+    if _accepts(accept, found.media_type):
+        return found
+    if found.media_type in INDEX_TYPES and is_tag(reference):
         # A client that cannot read lists gets the linux/amd64 image, as the reference registry does.
-        child = _default_platform_child(
-            bytes(content), media_type, {"repository__namespace__name": namespace, "repository__name": name}
-        )
+        child = _default_platform_child(found, namespace=namespace, name=name)
         if child is not None and _accepts(accept, child.media_type):
             return child
     raise ManifestUnknown(
-        detail={"reference": reference, "mediaType": media_type},
+        detail={"reference": reference, "mediaType": found.media_type},
         message="manifest not available in a media type the client accepts",
     )
 
 
-def _default_platform_child(parent_content: bytes, parent_type: str, repository_filter: dict) -> ManifestContent | None:
-    for descriptor in manifest_parse(parent_content, parent_type).children:
+def _default_platform_child(parent: ManifestContent, *, namespace: str, name: str) -> ManifestContent | None:
+    for descriptor in manifest_parse(parent.content, parent.media_type).children:
         platform = descriptor.platform or {}
         if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
-            row = (
-                Manifest.objects.filter(digest=descriptor.digest, **repository_filter)
-                .values_list("digest", "media_type", "content")
-                .first()
-            )
-            return ManifestContent(row[0], row[1], bytes(row[2])) if row else None
+            row = selectors.manifest_row_by_digest(namespace=namespace, name=name, digest=descriptor.digest)
+            return ManifestContent(*row) if row else None
     return None
 
 
@@ -164,13 +154,13 @@ def referrers_list(*, repository: Repository, digest: str, artifact_type: str | 
     if artifact_type:
         rows = rows.filter(artifact_type=artifact_type)
     descriptors = []
-    for media_type, manifest_digest, size, kind, annotations in rows.values_list(
+    for media_type, manifest_digest, size, kind, notes in rows.values_list(
         "media_type", "digest", "size", "artifact_type", "annotations"
     ):
         descriptor = {"mediaType": media_type, "digest": manifest_digest, "size": size}
         if kind:
             descriptor["artifactType"] = kind
-        if annotations:
-            descriptor["annotations"] = annotations
+        if notes:
+            descriptor["annotations"] = notes
         descriptors.append(descriptor)
     return descriptors

@@ -13,9 +13,7 @@ from registry.names import repository_name_split
 def repository_get(*, full_name: str) -> Repository:
     namespace, name = repository_name_split(full_name)
     repository = (
-        Repository.objects.select_related("namespace")
-        .filter(namespace__name=namespace, name=name)
-        .first()
+        Repository.objects.select_related("namespace").filter(namespace__name=namespace, name=name).first()
     )
     if repository is None:
         raise NameUnknown(detail={"name": full_name})

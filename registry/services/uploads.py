@@ -66,9 +66,7 @@ def upload_append(
     if size == 0:
         storage_for(upload.location).delete(upload_segment_path(upload.uuid, upload.segments))
         return upload
-    claimed = BlobUpload.objects.filter(
-        pk=upload.pk, offset=upload.offset, segments=upload.segments
-    ).update(
+    claimed = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset, segments=upload.segments).update(
         offset=upload.offset + size,
         segments=upload.segments + 1,
         hash_state=hasher.state() if hasher else None,

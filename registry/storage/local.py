@@ -7,7 +7,13 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from registry.storage.base import BlobStat, BlobWriter, PathNotFound, StorageConfigError, StorageDriver
+from registry.storage.base import (
+    BlobStat,
+    BlobWriter,
+    PathNotFound,
+    StorageConfigError,
+    StorageDriver,
+)
 
 
 class LocalBlobWriter(BlobWriter):

@@ -22,9 +22,7 @@ from registry.storage.base import (
 PART_SIZE = 8 * 1024 * 1024
 
 # Below this a move is one CopyObject request; above it, parallel server-side part copies.
-MOVE_TRANSFER = TransferConfig(
-    multipart_threshold=256 * 1024 * 1024, multipart_chunksize=256 * 1024 * 1024
-)
+MOVE_TRANSFER = TransferConfig(multipart_threshold=256 * 1024 * 1024, multipart_chunksize=256 * 1024 * 1024)
 
 # head_object has no body, so a missing key shows only as its HTTP status.
 MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})

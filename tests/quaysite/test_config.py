@@ -92,7 +92,12 @@ def test_server_refuses_to_start_with_a_bad_storage_option(tmp_path):
     )
     environ.update({"QUAY_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"})
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "typo_option" in result.stderr

@@ -19,7 +19,10 @@ def digest_of(data: bytes) -> str:
 def push_blob(registry, repository: str, data: bytes) -> str:
     digest = digest_of(data)
     response = registry.call(
-        "POST", f"/v2/{repository}/blobs/uploads/?digest={digest}", scope=f"repository:{repository}:push,pull", data=data
+        "POST",
+        f"/v2/{repository}/blobs/uploads/?digest={digest}",
+        scope=f"repository:{repository}:push,pull",
+        data=data,
     )
     assert response.status_code == 201, response.content
     return digest
@@ -50,7 +53,9 @@ def push_manifest(registry, repository: str, reference: str, manifest: bytes, me
     )
 
 
-def push_image(registry, repository: str, tag: str, *, arch: str = "amd64", layers: int = 1) -> tuple[str, bytes]:
+def push_image(
+    registry, repository: str, tag: str, *, arch: str = "amd64", layers: int = 1
+) -> tuple[str, bytes]:
     config = json.dumps({"architecture": arch, "os": "linux", "rootfs": {"type": "layers"}}).encode()
     layer_bytes = [os.urandom(256) for _ in range(layers)]
     for blob in [config, *layer_bytes]:

@@ -25,7 +25,9 @@ def test_ping_with_a_token_answers_200(as_alice):
 
 
 def test_wrong_password_gets_401_at_the_token_endpoint(client, alice):
-    response = client.get("/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth("alice", "wrong"))
+    response = client.get(
+        "/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth("alice", "wrong")
+    )
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "UNAUTHORIZED"
 
@@ -43,7 +45,9 @@ def test_changed_password_stops_the_old_one_at_once(client, alice):
     alice.set_password("new password 123")
     alice.save()
     assert client.get("/v2/auth", HTTP_AUTHORIZATION=basic_auth("alice")).status_code == 401
-    assert client.get("/v2/auth", HTTP_AUTHORIZATION=basic_auth("alice", "new password 123")).status_code == 200
+    assert (
+        client.get("/v2/auth", HTTP_AUTHORIZATION=basic_auth("alice", "new password 123")).status_code == 200
+    )
 
 
 def test_owner_gets_every_action_on_own_new_repository(as_alice):
@@ -86,7 +90,9 @@ def test_private_repository_looks_exactly_like_a_missing_one_to_a_stranger(as_al
     missing = as_bob.call("GET", "/v2/alice/nothing/manifests/v1", scope="repository:alice/nothing:pull")
     assert existing.status_code == missing.status_code == 401
     assert existing.json() == missing.json()
-    assert existing["WWW-Authenticate"].replace("secret", "X") == missing["WWW-Authenticate"].replace("nothing", "X")
+    assert existing["WWW-Authenticate"].replace("secret", "X") == missing["WWW-Authenticate"].replace(
+        "nothing", "X"
+    )
 
 
 def test_push_without_push_scope_is_refused_and_creates_nothing(as_bob, alice):
@@ -142,5 +148,7 @@ def test_invalid_repository_names_answer_name_invalid(as_alice, path):
 
 def test_nested_repository_names_work(as_alice, acme):
     digest, _ = push_image(as_alice, "acme/team/sub/app", "v1")
-    response = as_alice.call("GET", "/v2/acme/team/sub/app/manifests/v1", scope="repository:acme/team/sub/app:pull")
+    response = as_alice.call(
+        "GET", "/v2/acme/team/sub/app/manifests/v1", scope="repository:acme/team/sub/app:pull"
+    )
     assert response["Docker-Content-Digest"] == digest

@@ -46,7 +46,8 @@ def test_blob_head_and_get_return_length_digest_and_bytes(as_alice):
 
 
 @pytest.mark.parametrize(
-    ("header", "start", "end"), [("bytes=10-19", 10, 19), ("bytes=4990-", 4990, 4999), ("bytes=-5", 4995, 4999)]
+    ("header", "start", "end"),
+    [("bytes=10-19", 10, 19), ("bytes=4990-", 4990, 4999), ("bytes=-5", 4995, 4999)],
 )
 def test_blob_range_answers_206_with_the_slice(as_alice, header, start, end):
     data = os.urandom(5000)
@@ -110,7 +111,9 @@ def test_chunked_upload_in_order_completes_with_the_right_digest(as_alice):
     first = as_alice.call("PATCH", location, scope=PUSH, data=data[:4000], HTTP_CONTENT_RANGE="0-3999")
     assert first.status_code == 202
     assert first["Range"] == "0-3999"
-    second = as_alice.call("PATCH", first["Location"], scope=PUSH, data=data[4000:], HTTP_CONTENT_RANGE="4000-9999")
+    second = as_alice.call(
+        "PATCH", first["Location"], scope=PUSH, data=data[4000:], HTTP_CONTENT_RANGE="4000-9999"
+    )
     assert second["Range"] == "0-9999"
     status = as_alice.call("GET", location, scope=PUSH)
     assert status.status_code == 204
@@ -162,7 +165,9 @@ def test_cancelled_upload_is_gone(as_alice, isolated_storage):
 
 def test_unknown_upload_answers_blob_upload_unknown(as_alice):
     push_blob(as_alice, REPO, b"x")
-    response = as_alice.call("PATCH", f"/v2/{REPO}/blobs/uploads/00000000-0000-0000-0000-000000000000", scope=PUSH, data=b"x")
+    response = as_alice.call(
+        "PATCH", f"/v2/{REPO}/blobs/uploads/00000000-0000-0000-0000-000000000000", scope=PUSH, data=b"x"
+    )
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "BLOB_UPLOAD_UNKNOWN"
 

@@ -98,7 +98,9 @@ def test_index_pushes_and_old_clients_get_the_amd64_image(as_alice):
     arm_digest, arm = push_image(as_alice, REPO, "arm", arch="arm64")
     body = index_manifest([(arm_digest, arm, "arm64"), (amd_digest, amd, "amd64")])
     assert push_manifest(as_alice, REPO, "multi", body, OCI_INDEX).status_code == 201
-    full = as_alice.call("GET", f"/v2/{REPO}/manifests/multi", scope=PUSH, HTTP_ACCEPT=f"{OCI_INDEX}, {OCI_MANIFEST}")
+    full = as_alice.call(
+        "GET", f"/v2/{REPO}/manifests/multi", scope=PUSH, HTTP_ACCEPT=f"{OCI_INDEX}, {OCI_MANIFEST}"
+    )
     assert full.content == body
     single = as_alice.call("GET", f"/v2/{REPO}/manifests/multi", scope=PUSH, HTTP_ACCEPT=OCI_MANIFEST)
     assert single["Docker-Content-Digest"] == amd_digest
@@ -119,8 +121,8 @@ def test_unacceptable_media_type_answers_manifest_unknown(as_alice):
         b"[]",
         b'{"schemaVersion": 1}',
         b'{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "layers": []}',
-        b'{"schemaVersion": 2, "config": {"mediaType": "x", "digest": "sha256:../x", "size": 1}, "layers": []}',
-        b'{"schemaVersion": 2, "config": {"mediaType": "x", "digest": "sha256:ab", "size": -1}, "layers": []}',
+        b'{"schemaVersion": 2, "config": {"mediaType": "x", "digest": "sha256:../x", "size": 1}, "layers": 0}',  # noqa: E501
+        b'{"schemaVersion": 2, "config": {"mediaType": "x", "digest": "sha256:ab", "size": -1}, "layers": 0}',
         b'{"schemaVersion": 2, "mediaType": "application/vnd.example+json", "layers": []}',
     ],
 )
@@ -216,7 +218,9 @@ def _artifact(registry, subject_digest: str, subject: bytes, artifact_type: str)
 def test_referrers_lists_artifacts_and_filters_by_type(as_alice):
     subject_digest, subject = push_image(as_alice, REPO, "v1")
     sbom = _artifact(as_alice, subject_digest, subject, "application/spdx+json")
-    signature = _artifact(as_alice, subject_digest, subject, "application/vnd.dev.cosign.simplesigning.v1+json")
+    signature = _artifact(
+        as_alice, subject_digest, subject, "application/vnd.dev.cosign.simplesigning.v1+json"
+    )
     everything = as_alice.call("GET", f"/v2/{REPO}/referrers/{subject_digest}", scope=PUSH)
     assert everything.status_code == 200
     assert everything["Content-Type"] == OCI_INDEX
