@@ -39,6 +39,7 @@ run: install
 # The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
 	DATABASE_URL= $(BIN)/python -m pytest -m "not e2e" tests/registry
 

@@ -8,7 +8,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from httpclient import Connection, HttpError, Response, add_query, split_location
+from httpclient import Connection, Response, add_query, split_location
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -191,5 +191,3 @@ def blob_get(conn: Connection, repo: str, token: str, digest: str, keep: bool = 
         hops -= 1
     return expect(response, 200, what=f"GET blob {digest[:19]}")
 
-
-__all__ = ["Connection", "HttpError"]

@@ -123,11 +123,9 @@ REGISTRY_TITLE = CONFIG["REGISTRY_TITLE"]
 
 # Background jobs: Redis + rq workers when configured, else a worker thread in this process.
 REDIS_URL = CONFIG["REDIS_URL"]
-RQ_QUEUES = {
-    name: ({"URL": REDIS_URL} if REDIS_URL else {"HOST": "in-process", "PORT": 0, "DB": 0})
-    for name in ("default", "gc")
-}
 JOBS_IN_PROCESS = not REDIS_URL
+# django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
+RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc")}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {

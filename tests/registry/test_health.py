@@ -37,3 +37,9 @@ def test_endtoend_health_answers_503_when_storage_fails(client, settings, tmp_pa
     response = client.get("/health/endtoend")
     assert response.status_code == 503
     assert response.json()["data"]["services"]["storage"] is False
+
+
+def test_front_page_shows_how_to_log_in(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"podman login testserver" in response.content

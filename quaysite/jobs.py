@@ -1,0 +1,195 @@
+"""Background jobs: the one way code hands work to a worker.
+
+With ``REDIS_URL`` configured, jobs go to django_rq's queues and separate ``rq`` worker processes
+(``manage.py rqworker default gc``) run them. Without Redis (the embedded default), the same
+queues live on an in-process fakeredis server and an rq ``SimpleWorker`` on a daemon thread runs
+them; that thread also runs the registry's periodic work. Either way a job is enqueued only when
+the surrounding transaction commits, so it never sees rows that might still roll back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import django_rq
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+from fakeredis import FakeRedis, FakeServer
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.timeouts import TimerDeathPenalty
+
+logger = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("default", "gc")
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the in-process worker enqueues itself, first ``first_after`` seconds after it starts."""
+
+    func: str
+    queue: str
+    every: float
+    first_after: float
+
+
+# Only the in-process worker runs these; with Redis, cron or a Kubernetes CronJob calls the
+# management commands instead (`manage.py registry_cleanup`). The jobs re-derive their work from
+# the database on every run, because the in-process queue lives in memory and dies with it.
+PERIODIC_JOBS = (
+    PeriodicJob(
+        func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300
+    ),
+)
+
+
+def enqueue(func: Callable[..., object], *args: object, queue: str = "default", **kwargs: object) -> None:
+    """Runs ``func(*args, **kwargs)`` on a worker once the current transaction commits.
+
+    Pass ids, not model instances: the job reads its rows again when it runs.
+    """
+    if settings.JOBS_IN_PROCESS:
+        if queue not in QUEUE_NAMES:
+            raise ValueError(f"unknown job queue {queue!r}; known: {', '.join(QUEUE_NAMES)}")
+        transaction.on_commit(lambda: _in_process_runner().push(queue, func, args, kwargs))
+    else:
+        if queue not in settings.RQ_QUEUES:
+            raise ValueError(f"unknown job queue {queue!r}; known: {', '.join(settings.RQ_QUEUES)}")
+        transaction.on_commit(lambda: _redis_push(queue, func, args, kwargs))
+
+
+def _redis_push(queue: str, func: Callable[..., object], args: tuple, kwargs: dict) -> None:
+    # commit_mode "auto": enqueue() already waited for the commit.
+    django_rq.get_queue(queue, commit_mode="auto").enqueue_call(func, args=args, kwargs=kwargs)
+
+
+class _ThreadWorker(SimpleWorker):
+    """A SimpleWorker that can live on a thread other than the main one."""
+
+    # The default death penalty arms SIGALRM, which only the main thread may handle.
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        # signal.signal() raises outside the main thread; the server process owns its signals.
+        pass
+
+    def subscribe(self) -> None:
+        # The pub/sub channel carries `rq` CLI commands, which cannot reach an in-memory server.
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+    def procline(self, message: str) -> None:
+        # rq would retitle the whole server process.
+        pass
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        # As Django does around a request: drop connections that broke or outlived their age.
+        close_old_connections()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            close_old_connections()
+
+
+class _InProcessRunner:
+    """One fakeredis server, its queues, and the daemon thread that works them."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.connection = FakeRedis(server=FakeServer())
+        self.queues = {
+            name: Queue(name, connection=self.connection, death_penalty_class=TimerDeathPenalty)
+            for name in QUEUE_NAMES
+        }
+        self.worker = _ThreadWorker(
+            list(self.queues.values()), connection=self.connection, name=f"in-process-{self.pid}"
+        )
+        self.periodic = PERIODIC_JOBS
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="rq-in-process", daemon=True)
+
+    def push(self, queue: str, func: Callable[..., object] | str, args: tuple, kwargs: dict) -> None:
+        # Under the lock, so the worker cannot report idle between this push and its wake-up.
+        with self.lock:
+            self.queues[queue].enqueue_call(func, args=args, kwargs=kwargs)
+            self.idle.clear()
+            self.wake.set()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        due = [started + job.first_after for job in self.periodic]
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            for index, job in enumerate(self.periodic):
+                if now >= due[index]:
+                    self.push(job.queue, job.func, (), {})
+                    due[index] = now + job.every
+            self.wake.clear()
+            self._work_until_empty()
+            with self.lock:
+                if not self.wake.is_set():
+                    self.idle.set()
+            next_due = min(due, default=now + 3600)
+            self.wake.wait(timeout=max(0.0, next_due - time.monotonic()))
+
+    def _work_until_empty(self) -> None:
+        try:
+            self.worker.work(burst=True)
+        except Exception:
+            # A failing job is rq's to record; this is rq itself failing. Keep the thread alive.
+            logger.exception("the in-process job worker failed; retrying on the next wake-up")
+            self.stopping.wait(1)
+        finally:
+            # Idle workers hold no database connections (this thread's only).
+            connections.close_all()
+
+
+_runner: _InProcessRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def _in_process_runner() -> _InProcessRunner:
+    global _runner
+    with _runner_lock:
+        # A forked child inherits the object but not the thread: it needs its own.
+        if _runner is None or _runner.pid != os.getpid():
+            _runner = _InProcessRunner()
+            _runner.thread.start()
+        return _runner
+
+
+def in_process_worker_start() -> None:
+    """Starts this process's job thread now rather than on the first enqueue (embedded mode)."""
+    _in_process_runner()
+
+
+def in_process_worker_wait_idle(timeout: float) -> bool:
+    """Waits until the in-process worker has run every job enqueued so far; False on timeout."""
+    runner = _runner
+    if runner is None or runner.pid != os.getpid():
+        return True
+    return runner.idle.wait(timeout)
+
+
+def in_process_worker_stop(timeout: float) -> bool:
+    """Stops the job thread after the jobs already queued; False if it did not end in time."""
+    global _runner
+    with _runner_lock:
+        runner, _runner = _runner, None
+    if runner is None or runner.pid != os.getpid():
+        return True
+    runner.stopping.set()
+    runner.wake.set()
+    runner.thread.join(timeout)
+    return not runner.thread.is_alive()

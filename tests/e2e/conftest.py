@@ -1,0 +1,382 @@
+"""End-to-end fixtures: one real registry server per session, isolated client tools per test.
+
+The server runs as its own process (granian, WSGI) on its own database: pytest-django's test
+database lives only inside this process's transactions, so the server could never see it. With
+DATABASE_URL naming PostgreSQL, the session creates a fresh database on that server and drops it
+afterwards; otherwise the server uses SQLite in its temporary data directory.
+
+Every test gets its own podman/skopeo/buildah storage, auth file, containers.conf and temp dirs,
+so no login or image is shared with the machine or with another test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PASSWORDS = {"alice": "alice-e2e-password", "bob": "bob-e2e-password"}
+COMMAND_TIMEOUT = 120
+READY_TIMEOUT = 30
+STOP_TIMEOUT = 10
+START_ATTEMPTS = 3
+LOG_TAIL_LINES = 80
+OUTPUT_TAIL_CHARS = 4000
+ACCESS_LOG_FORMAT = '"%(method)s %(path)s?%(query_string)s" %(status)d'
+ACCESS_LINE = re.compile(r'^"(?P<method>\S+) (?P<path>[^?]*)\?(?P<query>\S*)" (?P<status>\d+)$')
+SERVER_LOGS = pytest.StashKey[list[Path]]()
+
+# Users and the organization every test may rely on; alice creates acme and so administers it.
+SETUP_SCRIPT = """
+from orgs.services import organization_create, user_create
+alice = user_create(username="alice", password={alice!r})
+user_create(username="bob", password={bob!r})
+organization_create(name="acme", creator=alice)
+"""
+
+
+def _tail(text: str, limit: int = OUTPUT_TAIL_CHARS) -> str:
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def _run_checked(
+    args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = COMMAND_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"command failed with exit code {result.returncode}: {' '.join(args)}\n"
+            f"--- stdout ---\n{_tail(result.stdout)}\n--- stderr ---\n{_tail(result.stderr)}"
+        )
+    return result
+
+
+# Database -------------------------------------------------------------------------------------
+
+
+def _postgres_admin_connection(url: str) -> psycopg.Connection:
+    """A connection for CREATE/DROP DATABASE: the maintenance database, else the URL's own."""
+    parts = urlsplit(url)
+    last_error: Exception | None = None
+    for name in ("postgres", parts.path.lstrip("/")):
+        try:
+            return psycopg.connect(urlunsplit(parts._replace(path=f"/{name}")), autocommit=True)
+        except psycopg.OperationalError as error:
+            last_error = error
+    raise AssertionError(f"cannot reach PostgreSQL at {url}: {last_error}")
+
+
+@pytest.fixture(scope="session")
+def server_database_url() -> Iterator[str]:
+    """The server's own database URL: a fresh PostgreSQL database, or '' for SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        yield ""
+        return
+    name = f"quay_e2e_{secrets.token_hex(6)}"
+    with _postgres_admin_connection(url) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with _postgres_admin_connection(url) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+# Server ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistryServer:
+    host: str
+    env: dict[str, str]
+    log: Path
+    access_log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return _run_checked([str(BIN / "python"), "manage.py", *args], env=self.env, cwd=ROOT)
+
+    def shell(self, code: str) -> subprocess.CompletedProcess[str]:
+        """Runs Python inside the server's Django setup and database."""
+        return self.manage("shell", "--no-imports", "-c", code)
+
+    def requests(self, *, method: str, path: str) -> list[tuple[dict[str, list[str]], int]]:
+        """(query, status) of every logged request with this method and path, oldest first."""
+        found = []
+        for line in self.access_log.read_text().splitlines():
+            match = ACCESS_LINE.match(line.strip())
+            if match and match["method"] == method and match["path"] == path:
+                found.append((parse_qs(match["query"]), int(match["status"])))
+        return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("QUAY_", "CONTAINERS_", "GRANIAN_"))
+        and key not in ("DATABASE_URL", "REDIS_URL", "REGISTRY_AUTH_FILE")
+    }
+    # An empty config file keeps a developer's conf/config.yaml out of the test server.
+    config = data_dir / "config.yaml"
+    config.write_text("{}\n")
+    env.update(
+        QUAY_CONFIG=str(config),
+        QUAY_DATA_DIR=str(data_dir),
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="quaysite.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        # The server runs in its own session: its group holds only granian and its workers.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}:\n{_log_tail(log)}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+        except urllib.error.HTTPError as error:
+            if error.code == 401:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer 401 within {READY_TIMEOUT}s:\n{_log_tail(log)}")
+
+
+def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    if not log.exists():
+        return "(no server log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts granian on a free port; a port taken between probe and bind gets another try."""
+    log, access_log = data_dir / "server.log", data_dir / "access.log"
+    for _ in range(START_ATTEMPTS):
+        host = f"127.0.0.1:{_free_port()}"
+        command = [
+            str(BIN / "granian"),
+            "--interface", "wsgi",
+            "--host", "127.0.0.1",
+            "--port", host.rsplit(":", 1)[1],
+            "--workers", "2",
+            "--blocking-threads", "8",
+            "--no-ws",
+            "--access-log",
+            "--access-log-fmt", ACCESS_LOG_FORMAT,
+            "quaysite.wsgi:application",
+        ]  # fmt: skip
+        with log.open("ab") as stderr, access_log.open("ab") as stdout:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, start_new_session=True
+            )
+        try:
+            _wait_ready(process, f"http://{host}/v2/", log)
+            return process, host
+        except AssertionError:
+            _stop(process)
+            if "Address already in use" not in _log_tail(log):
+                raise
+    raise AssertionError(f"server did not start in {START_ATTEMPTS} attempts:\n{_log_tail(log)}")
+
+
+@pytest.fixture(scope="session")
+def registry_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    server_database_url: str,
+) -> Iterator[RegistryServer]:
+    data_dir = tmp_path_factory.mktemp("registry-server")
+    env = _server_env(data_dir, server_database_url)
+    _run_checked([str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT)
+    _run_checked(
+        [str(BIN / "python"), "manage.py", "shell", "--no-imports", "-c", SETUP_SCRIPT.format(**PASSWORDS)],
+        env=env,
+        cwd=ROOT,
+    )
+    request.config.stash[SERVER_LOGS] = [data_dir / "server.log", data_dir / "access.log"]
+    process, host = _server_start(env, data_dir)
+    try:
+        yield RegistryServer(
+            host=host, env=env, log=data_dir / "server.log", access_log=data_dir / "access.log"
+        )
+    finally:
+        _stop(process)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    report = yield
+    if report.failed:
+        for log in item.config.stash.get(SERVER_LOGS, []):
+            report.sections.append((f"registry server: tail of {log.name}", _log_tail(log)))
+    return report
+
+
+# Clients --------------------------------------------------------------------------------------
+
+
+class ContainerTools:
+    """podman, skopeo and buildah with their own storage, auth file, config and temp dirs."""
+
+    def __init__(self, home: Path, registry: str) -> None:
+        self.home = home
+        self.registry = registry
+        for directory in ("graph", "run", "tmp", "libpod", "files"):
+            (home / directory).mkdir(parents=True)
+        (home / "storage.conf").write_text(
+            f'[storage]\ndriver = "vfs"\nrunroot = "{home / "run"}"\ngraphroot = "{home / "graph"}"\n'
+        )
+        (home / "containers.conf").write_text(
+            f'[engine]\ntmp_dir = "{home / "libpod"}"\nevents_logger = "none"\n'
+            'cgroup_manager = "cgroupfs"\n'
+        )
+        (home / "registries.conf").write_text("unqualified-search-registries = []\n")
+        # buildah refuses to start when REGISTRY_AUTH_FILE names a missing file.
+        self.auth_file = home / "auth.json"
+        self.auth_file.write_text('{"auths": {}}\n')
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(home),
+            "TMPDIR": str(home / "tmp"),
+            "XDG_RUNTIME_DIR": str(home / "run"),
+            "CONTAINERS_STORAGE_CONF": str(home / "storage.conf"),
+            "CONTAINERS_CONF": str(home / "containers.conf"),
+            "CONTAINERS_REGISTRIES_CONF": str(home / "registries.conf"),
+            "REGISTRY_AUTH_FILE": str(self.auth_file),
+        }
+
+    def run(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """Runs a client command that must succeed."""
+        return _run_checked(list(args), env=self.env, cwd=self.home, timeout=timeout)
+
+    def run_failing(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """Runs a client command that must fail, and returns it for its error output."""
+        result = subprocess.run(
+            list(args), env=self.env, cwd=self.home, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if result.returncode == 0:
+            raise AssertionError(
+                f"command succeeded but should have failed: {' '.join(args)}\n"
+                f"--- stdout ---\n{_tail(result.stdout)}\n--- stderr ---\n{_tail(result.stderr)}"
+            )
+        return result
+
+    def ref(self, repository_and_tag: str) -> str:
+        """'alice/app:1' -> 'docker://127.0.0.1:PORT/alice/app:1'."""
+        return f"docker://{self.registry}/{repository_and_tag}"
+
+    def login(self, username: str, password: str | None = None) -> None:
+        password = PASSWORDS[username] if password is None else password
+        self.run("podman", "login", "--tls-verify=false", "-u", username, "-p", password, self.registry)
+
+    def image_build(self, name: str, layers: list[bytes], arch: str = "amd64") -> str:
+        """Builds localhost/<name> from scratch, one commit per layer; returns the image id."""
+        image = "scratch"
+        for index, content in enumerate(layers):
+            source = self.home / "files" / f"{name.replace('/', '_').replace(':', '_')}-{index}.bin"
+            source.write_bytes(content)
+            container = self.run("buildah", "from", "--pull=never", image).stdout.strip()
+            self.run("buildah", "copy", "--quiet", container, str(source), f"/layer-{index}.bin")
+            if index == len(layers) - 1:
+                self.run("buildah", "config", "--arch", arch, "--os", "linux", "--cmd", "/layer-0.bin", container)
+                image = self.run("buildah", "commit", "--quiet", "--rm", container, f"localhost/{name}").stdout
+            else:
+                image = self.run("buildah", "commit", "--quiet", "--rm", container).stdout
+            image = image.strip()
+        return image
+
+    def push(self, image: str, repository_and_tag: str) -> None:
+        self.run("podman", "push", "--tls-verify=false", f"localhost/{image}", self.ref(repository_and_tag))
+
+    def inspect(self, repository_and_tag: str, *flags: str) -> dict:
+        return json.loads(self.run("skopeo", "inspect", "--tls-verify=false", *flags, self.ref(repository_and_tag)).stdout)
+
+    def manifest(self, repository_and_reference: str) -> dict:
+        """The manifest exactly as the registry serves it."""
+        return json.loads(self.inspect_raw(repository_and_reference))
+
+    def inspect_raw(self, repository_and_reference: str) -> str:
+        return self.run("skopeo", "inspect", "--raw", "--tls-verify=false", self.ref(repository_and_reference)).stdout
+
+
+@pytest.fixture
+def new_tools(registry_server: RegistryServer, tmp_path: Path) -> Callable[[str], ContainerTools]:
+    """Makes a fresh, logged-out set of client tools; label names its directory."""
+
+    def make(label: str) -> ContainerTools:
+        return ContainerTools(tmp_path / f"tools-{label}", registry_server.host)
+
+    return make
+
+
+@pytest.fixture
+def anonymous_tools(new_tools: Callable[[str], ContainerTools]) -> ContainerTools:
+    return new_tools("anonymous")
+
+
+@pytest.fixture
+def alice_tools(new_tools: Callable[[str], ContainerTools]) -> ContainerTools:
+    tools = new_tools("alice")
+    tools.login("alice")
+    return tools
+
+
+@pytest.fixture
+def bob_tools(new_tools: Callable[[str], ContainerTools]) -> ContainerTools:
+    tools = new_tools("bob")
+    tools.login("bob")
+    return tools
