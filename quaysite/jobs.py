@@ -42,10 +42,9 @@ class PeriodicJob:
 # Only the in-process worker runs these; with Redis, cron or a Kubernetes CronJob calls the
 # management commands instead (`manage.py registry_cleanup`). The jobs re-derive their work from
 # the database on every run, because the in-process queue lives in memory and dies with it.
+# The first run waits a few minutes so it does not compete with start-up.
 PERIODIC_JOBS = (
-    PeriodicJob(
-        func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300
-    ),
+    PeriodicJob(func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300),
 )
 
 

@@ -139,7 +139,7 @@ class BlobUpload(models.Model):
     segments = models.IntegerField(default=0)
     hash_state = models.BinaryField(null=True)
     created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
 
 
 class SigningKey(models.Model):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from registry.digests import DIGEST_RE, ResumableSha256
 from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
@@ -69,6 +71,8 @@ def upload_append(
     claimed = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset, segments=upload.segments).update(
         offset=upload.offset + size,
         segments=upload.segments + 1,
+        # update() skips auto_now; the stale-upload cleanup reads this column.
+        updated=timezone.now(),
         hash_state=hasher.state() if hasher else None,
     )
     if not claimed:

@@ -76,7 +76,9 @@ def test_chunked_upload_in_several_patches_is_joined_in_object_storage(as_alice,
     for offset in range(0, len(data), 3 * 1024 * 1024):
         chunk = data[offset : offset + 3 * 1024 * 1024]
         end = offset + len(chunk) - 1
-        response = as_alice.call("PATCH", location, scope=PUSH, data=chunk, HTTP_CONTENT_RANGE=f"{offset}-{end}")
+        response = as_alice.call(
+            "PATCH", location, scope=PUSH, data=chunk, HTTP_CONTENT_RANGE=f"{offset}-{end}"
+        )
         assert response.status_code == 202
     done = as_alice.call("PUT", f"{location}?digest={digest_of(data)}", scope=PUSH)
     assert done.status_code == 201

@@ -1,0 +1,175 @@
+"""Stale upload cleanup: abandoned uploads lose their rows and segments; live ones are untouched."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import django_rq
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from orgs.models import Namespace
+from quaysite import jobs
+from registry.models import BlobUpload, Repository
+from registry.services.upload_cleanup import STALE_UPLOAD_AGE, uploads_stale_cleanup
+from registry.services.uploads import upload_append, upload_start
+
+WAIT_SECONDS = 10
+# A database index of its own on the shared Redis; the tests remove only the jobs they add.
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def repository() -> Repository:
+    namespace = Namespace.objects.create(name="acme", kind=Namespace.Kind.ORGANIZATION)
+    return Repository.objects.create(namespace=namespace, name="app")
+
+
+def upload_with_segments(repository: Repository, *, idle_for: timedelta) -> BlobUpload:
+    upload = upload_start(repository=repository)
+    upload = upload_append(upload=upload, chunks=[b"first chunk"])
+    upload = upload_append(upload=upload, chunks=[b"second chunk"])
+    # update() bypasses auto_now, so the row can look as old as the test needs.
+    BlobUpload.objects.filter(pk=upload.pk).update(updated=timezone.now() - idle_for)
+    return upload
+
+
+def segment_files(storage: Path, upload: BlobUpload) -> list[str]:
+    folder = storage / "uploads" / upload.uuid
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def upload_pks() -> list[int]:
+    return sorted(BlobUpload.objects.values_list("pk", flat=True))
+
+
+def test_cleanup_removes_a_stale_upload_row_and_its_segments(repository, isolated_storage):
+    stale = upload_with_segments(repository, idle_for=timedelta(days=3))
+    assert segment_files(isolated_storage, stale) == ["000000", "000001"]
+
+    assert uploads_stale_cleanup(older_than=timedelta(days=2)) == 1
+
+    assert upload_pks() == []
+    assert segment_files(isolated_storage, stale) == []
+    assert not (isolated_storage / "uploads" / stale.uuid).exists()
+
+
+def test_cleanup_keeps_fresh_uploads_and_their_segments(repository, isolated_storage):
+    upload_with_segments(repository, idle_for=timedelta(days=3))
+    fresh = upload_with_segments(repository, idle_for=timedelta(hours=1))
+
+    uploads_stale_cleanup(older_than=timedelta(days=2))
+
+    assert upload_pks() == [fresh.pk]
+    assert segment_files(isolated_storage, fresh) == ["000000", "000001"]
+
+
+def test_cleanup_by_default_removes_uploads_idle_for_more_than_two_days(repository):
+    assert STALE_UPLOAD_AGE == timedelta(days=2)
+    upload_with_segments(repository, idle_for=timedelta(hours=49))
+    kept = upload_with_segments(repository, idle_for=timedelta(hours=47))
+
+    uploads_stale_cleanup()
+
+    assert upload_pks() == [kept.pk]
+
+
+def test_cleanup_running_twice_is_harmless(repository, isolated_storage):
+    upload_with_segments(repository, idle_for=timedelta(days=3))
+    fresh = upload_with_segments(repository, idle_for=timedelta(hours=1))
+
+    assert uploads_stale_cleanup() == 1
+    assert uploads_stale_cleanup() == 0
+
+    assert upload_pks() == [fresh.pk]
+    assert segment_files(isolated_storage, fresh) == ["000000", "000001"]
+
+
+def test_cleanup_goes_on_past_an_upload_whose_storage_fails(repository, isolated_storage):
+    unreachable = upload_with_segments(repository, idle_for=timedelta(days=3))
+    BlobUpload.objects.filter(pk=unreachable.pk).update(location="removed-from-config")
+    stale = upload_with_segments(repository, idle_for=timedelta(days=3))
+
+    assert uploads_stale_cleanup() == 1
+
+    assert upload_pks() == [unreachable.pk]
+    assert segment_files(isolated_storage, stale) == []
+
+
+def test_cleanup_skips_uploads_another_worker_has_claimed(repository, isolated_storage):
+    if not connection.features.has_select_for_update_skip_locked:
+        pytest.skip("this database has no SKIP LOCKED; its cleanups run one at a time instead")
+    claimed = upload_with_segments(repository, idle_for=timedelta(days=3))
+    upload_with_segments(repository, idle_for=timedelta(days=3))
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker_holds_claim() -> None:
+        try:
+            with transaction.atomic():
+                list(BlobUpload.objects.select_for_update().filter(pk=claimed.pk))
+                locked.set()
+                release.wait(WAIT_SECONDS)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=other_worker_holds_claim)
+    other.start()
+    try:
+        assert locked.wait(WAIT_SECONDS)
+        removed = uploads_stale_cleanup()
+    finally:
+        release.set()
+        other.join(WAIT_SECONDS)
+
+    assert removed == 1
+    assert upload_pks() == [claimed.pk]
+    assert segment_files(isolated_storage, claimed) == ["000000", "000001"]
+
+
+def test_in_process_worker_runs_the_cleanup_hourly_by_itself(repository, settings, monkeypatch):
+    (periodic,) = jobs.PERIODIC_JOBS
+    assert (periodic.func, periodic.every) == ("registry.tasks.uploads_stale_cleanup_task", 3600)
+    monkeypatch.setattr(jobs, "PERIODIC_JOBS", (dataclasses.replace(periodic, first_after=0),))
+    upload_with_segments(repository, idle_for=timedelta(days=3))
+    settings.JOBS_IN_PROCESS = True
+
+    jobs.in_process_worker_start()
+    try:
+        assert jobs.in_process_worker_wait_idle(timeout=WAIT_SECONDS)
+    finally:
+        assert jobs.in_process_worker_stop(timeout=WAIT_SECONDS)
+
+    assert upload_pks() == []
+
+
+def test_cleanup_command_without_redis_runs_the_cleanup_itself(repository, settings):
+    settings.JOBS_IN_PROCESS = True
+    upload_with_segments(repository, idle_for=timedelta(days=3))
+
+    call_command("registry_cleanup")
+
+    assert upload_pks() == []
+
+
+def test_cleanup_command_with_redis_enqueues_the_cleanup_on_the_gc_queue(settings):
+    settings.JOBS_IN_PROCESS = False
+    settings.RQ_QUEUES = {"gc": {"URL": REDIS_TEST_URL}}
+    queue = django_rq.get_queue("gc")
+    before = set(queue.job_ids)
+
+    call_command("registry_cleanup")
+
+    added = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
+    try:
+        assert [job.func_name for job in added] == ["registry.tasks.uploads_stale_cleanup_task"]
+    finally:
+        for job in added:
+            job.delete()
+        if queue.count == 0:
+            queue.delete()
