@@ -36,13 +36,16 @@ BIN = Path(sys.executable).parent
 PASSWORDS = {"alice": "alice-e2e-password", "bob": "bob-e2e-password"}
 COMMAND_TIMEOUT = 120
 READY_TIMEOUT = 30
-STOP_TIMEOUT = 10
+STOP_TIMEOUT = 5
 START_ATTEMPTS = 3
 LOG_TAIL_LINES = 80
 OUTPUT_TAIL_CHARS = 4000
 ACCESS_LOG_FORMAT = '"%(method)s %(path)s?%(query_string)s" %(status)d'
 ACCESS_LINE = re.compile(r'^"(?P<method>\S+) (?P<path>[^?]*)\?(?P<query>\S*)" (?P<status>\d+)$')
 SERVER_LOGS = pytest.StashKey[list[Path]]()
+# stderr: Django's log and tracebacks; stdout: granian's own messages and its access log.
+SERVER_STDERR = "server-stderr.log"
+SERVER_STDOUT = "server-stdout.log"
 
 # Users and the organization every test may rely on; alice creates acme and so administers it.
 SETUP_SCRIPT = """
@@ -58,14 +61,21 @@ def _tail(text: str, limit: int = OUTPUT_TAIL_CHARS) -> str:
 
 
 def _run_checked(
-    args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = COMMAND_TIMEOUT
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float = COMMAND_TIMEOUT,
+    succeed: bool = True,
 ) -> subprocess.CompletedProcess[str]:
+    """Runs a command that must succeed (or, with succeed=False, must fail); says why it did not."""
     result = subprocess.run(
         args, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-    if result.returncode != 0:
+    if (result.returncode == 0) != succeed:
+        expected = "succeed" if succeed else "fail"
         raise AssertionError(
-            f"command failed with exit code {result.returncode}: {' '.join(args)}\n"
+            f"command should {expected} but exited with {result.returncode}: {' '.join(args)}\n"
             f"--- stdout ---\n{_tail(result.stdout)}\n--- stderr ---\n{_tail(result.stderr)}"
         )
     return result
@@ -115,8 +125,8 @@ def server_database_url() -> Iterator[str]:
 class RegistryServer:
     host: str
     env: dict[str, str]
-    log: Path
-    access_log: Path
+    stderr_log: Path
+    stdout_log: Path
 
     @property
     def url(self) -> str:
@@ -132,7 +142,7 @@ class RegistryServer:
     def requests(self, *, method: str, path: str) -> list[tuple[dict[str, list[str]], int]]:
         """(query, status) of every logged request with this method and path, oldest first."""
         found = []
-        for line in self.access_log.read_text().splitlines():
+        for line in self.stdout_log.read_text().splitlines():
             match = ACCESS_LINE.match(line.strip())
             if match and match["method"] == method and match["path"] == path:
                 found.append((parse_qs(match["query"]), int(match["status"])))
@@ -201,7 +211,7 @@ def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Starts granian on a free port; a port taken between probe and bind gets another try."""
-    log, access_log = data_dir / "server.log", data_dir / "access.log"
+    stdout_log, stderr_log = data_dir / SERVER_STDOUT, data_dir / SERVER_STDERR
     for _ in range(START_ATTEMPTS):
         host = f"127.0.0.1:{_free_port()}"
         command = [
@@ -216,18 +226,21 @@ def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen
             "--access-log-fmt", ACCESS_LOG_FORMAT,
             "quaysite.wsgi:application",
         ]  # fmt: skip
-        with log.open("ab") as stderr, access_log.open("ab") as stdout:
+        errors_before = stderr_log.stat().st_size if stderr_log.exists() else 0
+        with stdout_log.open("ab") as stdout, stderr_log.open("ab") as stderr:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, start_new_session=True
             )
         try:
-            _wait_ready(process, f"http://{host}/v2/", log)
+            _wait_ready(process, f"http://{host}/v2/", stderr_log)
             return process, host
         except AssertionError:
             _stop(process)
-            if "Address already in use" not in _log_tail(log):
-                raise
-    raise AssertionError(f"server did not start in {START_ATTEMPTS} attempts:\n{_log_tail(log)}")
+            with stderr_log.open("rb") as errors:
+                errors.seek(errors_before)
+                if b"Address already in use" not in errors.read():
+                    raise
+    raise AssertionError(f"server did not start in {START_ATTEMPTS} attempts:\n{_log_tail(stderr_log)}")
 
 
 @pytest.fixture(scope="session")
@@ -244,20 +257,18 @@ def registry_server(
         env=env,
         cwd=ROOT,
     )
-    request.config.stash[SERVER_LOGS] = [data_dir / "server.log", data_dir / "access.log"]
+    request.config.stash[SERVER_LOGS] = [data_dir / SERVER_STDERR, data_dir / SERVER_STDOUT]
     process, host = _server_start(env, data_dir)
     try:
         yield RegistryServer(
-            host=host, env=env, log=data_dir / "server.log", access_log=data_dir / "access.log"
+            host=host, env=env, stderr_log=data_dir / SERVER_STDERR, stdout_log=data_dir / SERVER_STDOUT
         )
     finally:
         _stop(process)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if report.failed:
         for log in item.config.stash.get(SERVER_LOGS, []):
@@ -280,8 +291,7 @@ class ContainerTools:
             f'[storage]\ndriver = "vfs"\nrunroot = "{home / "run"}"\ngraphroot = "{home / "graph"}"\n'
         )
         (home / "containers.conf").write_text(
-            f'[engine]\ntmp_dir = "{home / "libpod"}"\nevents_logger = "none"\n'
-            'cgroup_manager = "cgroupfs"\n'
+            f'[engine]\ntmp_dir = "{home / "libpod"}"\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n'
         )
         (home / "registries.conf").write_text("unqualified-search-registries = []\n")
         # buildah refuses to start when REGISTRY_AUTH_FILE names a missing file.
@@ -305,23 +315,18 @@ class ContainerTools:
 
     def run_failing(self, *args: str, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess[str]:
         """Runs a client command that must fail, and returns it for its error output."""
-        result = subprocess.run(
-            list(args), env=self.env, cwd=self.home, capture_output=True, text=True, timeout=timeout, check=False
-        )
-        if result.returncode == 0:
-            raise AssertionError(
-                f"command succeeded but should have failed: {' '.join(args)}\n"
-                f"--- stdout ---\n{_tail(result.stdout)}\n--- stderr ---\n{_tail(result.stderr)}"
-            )
-        return result
+        return _run_checked(list(args), env=self.env, cwd=self.home, timeout=timeout, succeed=False)
 
     def ref(self, repository_and_tag: str) -> str:
         """'alice/app:1' -> 'docker://127.0.0.1:PORT/alice/app:1'."""
         return f"docker://{self.registry}/{repository_and_tag}"
 
-    def login(self, username: str, password: str | None = None) -> None:
-        password = PASSWORDS[username] if password is None else password
-        self.run("podman", "login", "--tls-verify=false", "-u", username, "-p", password, self.registry)
+    def login(self, username: str) -> subprocess.CompletedProcess[str]:
+        """podman login with the user's right password; the auth file then serves every tool."""
+        password = PASSWORDS[username]
+        return self.run(
+            "podman", "login", "--tls-verify=false", "-u", username, "-p", password, self.registry
+        )
 
     def image_build(self, name: str, layers: list[bytes], arch: str = "amd64") -> str:
         """Builds localhost/<name> from scratch, one commit per layer; returns the image id."""
@@ -332,8 +337,12 @@ class ContainerTools:
             container = self.run("buildah", "from", "--pull=never", image).stdout.strip()
             self.run("buildah", "copy", "--quiet", container, str(source), f"/layer-{index}.bin")
             if index == len(layers) - 1:
-                self.run("buildah", "config", "--arch", arch, "--os", "linux", "--cmd", "/layer-0.bin", container)
-                image = self.run("buildah", "commit", "--quiet", "--rm", container, f"localhost/{name}").stdout
+                self.run(
+                    "buildah", "config", "--arch", arch, "--os", "linux", "--cmd", "/layer-0.bin", container
+                )
+                image = self.run(
+                    "buildah", "commit", "--quiet", "--rm", container, f"localhost/{name}"
+                ).stdout
             else:
                 image = self.run("buildah", "commit", "--quiet", "--rm", container).stdout
             image = image.strip()
@@ -343,14 +352,18 @@ class ContainerTools:
         self.run("podman", "push", "--tls-verify=false", f"localhost/{image}", self.ref(repository_and_tag))
 
     def inspect(self, repository_and_tag: str, *flags: str) -> dict:
-        return json.loads(self.run("skopeo", "inspect", "--tls-verify=false", *flags, self.ref(repository_and_tag)).stdout)
-
-    def manifest(self, repository_and_reference: str) -> dict:
-        """The manifest exactly as the registry serves it."""
-        return json.loads(self.inspect_raw(repository_and_reference))
+        return json.loads(
+            self.run("skopeo", "inspect", "--tls-verify=false", *flags, self.ref(repository_and_tag)).stdout
+        )
 
     def inspect_raw(self, repository_and_reference: str) -> str:
-        return self.run("skopeo", "inspect", "--raw", "--tls-verify=false", self.ref(repository_and_reference)).stdout
+        """The manifest's bytes exactly as the registry serves them."""
+        return self.run(
+            "skopeo", "inspect", "--raw", "--tls-verify=false", self.ref(repository_and_reference)
+        ).stdout
+
+    def manifest(self, repository_and_reference: str) -> dict:
+        return json.loads(self.inspect_raw(repository_and_reference))
 
 
 @pytest.fixture
