@@ -294,9 +294,8 @@ def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: o
         raise ManifestInvalid(detail={"reason": "the body ended before its announced length"}) from None
     if content is None:
         raise TooLarge(detail={"limit": limit})
-    repository = repositories.repository_get_or_create(full_name=full_name)
     manifest, parsed = manifests.manifest_put(
-        repository=repository,
+        full_name=full_name,
         reference=reference,
         content=content,
         content_type=request.META.get("CONTENT_TYPE", ""),

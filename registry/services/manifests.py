@@ -24,6 +24,7 @@ from registry.manifest_formats import (
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.names import is_digest, is_tag
+from registry.services.repositories import repository_get_or_create
 from registry.services.tags import tag_set
 
 
@@ -60,9 +61,11 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
     return list(held.values())
 
 
+@transaction.atomic
 def manifest_put(
-    *, repository: Repository, reference: str, content: bytes, content_type: str
+    *, full_name: str, reference: str, content: bytes, content_type: str
 ) -> tuple[Manifest, ParsedManifest]:
+    """Stores a manifest and moves its tag; a refused manifest leaves no repository behind."""
     digest = sha256_digest(content)
     if is_digest(reference):
         if reference != digest:
@@ -70,32 +73,30 @@ def manifest_put(
     elif not is_tag(reference):
         raise TagInvalid(detail={"tag": reference[:200]})
     parsed = manifest_parse(content, content_type)
+    repository = repository_get_or_create(full_name=full_name)
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
-    with transaction.atomic():
-        # Serializes tag writes per repository; pulls never take this lock.
-        Repository.objects.select_for_update().filter(pk=repository.pk).first()
-        manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
-        if manifest is None:
-            manifest = Manifest.objects.create(
-                repository=repository,
-                digest=digest,
-                media_type=parsed.media_type,
-                artifact_type=manifest_artifact_type(parsed),
-                content=content,
-                size=len(content),
-                config_media_type=parsed.config.media_type if parsed.config else "",
-                subject_digest=parsed.subject.digest if parsed.subject else "",
-                annotations=parsed.annotations,
-            )
-            ManifestBlob.objects.bulk_create(
-                [ManifestBlob(manifest=manifest, blob_id=b) for b in set(blob_ids)]
-            )
-            ManifestChild.objects.bulk_create(
-                [ManifestChild(manifest=manifest, child_id=c) for c in set(child_ids)]
-            )
-        if not is_digest(reference):
-            tag_set(repository=repository, name=reference, manifest=manifest)
+    # Serializes tag writes per repository; pulls never take this lock.
+    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
+    if manifest is None:
+        manifest = Manifest.objects.create(
+            repository=repository,
+            digest=digest,
+            media_type=parsed.media_type,
+            artifact_type=manifest_artifact_type(parsed),
+            content=content,
+            size=len(content),
+            config_media_type=parsed.config.media_type if parsed.config else "",
+            subject_digest=parsed.subject.digest if parsed.subject else "",
+            annotations=parsed.annotations,
+        )
+        ManifestBlob.objects.bulk_create([ManifestBlob(manifest=manifest, blob_id=b) for b in set(blob_ids)])
+        ManifestChild.objects.bulk_create(
+            [ManifestChild(manifest=manifest, child_id=c) for c in set(child_ids)]
+        )
+    if not is_digest(reference):
+        tag_set(repository=repository, name=reference, manifest=manifest)
     return manifest, parsed
 
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from registry.manifest_formats import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
-from registry.models import Manifest, Tag
+from registry.models import Manifest, Repository, Tag
 from tests.registry.pushing import (
     CONFIG_TYPE,
     descriptor,
@@ -260,3 +260,9 @@ def test_artifact_with_custom_config_type_is_listed_with_that_type(as_alice):
     [entry] = as_alice.call("GET", f"/v2/{REPO}/referrers/{subject_digest}", scope=PUSH).json()["manifests"]
     assert entry["artifactType"] == "application/vnd.cncf.helm.config.v1+json"
     assert CONFIG_TYPE != entry["artifactType"]
+
+
+def test_refused_manifest_leaves_no_new_repository(as_alice):
+    response = push_manifest(as_alice, "alice/never", "v1", image_manifest(b"{}", [b"missing"]))
+    assert response.json()["errors"][0]["code"] == "MANIFEST_BLOB_UNKNOWN"
+    assert not Repository.objects.filter(name="never").exists()
