@@ -34,7 +34,8 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
 	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
-		--workers $(WORKERS) --blocking-threads $(THREADS) --no-ws quaysite.wsgi:application
+		--workers $(WORKERS) --blocking-threads $(THREADS) --no-ws \
+		--static-path-route /static --static-path-mount var/static quaysite.wsgi:application
 
 # The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
 test: install-test

@@ -105,7 +105,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Built by collectstatic from the code, not data: it stays beside the code whatever DATA_DIR is.
+STATIC_ROOT = BASE_DIR / "var" / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Storage: Quay's format, {location: [DriverName, {options}]}, preference order first.
@@ -141,7 +142,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": CONFIG["LOG_LEVEL"]},
     # Clients meet 401 and 404 by design on every login and push; log only server errors.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "rq.worker": {"level": "WARNING"}},
 }
 
 __all__ = ["ConfigError"]
