@@ -34,6 +34,18 @@ class S3Endpoint:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def driver_options(self) -> dict:
+        # A fresh key prefix per caller stands in for resetting the server between tests.
+        return {
+            "s3_bucket": self.bucket,
+            "s3_access_key": self.access_key,
+            "s3_secret_key": self.secret_key,
+            "host": self.host,
+            "port": self.port,
+            "is_secure": False,
+            "storage_path": f"tests/{uuid.uuid4().hex}",
+        }
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -85,16 +97,7 @@ def s3_server() -> Iterator[S3Endpoint]:
 
 @pytest.fixture
 def s3_driver(s3_server: S3Endpoint) -> S3Storage:
-    # A fresh key prefix per test stands in for resetting the server between tests.
-    options = {
-        "s3_bucket": s3_server.bucket,
-        "s3_access_key": s3_server.access_key,
-        "s3_secret_key": s3_server.secret_key,
-        "host": s3_server.host,
-        "port": s3_server.port,
-        "is_secure": False,
-        "storage_path": f"tests/{uuid.uuid4().hex}",
-    }
+    options = s3_server.driver_options()
     driver = driver_build("test", ["S3Storage", options])
     assert isinstance(driver, S3Storage)
     return driver

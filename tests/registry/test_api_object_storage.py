@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import urllib.request
-import uuid
 
 import pytest
 
@@ -19,20 +18,7 @@ PUSH = f"repository:{REPO}:push,pull"
 
 @pytest.fixture
 def s3_location(settings, s3_server):
-    settings.STORAGE_CONFIG = {
-        "s3": [
-            "S3Storage",
-            {
-                "s3_bucket": s3_server.bucket,
-                "s3_access_key": s3_server.access_key,
-                "s3_secret_key": s3_server.secret_key,
-                "host": s3_server.host,
-                "port": s3_server.port,
-                "is_secure": False,
-                "storage_path": f"registry/{uuid.uuid4().hex}",
-            },
-        ]
-    }
+    settings.STORAGE_CONFIG = {"s3": ["S3Storage", s3_server.driver_options()]}
     settings.STORAGE_PREFERENCE = ["s3"]
     storage_for.cache_clear()
     yield storage_for("s3")
