@@ -50,6 +50,14 @@ KEYS: dict[str, Key] = {
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
     "MAXIMUM_MANIFEST_SIZE": Key(int, 4 * 1024 * 1024, None),
     "LOG_LEVEL": Key(str, "INFO", "QUAY_LOG_LEVEL"),
+    "FEATURE_USER_CREATION": Key(bool, True, "QUAY_FEATURE_USER_CREATION"),
+    "FEATURE_SUPERUSERS_FULL_ACCESS": Key(bool, False, "QUAY_FEATURE_SUPERUSERS_FULL_ACCESS"),
+    "FEATURE_SUPERUSERS_ORG_CREATION_ONLY": Key(bool, False, "QUAY_FEATURE_SUPERUSERS_ORG_CREATION_ONLY"),
+    "FEATURE_APP_SPECIFIC_TOKENS": Key(bool, True, "QUAY_FEATURE_APP_SPECIFIC_TOKENS"),
+    # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
+    # still decrypt what was written before a rotation.
+    "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
+    "DATABASE_SECRET_KEYS_OLD": Key(list, [], None),
 }
 
 
