@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 2
-THREADS ?= 32
+THREADS ?= 16
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test lint bench
@@ -33,9 +33,8 @@ run: install
 	$(BIN)/python manage.py init_superuser
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
-	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) \
-		--workers $(WORKERS) --blocking-threads $(THREADS) --no-ws \
-		--static-path-route /static --static-path-mount var/static quaysite.wsgi:application
+	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+		--threads $(THREADS) --access-logfile - quaysite.wsgi:application
 
 # The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
 test: install-test

@@ -17,8 +17,6 @@ wrk.headers["Authorization"] = "Bearer {token}"
 wrk.headers["Accept"] = "{accept}"
 """
 
-_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}
-
 
 @dataclass
 class WrkResult:
@@ -54,8 +52,10 @@ def run_wrk(
         f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",
-        "--timeout", "10s",
-        "-s", str(script),
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
         f"http://127.0.0.1:{port}",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 
 from httpclient import Connection, Response, add_query, split_location
@@ -29,9 +30,7 @@ class Unexpected(Exception):
 
 def expect(response: Response, *statuses: int, what: str = "") -> Response:
     if response.status not in statuses:
-        raise Unexpected(
-            f"{what}: HTTP {response.status} (wanted {statuses}): {response.body[:300]!r}"
-        )
+        raise Unexpected(f"{what}: HTTP {response.status} (wanted {statuses}): {response.body[:300]!r}")
     return response
 
 
@@ -55,7 +54,9 @@ class Endpoint:
 
 
 def token_get(conn: Connection, endpoint: Endpoint, scopes: list[str]) -> str:
-    query = "&".join([f"service={endpoint.service}"] * bool(endpoint.service) + [f"scope={s}" for s in scopes])
+    query = "&".join(
+        [f"service={endpoint.service}"] * bool(endpoint.service) + [f"scope={s}" for s in scopes]
+    )
     response = conn.request(
         "GET", f"{endpoint.token_path}?{query}", headers={"Authorization": endpoint.basic()}
     )
@@ -113,7 +114,9 @@ def single_post_supported(conn: Connection, repo: str, token: str) -> bool:
 
 def push_post_put(conn: Connection, repo: str, token: str, data: memoryview, digest: str) -> None:
     """Two requests: POST to start, PUT ?digest= with the whole body (OCI 'POST then PUT')."""
-    start = expect(conn.request("POST", f"/v2/{repo}/blobs/uploads/", headers=bearer(token)), 202, what="POST")
+    start = expect(
+        conn.request("POST", f"/v2/{repo}/blobs/uploads/", headers=bearer(token)), 202, what="POST"
+    )
     response = conn.request(
         "PUT",
         add_query(_location(conn, start), f"digest={digest}"),
@@ -124,13 +127,33 @@ def push_post_put(conn: Connection, repo: str, token: str, data: memoryview, dig
 
 
 def push_chunked(
-    conn: Connection, repo: str, token: str, data: memoryview, digest: str, chunk_size: int, head: bool = False
+    conn: Connection,
+    repo: str,
+    token: str,
+    data: memoryview,
+    digest: str,
+    chunk_size: int,
+    head: bool = False,
+    timings: dict[str, float] | None = None,
 ) -> None:
     """As podman/skopeo push a layer: [HEAD,] POST, one PATCH with Transfer-Encoding: chunked
-    and no Content-Length, then PUT ?digest= with an empty body."""
+    and no Content-Length, then PUT ?digest= with an empty body. timings: seconds added per method."""
+    clock = time.perf_counter
+
+    def timed(method: str, started: float) -> None:
+        if timings is not None:
+            timings[method] = timings.get(method, 0.0) + clock() - started
+
     if head:
+        started = clock()
         expect(conn.request("HEAD", f"/v2/{repo}/blobs/{digest}", headers=bearer(token)), 404, what="HEAD")
-    start = expect(conn.request("POST", f"/v2/{repo}/blobs/uploads/", headers=bearer(token)), 202, what="POST")
+        timed("HEAD", started)
+    started = clock()
+    start = expect(
+        conn.request("POST", f"/v2/{repo}/blobs/uploads/", headers=bearer(token)), 202, what="POST"
+    )
+    timed("POST", started)
+    started = clock()
     patch = conn.request(
         "PATCH",
         _location(conn, start),
@@ -139,8 +162,11 @@ def push_chunked(
         chunk_size=chunk_size,
     )
     expect(patch, 202, what="PATCH")
+    timed("PATCH", started)
+    started = clock()
     put = conn.request("PUT", add_query(_location(conn, patch), f"digest={digest}"), headers=bearer(token))
     expect(put, 201, what="PUT")
+    timed("PUT", started)
 
 
 def manifest_put(conn: Connection, repo: str, token: str, reference: str, manifest: bytes) -> None:
@@ -177,7 +203,9 @@ def image_config(layer_digests: list[str]) -> bytes:
     ).encode()
 
 
-def blob_get(conn: Connection, repo: str, token: str, digest: str, keep: bool = False, hops: int = 3) -> Response:
+def blob_get(
+    conn: Connection, repo: str, token: str, digest: str, keep: bool = False, hops: int = 3
+) -> Response:
     """GET a blob, following redirects (to the same or another 127.0.0.1 server)."""
     response = conn.request("GET", f"/v2/{repo}/blobs/{digest}", headers=bearer(token), keep_body=keep)
     while response.status in (301, 302, 303, 307, 308) and hops > 0:
@@ -190,4 +218,3 @@ def blob_get(conn: Connection, repo: str, token: str, digest: str, keep: bool = 
                 target.close()
         hops -= 1
     return expect(response, 200, what=f"GET blob {digest[:19]}")
-

@@ -28,11 +28,12 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-DEFAULT_SERVER_CMD = (
+# As `make run` serves it.
+DEFAULT_SERVER_CMD = "gunicorn -w 2 --threads 16 -k gthread -b 127.0.0.1:{port} quaysite.wsgi:application"
+GRANIAN_CMD = (
     "granian --interface wsgi --host 127.0.0.1 --port {port} --workers 2 "
     "--blocking-threads 32 --no-ws quaysite.wsgi:application"
 )
-GUNICORN_CMD = "gunicorn -w 2 --threads 16 -k gthread -b 127.0.0.1:{port} quaysite.wsgi:application"
 
 
 def free_port() -> int:
@@ -104,17 +105,21 @@ def process_tree(pid: int) -> list[int]:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the given live processes (all their threads), in seconds."""
-    total = 0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each given live process (all its threads), in seconds."""
+    found = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat(5)
-    return total / CLOCK_TICKS
+        found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat(5)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
 
 
 @dataclass
@@ -130,6 +135,7 @@ class Server:
     workdir: str = ""
     notes: dict[str, str] = field(default_factory=dict)
     cleanup: list = field(default_factory=list)
+    extra_pids: object = None  # callable -> list[int]: processes serving it outside its tree
 
     @property
     def token_host_port(self) -> tuple[int, str]:
@@ -141,7 +147,10 @@ class Server:
     def server_pids(self) -> list[int]:
         """The registry's processes (workers included); not the reference's token server."""
         assert self.proc is not None
-        return process_tree(self.proc.pid)
+        pids = process_tree(self.proc.pid)
+        if self.extra_pids is not None:
+            pids += self.extra_pids()
+        return pids
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -169,6 +178,24 @@ def _pg_create() -> tuple[str, callable]:
     return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
+class PgBackends:
+    """The PostgreSQL backend processes connected to one database (same machine), so their CPU
+    counts as the server's: a registry on PostgreSQL spends part of each request there."""
+
+    def __init__(self, database: str) -> None:
+        import psycopg
+
+        self.database = database
+        self.conn = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+
+    def __call__(self) -> list[int]:
+        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
+        return [pid for (pid,) in rows.fetchall()]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def start_ours(*, server_cmd: str, postgres: bool, user: str, password: str) -> Server:
     workdir = tempfile.mkdtemp(prefix="quay-bench-ours-")
     port = free_port()
@@ -180,7 +207,6 @@ def start_ours(*, server_cmd: str, postgres: bool, user: str, password: str) -> 
         env.update(
             QUAY_DATA_DIR=str(Path(workdir) / "data"),
             QUAY_CONFIG=str(config),
-            QUAY_LOG_LEVEL="WARNING",
             DATABASE_URL="",
             PYTHONUNBUFFERED="1",
         )
@@ -188,19 +214,30 @@ def start_ours(*, server_cmd: str, postgres: bool, user: str, password: str) -> 
             url, drop = _pg_create()
             server.cleanup.append(drop)
             env["DATABASE_URL"] = url
+            backends = PgBackends(url.rsplit("/", 1)[1])
+            server.cleanup.append(backends.close)
+            server.extra_pids = backends
             server.notes["database"] = url.rsplit("/", 1)[1] + " (PostgreSQL)"
         else:
             server.notes["database"] = "SQLite (embedded default)"
         log = open(Path(workdir) / "server.log", "wb")  # noqa: SIM115
         server.cleanup.append(log.close)
-        subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=180
-        )
         create = (
-            "from orgs.services import user_create; "
-            f"user_create(username={user!r}, password={password!r})"
+            f"from orgs.services import user_create; user_create(username={user!r}, password={password!r})"
         )
-        subprocess.run([PYTHON, "manage.py", "shell", "-c", create], cwd=ROOT, env=env, check=True, timeout=120)
+        for step in (["migrate", "--noinput", "-v0"], ["shell", "-c", create]):
+            done = subprocess.run(
+                [PYTHON, "manage.py", *step],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=180,
+            )
+            if done.returncode != 0:
+                log.flush()
+                tail = (Path(workdir) / "server.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"manage.py {step[0]} failed ({done.returncode}):\n{tail}")
         argv = shlex.split(server_cmd.format(port=port))
         if not os.path.isabs(argv[0]) and (VENV_BIN / argv[0]).exists():
             argv[0] = str(VENV_BIN / argv[0])
@@ -261,12 +298,18 @@ def start_reference(*, user: str, password: str, binary: str = "docker-registry"
             [
                 PYTHON,
                 str(Path(__file__).with_name("tokenserver.py")),
-                "--port", str(token_port),
-                "--cert", str(cert),
-                "--issuer", issuer,
-                "--service", service,
-                "--user", user,
-                "--password", password,
+                "--port",
+                str(token_port),
+                "--cert",
+                str(cert),
+                "--issuer",
+                issuer,
+                "--service",
+                service,
+                "--user",
+                user,
+                "--password",
+                password,
             ],
             stdout=subprocess.PIPE,
             start_new_session=True,
@@ -298,3 +341,19 @@ def start_reference(*, user: str, password: str, binary: str = "docker-registry"
         server.stop()
         raise
     return server
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def own_cpu_seconds() -> float:
+    """CPU of this benchmark and everything it started: live process tree plus reaped children."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return cpu_seconds(process_tree(os.getpid())) + children.ru_utime + children.ru_stime

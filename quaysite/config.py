@@ -154,8 +154,9 @@ def database_from_url(url: str) -> dict[str, Any]:
             "PASSWORD": parts.password or "",
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            # Persistent connections without a health-check SELECT per request: a broken one
+            # fails one request and is then replaced, as Django closes connections that errored.
             "CONN_MAX_AGE": 300,
-            "CONN_HEALTH_CHECKS": True,
         }
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("//") else parts.path

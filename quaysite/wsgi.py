@@ -1,4 +1,9 @@
-"""The WSGI application: what `make run` serves (granian), fastest for the registry's paths."""
+"""The WSGI application: what `make run` serves with gunicorn's threaded workers.
+
+bench/ measured the servers on the registry's own paths: gunicorn reads podman's chunked layer
+uploads (32 KiB frames) about twice as fast as granian, sends blobs with sendfile(), and costs
+only a fraction of a millisecond more per manifest GET.
+"""
 
 import os
 

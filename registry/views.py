@@ -230,8 +230,7 @@ def _content_range_start(request: HttpRequest) -> int | None:
 
 
 def upload_patch(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
-    repository = repositories.repository_get(full_name=full_name)
-    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
+    upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
     upload = uploads.upload_append(
         upload=upload, chunks=body_chunks(request), range_start=_content_range_start(request)
     )
@@ -239,23 +238,18 @@ def upload_patch(request: HttpRequest, *, full_name: str, uuid: str, **_: object
 
 
 def upload_put(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
-    repository = repositories.repository_get(full_name=full_name)
-    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
-    blob = uploads.upload_finish(
-        upload=upload, repository=repository, digest=request.GET.get("digest"), chunks=body_chunks(request)
-    )
+    upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
+    blob = uploads.upload_finish(upload=upload, digest=request.GET.get("digest"), chunks=body_chunks(request))
     return _blob_created(full_name, blob.digest)
 
 
 def upload_status(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
-    repository = repositories.repository_get(full_name=full_name)
-    upload = uploads.upload_get(repository=repository, upload_uuid=uuid)
+    upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
     return _empty(204, **_upload_headers(full_name, upload.uuid, upload.offset))
 
 
 def upload_delete(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
-    repository = repositories.repository_get(full_name=full_name)
-    uploads.upload_cancel(upload=uploads.upload_get(repository=repository, upload_uuid=uuid))
+    uploads.upload_cancel(upload=uploads.upload_get(full_name=full_name, upload_uuid=uuid))
     return _empty(204)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from registry import selectors
 from registry.digests import ResumableSha256
@@ -42,25 +42,19 @@ def blob_get_in_repository(*, namespace: str, name: str, digest: str) -> StoredB
 
 
 def blob_link(*, repository: Repository, blob: Blob) -> None:
-    try:
-        with transaction.atomic():
-            RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
-    except IntegrityError:
-        pass  # linked concurrently
+    RepositoryBlob.objects.bulk_create(
+        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
+    )
 
 
-def blob_record(*, digest: str, size: int, location: str) -> Blob:
-    """Creates the Blob and its placement rows, tolerating a concurrent push of the same digest."""
-    try:
-        with transaction.atomic():
-            blob, _ = Blob.objects.get_or_create(digest=digest, defaults={"size": size})
-    except IntegrityError:
-        blob = Blob.objects.get(digest=digest)
-    try:
-        with transaction.atomic():
-            BlobPlacement.objects.get_or_create(blob=blob, location=location)
-    except IntegrityError:
-        pass
+@transaction.atomic
+def blob_record(*, digest: str, size: int, location: str, repository: Repository) -> Blob:
+    """Records the blob, its placement and its link to the repository in one transaction;
+    a concurrent push of the same digest makes the inserts no-ops, never errors."""
+    Blob.objects.bulk_create([Blob(digest=digest, size=size)], ignore_conflicts=True)
+    blob = Blob.objects.get(digest=digest)
+    BlobPlacement.objects.bulk_create([BlobPlacement(blob=blob, location=location)], ignore_conflicts=True)
+    blob_link(repository=repository, blob=blob)
     return blob
 
 

@@ -7,6 +7,7 @@ UPDATE on the offset it started from, so two racing PATCHes cannot both land.
 
 from __future__ import annotations
 
+import itertools
 import uuid as uuid_module
 from collections.abc import Iterable
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 from registry.digests import DIGEST_RE, ResumableSha256
 from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
-from registry.services.blobs import blob_link, blob_record, blob_stored_location, stream_into
+from registry.names import repository_name_split
+from registry.services.blobs import blob_record, blob_stored_location, stream_into
 from registry.storage import preferred_location, storage_for
 from registry.storage.paths import blob_path, upload_segment_path
 
@@ -39,23 +41,36 @@ def upload_start(*, repository: Repository) -> BlobUpload:
     )
 
 
-def upload_get(*, repository: Repository, upload_uuid: str) -> BlobUpload:
-    upload = BlobUpload.objects.filter(uuid=upload_uuid, repository=repository).first()
+def upload_get(*, full_name: str, upload_uuid: str) -> BlobUpload:
+    """The upload with its repository, found by names in one query."""
+    namespace, name = repository_name_split(full_name)
+    upload = (
+        BlobUpload.objects.select_related("repository")
+        .filter(uuid=upload_uuid, repository__namespace__name=namespace, repository__name=name)
+        .first()
+    )
     if upload is None:
         raise BlobUploadUnknown(detail={"uuid": upload_uuid[:64]})
     return upload
 
 
 def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, ResumableSha256 | None]:
-    """Streams one segment; returns its size and the hash that continued over it."""
+    """Streams one segment; returns its size and the hash that continued over it.
+
+    The segment is opened on the first byte: a closing PUT usually has an empty body.
+    """
     hasher = ResumableSha256(upload.hash_state) if upload.hash_state is not None else None
-    storage = storage_for(upload.location)
-    with storage.writer(upload_segment_path(upload.uuid, upload.segments)) as writer:
-        try:
-            size = stream_into(chunks, writer, hasher)
-        except BodyIncomplete:
-            raise BlobUploadInvalid(message="the request body ended before its announced length") from None
-        writer.commit()
+    iterator = iter(chunks)
+    try:
+        first = next(iterator, b"")
+        if not first:
+            return 0, hasher
+        storage = storage_for(upload.location)
+        with storage.writer(upload_segment_path(upload.uuid, upload.segments)) as writer:
+            size = stream_into(itertools.chain((first,), iterator), writer, hasher)
+            writer.commit()
+    except BodyIncomplete:
+        raise BlobUploadInvalid(message="the request body ended before its announced length") from None
     return size, hasher
 
 
@@ -66,7 +81,6 @@ def upload_append(
         raise RangeInvalid(detail={"offset": upload.offset, "range_start": range_start})
     size, hasher = _segment_write(upload, chunks)
     if size == 0:
-        storage_for(upload.location).delete(upload_segment_path(upload.uuid, upload.segments))
         return upload
     claimed = BlobUpload.objects.filter(pk=upload.pk, offset=upload.offset, segments=upload.segments).update(
         offset=upload.offset + size,
@@ -79,7 +93,9 @@ def upload_append(
         # 0 rows updated: another PATCH for this upload landed first; ours is discarded.
         storage_for(upload.location).delete(upload_segment_path(upload.uuid, upload.segments))
         raise RangeInvalid(detail={"reason": "a concurrent request changed the upload"})
-    upload.refresh_from_db()
+    upload.offset += size
+    upload.segments += 1
+    upload.hash_state = hasher.state() if hasher else None
     return upload
 
 
@@ -115,18 +131,16 @@ def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) ->
             storage.move(segments[0], blob_path(digest))
         else:
             storage.concat(blob_path(digest), segments)
-    blob = blob_record(digest=digest, size=upload.offset, location=existing or upload.location)
-    blob_link(repository=repository, blob=blob)
-    return blob
+    return blob_record(
+        digest=digest, size=upload.offset, location=existing or upload.location, repository=repository
+    )
 
 
-def upload_finish(
-    *, upload: BlobUpload, repository: Repository, digest: str | None, chunks: Iterable[bytes]
-) -> Blob:
+def upload_finish(*, upload: BlobUpload, digest: str | None, chunks: Iterable[bytes]) -> Blob:
     digest = digest_check(digest)
     upload = upload_append(upload=upload, chunks=chunks)
     try:
-        return _upload_store(upload=upload, repository=repository, digest=digest)
+        return _upload_store(upload=upload, repository=upload.repository, digest=digest)
     finally:
         # A wrong digest ends the upload too, as in the reference registry.
         upload_cancel(upload=upload)
@@ -148,7 +162,7 @@ def blob_upload_monolithic(*, repository: Repository, digest: str | None, chunks
     )
     try:
         size, hasher = _segment_write(upload, chunks)
-        upload.offset, upload.segments = size, 1
+        upload.offset, upload.segments = size, 1 if size else 0
         upload.hash_state = hasher.state() if hasher else None
         return _upload_store(upload=upload, repository=repository, digest=digest)
     finally:

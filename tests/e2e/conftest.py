@@ -1,7 +1,8 @@
 """End-to-end fixtures: one real registry server per session, isolated client tools per test.
 
-The server runs as its own process (granian, WSGI) on its own database: pytest-django's test
-database lives only inside this process's transactions, so the server could never see it. With
+The server runs as its own process (gunicorn, WSGI, as `make run` starts it) on its own
+database: pytest-django's test database lives only inside this process's transactions, so the
+server could never see it. With
 DATABASE_URL naming PostgreSQL, the session creates a fresh database on that server and drops it
 afterwards; otherwise the server uses SQLite in its temporary data directory.
 
@@ -40,10 +41,10 @@ STOP_TIMEOUT = 5
 START_ATTEMPTS = 3
 LOG_TAIL_LINES = 80
 OUTPUT_TAIL_CHARS = 4000
-ACCESS_LOG_FORMAT = '"%(method)s %(path)s?%(query_string)s" %(status)d'
+ACCESS_LOG_FORMAT = '"%(m)s %(U)s?%(q)s" %(s)s'
 ACCESS_LINE = re.compile(r'^"(?P<method>\S+) (?P<path>[^?]*)\?(?P<query>\S*)" (?P<status>\d+)$')
 SERVER_LOGS = pytest.StashKey[list[Path]]()
-# stderr: Django's log and tracebacks; stdout: granian's own messages and its access log.
+# stderr: Django's log, tracebacks and gunicorn's messages; stdout: gunicorn's access log.
 SERVER_STDERR = "server-stderr.log"
 SERVER_STDOUT = "server-stdout.log"
 
@@ -182,7 +183,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     try:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        # The server runs in its own session: its group holds only granian and its workers.
+        # The server runs in its own session: its group holds only gunicorn and its workers.
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=STOP_TIMEOUT)
 
@@ -210,20 +211,18 @@ def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Starts granian on a free port; a port taken between probe and bind gets another try."""
+    """Starts gunicorn on a free port; a port taken between probe and bind gets another try."""
     stdout_log, stderr_log = data_dir / SERVER_STDOUT, data_dir / SERVER_STDERR
     for _ in range(START_ATTEMPTS):
         host = f"127.0.0.1:{_free_port()}"
         command = [
-            str(BIN / "granian"),
-            "--interface", "wsgi",
-            "--host", "127.0.0.1",
-            "--port", host.rsplit(":", 1)[1],
+            str(BIN / "gunicorn"),
+            "--bind", host,
             "--workers", "2",
-            "--blocking-threads", "8",
-            "--no-ws",
-            "--access-log",
-            "--access-log-fmt", ACCESS_LOG_FORMAT,
+            "--worker-class", "gthread",
+            "--threads", "8",
+            "--access-logfile", "-",
+            "--access-logformat", ACCESS_LOG_FORMAT,
             "quaysite.wsgi:application",
         ]  # fmt: skip
         errors_before = stderr_log.stat().st_size if stderr_log.exists() else 0

@@ -198,3 +198,12 @@ def test_blob_delete_unlinks_from_the_repository(as_alice):
     response = as_alice.call("DELETE", f"/v2/{REPO}/blobs/{digest}", scope=f"repository:{REPO}:delete")
     assert response.status_code == 202
     assert as_alice.call("HEAD", f"/v2/{REPO}/blobs/{digest}", scope=PUSH).status_code == 404
+
+
+def test_an_empty_blob_pushes_and_pulls(as_alice):
+    digest = push_blob(as_alice, REPO, b"")
+    head = as_alice.call("HEAD", f"/v2/{REPO}/blobs/{digest}", scope=PUSH)
+    assert head.status_code == 200
+    assert head["Content-Length"] == "0"
+    location = _start(as_alice)
+    assert as_alice.call("PUT", f"{location}?digest={digest}", scope=PUSH).status_code == 201
