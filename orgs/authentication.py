@@ -1,4 +1,5 @@
-"""Checks a username and password for registry logins.
+"""Checks a username and password for registry logins: a person's password or app token,
+or a robot's token.
 
 Docker clients send the password with every token request, and a password hash is meant to
 be slow (hundreds of milliseconds), so a success is remembered for a short while in this
@@ -13,10 +14,13 @@ import hmac
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 
 from orgs.models import User
+from orgs.names import ROBOT_SEPARATOR
+from orgs.services import app_token_verify, robot_verify
 
 _REMEMBER_SECONDS = 300
 _REMEMBER_MAX = 10000
@@ -29,7 +33,29 @@ def _mac(username: str, password: str) -> bytes:
     return hmac.new(_process_key, f"{username}\0{password}".encode(), hashlib.sha256).digest()
 
 
+@dataclass(frozen=True)
+class Login:
+    user: User
+    # How the user proved who they are, for the audit log: password, robot, app_token:<code>.
+    credential: str
+
+
+def login_verify(*, username: str, password: str) -> Login | None:
+    if not username or not password:
+        return None
+    if ROBOT_SEPARATOR in username:
+        robot = robot_verify(username=username, token=password)
+        return Login(robot, "robot") if robot else None
+    found = app_token_verify(username=username, token=password)
+    if found is not None:
+        user, token = found
+        return Login(user, f"app_token:{token.code}")
+    user = credentials_verify(username=username, password=password)
+    return Login(user, "password") if user else None
+
+
 def credentials_verify(*, username: str, password: str) -> User | None:
+    """A person's password, remembered briefly as the module docstring says."""
     if not username or not password:
         return None
     entry = _remembered.get(username)

@@ -45,6 +45,7 @@ class PeriodicJob:
 # The first run waits a few minutes so it does not compete with start-up.
 PERIODIC_JOBS = (
     PeriodicJob(func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300),
+    PeriodicJob(func="orgs.tasks.login_failures_expire_task", queue="gc", every=3600, first_after=600),
 )
 
 

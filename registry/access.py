@@ -42,8 +42,10 @@ def repository_actions(*, user: User | None, full_name: str) -> set[str]:
     if repository is None:
         # Push-to-create: the namespace's admins and creators may make it exist.
         creator_role = namespace_role(user=user, namespace=namespace)
-        return set(ROLE_ACTIONS["admin" if creator_role == "admin" else "write"]) if creator_role else set()
-    role = repository_role(user=user, namespace=namespace, is_public=repository.is_public)
+        if creator_role == "admin":
+            return set(ROLE_ACTIONS["admin"])
+        return set(ROLE_ACTIONS["write"]) if creator_role == "creator" else set()
+    role = repository_role(user=user, repository=repository)
     actions = set(ROLE_ACTIONS.get(role, set()))
     if repository.state != Repository.State.NORMAL:
         actions.discard("push")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from orgs.authentication import credentials_verify
-from orgs.models import User
+from orgs.audit import audit_log_registry
+from orgs.authentication import Login, login_verify
+from orgs.throttle import login_failed, login_succeeded, login_throttle_check
 from registry.access import access_grant
-from registry.errors import Unauthorized
+from registry.errors import TooManyRequests, Unauthorized
 from registry.http import error_response, json_response, service_host
 from registry.tokens import token_issue
 
@@ -21,7 +23,13 @@ class BadCredentials(Exception):
     pass
 
 
-def _basic_user(request: HttpRequest) -> User | None:
+class LoginThrottled(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"retry in {wait:.1f}s")
+        self.wait = wait
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, encoded = header.partition(" ")
     if not header:
@@ -29,13 +37,37 @@ def _basic_user(request: HttpRequest) -> User | None:
     if scheme.lower() != "basic":
         raise BadCredentials()
     try:
-        username, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        username, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise BadCredentials() from None
-    user = credentials_verify(username=username, password=password) if sep else None
-    if user is None:
+    if not username:
         raise BadCredentials()
-    return user
+    return username, password
+
+
+def _basic_login(request: HttpRequest) -> Login | None:
+    credentials = _basic_credentials(request)
+    if credentials is None:
+        return None
+    username, password = credentials
+    ip = request.META.get("REMOTE_ADDR")
+    wait = login_throttle_check(ip=ip, username=username)
+    if wait > 0:
+        raise LoginThrottled(wait)
+    login = login_verify(username=username, password=password)
+    if login is None:
+        login_failed(ip=ip, username=username)
+        audit_log_registry(
+            kind="login_failure",
+            performer_id=None,
+            performer_name="",
+            credential="",
+            ip=ip,
+            metadata={"username": username[:255]},
+        )
+        raise BadCredentials()
+    login_succeeded(ip=ip, username=username)
+    return login
 
 
 @csrf_exempt
@@ -43,17 +75,23 @@ def token(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET"})
     try:
-        user = _basic_user(request)
+        login = _basic_login(request)
+    except LoginThrottled as throttled:
+        response = error_response(request, TooManyRequests())
+        response.headers["Retry-After"] = str(max(1, math.ceil(throttled.wait)))
+        return response
     except BadCredentials:
         response = error_response(request, Unauthorized(message="invalid username or password"))
         response.headers["WWW-Authenticate"] = 'Basic realm="registry"'
         return response
+    user = login.user if login else None
     access = access_grant(user=user, scopes=request.GET.getlist("scope"))
     issued, lifetime = token_issue(
         service=service_host(request),
         subject=user.username if user else "",
         user_id=user.pk if user else None,
         access=access,
+        credential=login.credential if login else "",
     )
     return json_response(
         {

@@ -31,6 +31,8 @@ class Claims:
     expires: float
     access: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     user_id: int | None = None
+    # How the subject logged in (password, robot, app_token:<code>), for the audit log.
+    credential: str = ""
 
     def allows(self, kind: str, name: str, action: str) -> bool:
         actions = self.access.get((kind, name), frozenset())
@@ -78,7 +80,9 @@ def _public_key(kid: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def token_issue(*, service: str, subject: str, user_id: int | None, access: list[dict]) -> tuple[str, int]:
+def token_issue(
+    *, service: str, subject: str, user_id: int | None, access: list[dict], credential: str = ""
+) -> tuple[str, int]:
     kid, key = _signing_key()
     now = int(time.time())
     lifetime = settings.REGISTRY_TOKEN_LIFETIME
@@ -91,7 +95,7 @@ def token_issue(*, service: str, subject: str, user_id: int | None, access: list
         "exp": now + lifetime,
         "jti": secrets.token_urlsafe(12),
         "access": access,
-        "context": {"user_id": user_id},
+        "context": {"user_id": user_id, "credential": credential},
     }
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), lifetime
 
@@ -124,6 +128,7 @@ def token_verify(token: str, *, service: str) -> Claims:
         expires=float(payload["exp"]),
         access=access,
         user_id=(payload.get("context") or {}).get("user_id"),
+        credential=str((payload.get("context") or {}).get("credential") or ""),
     )
     with _lock:
         _verified[(token, service)] = claims

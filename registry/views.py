@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.http import (
@@ -13,8 +14,11 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
 
+from orgs.audit import CREDENTIAL_ANONYMOUS, audit_log_registry
+from orgs.models import User
 from registry.errors import (
     BlobUnknown,
     ManifestInvalid,
@@ -181,6 +185,13 @@ def blob_delete(request: HttpRequest, *, full_name: str, digest: str, **_: objec
 # Uploads --------------------------------------------------------------------------------------
 
 
+def _token_user(claims: Claims) -> User | None:
+    """The token's user, read only if used: only creating a repository needs it."""
+    if claims.user_id is None:
+        return None
+    return cast(User, SimpleLazyObject(lambda: User.objects.get(pk=claims.user_id)))
+
+
 def _upload_headers(full_name: str, upload_uuid: str, offset: int) -> dict[str, str]:
     return {
         "Location": f"/v2/{full_name}/blobs/uploads/{upload_uuid}",
@@ -198,7 +209,7 @@ def upload_post(
 ) -> HttpResponse:
     if uuid:
         raise Unsupported(detail={"method": "POST"})
-    repository = repositories.repository_get_or_create(full_name=full_name)
+    repository = repositories.repository_get_or_create(full_name=full_name, creator=_token_user(claims))
     mount, source = request.GET.get("mount"), request.GET.get("from")
     if mount and source and is_digest(mount) and claims.allows("repository", source, "pull"):
         try:
@@ -265,19 +276,57 @@ def _accept_list(request: HttpRequest) -> list[str]:
     return accepted
 
 
+def _audit(
+    request: HttpRequest, claims: Claims, *, kind: str, namespace: str, name: str, **metadata: str
+) -> None:
+    """Queues the event for the next batch: no query in this request."""
+    audit_log_registry(
+        kind=kind,
+        performer_id=claims.user_id,
+        performer_name=claims.subject,
+        credential=claims.credential or CREDENTIAL_ANONYMOUS,
+        namespace_name=namespace,
+        repository_name=name,
+        ip=request.META.get("REMOTE_ADDR"),
+        metadata=metadata,
+    )
+
+
+def _reference_metadata(reference: str, digest: str) -> dict[str, str]:
+    return {"digest": digest} if is_digest(reference) else {"tag": reference, "digest": digest}
+
+
 def manifest_get(
-    request: HttpRequest, *, namespace: str, name: str, reference: str, **_: object
+    request: HttpRequest, *, claims: Claims, namespace: str, name: str, reference: str, **_: object
 ) -> HttpResponse:
     found = manifests.manifest_get(
         namespace=namespace, name=name, reference=reference, accept=_accept_list(request)
     )
+    if request.method == "GET":
+        _audit(
+            request,
+            claims,
+            kind="pull_repo",
+            namespace=namespace,
+            name=name,
+            **_reference_metadata(reference, found.digest),
+        )
     body = b"" if request.method == "HEAD" else found.content
     response = HttpResponse(body, content_type=found.media_type)
     response.headers["Content-Length"] = str(len(found.content))
     return _with_headers(response, Docker_Content_Digest=found.digest, ETag=f'"{found.digest}"')
 
 
-def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: object) -> HttpResponse:
+def manifest_put(
+    request: HttpRequest,
+    *,
+    claims: Claims,
+    full_name: str,
+    namespace: str,
+    name: str,
+    reference: str,
+    **_: object,
+) -> HttpResponse:
     limit = settings.REGISTRY_MAX_MANIFEST_SIZE
     declared = request.META.get("CONTENT_LENGTH")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -293,6 +342,15 @@ def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: o
         reference=reference,
         content=content,
         content_type=request.META.get("CONTENT_TYPE", ""),
+        creator=_token_user(claims),
+    )
+    _audit(
+        request,
+        claims,
+        kind="push_repo",
+        namespace=namespace,
+        name=name,
+        **_reference_metadata(reference, manifest.digest),
     )
     headers = {
         "Location": f"/v2/{full_name}/manifests/{manifest.digest}",
@@ -303,12 +361,23 @@ def manifest_put(request: HttpRequest, *, full_name: str, reference: str, **_: o
     return _empty(201, **{k.replace("-", "_"): v for k, v in headers.items()})
 
 
-def manifest_delete(request: HttpRequest, *, full_name: str, reference: str, **_: object) -> HttpResponse:
+def manifest_delete(
+    request: HttpRequest,
+    *,
+    claims: Claims,
+    full_name: str,
+    namespace: str,
+    name: str,
+    reference: str,
+    **_: object,
+) -> HttpResponse:
     repository = repositories.repository_get(full_name=full_name)
     if is_digest(reference):
         manifests.manifest_delete(repository=repository, digest=reference)
+        _audit(request, claims, kind="delete_manifest", namespace=namespace, name=name, digest=reference)
     else:
         tag_delete(repository=repository, name=reference)
+        _audit(request, claims, kind="delete_tag", namespace=namespace, name=name, tag=reference)
     return _empty(202)
 
 

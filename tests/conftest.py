@@ -8,6 +8,8 @@ import json
 import pytest
 from django.test import Client
 
+import orgs.audit
+
 from orgs.models import User
 from orgs.services import organization_create, user_create
 from registry.storage import storage_for
@@ -23,6 +25,16 @@ def isolated_storage(settings, tmp_path):
     storage_for.cache_clear()
     yield tmp_path / "storage"
     storage_for.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def audit_log_unwritten(monkeypatch):
+    """Registry events stay in this process's buffer until a test flushes them: the writer
+    thread would otherwise commit them outside the test's transaction."""
+    monkeypatch.setattr(orgs.audit, "FLUSH_SECONDS", 3600.0)
+    monkeypatch.setattr(orgs.audit, "BATCH_SIZE", orgs.audit.BUFFER_MAX)
+    yield
+    orgs.audit.audit_log_discard()
 
 
 @pytest.fixture(autouse=True)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Concat
 
-from orgs.models import Team
-from registry.models import Repository
+from orgs.models import User
+from orgs.selectors import repositories_visible_to
 
 
 def catalog_list(*, user_id: int | None, last: str | None, limit: int | None) -> list[str]:
-    visible = Q(is_public=True) if (user_id or settings.FEATURE_ANONYMOUS_ACCESS) else Q(pk__in=[])
-    if user_id:
-        admin_namespaces = Team.objects.filter(members__id=user_id, role=Team.Role.ADMIN).values(
-            "organization__namespace_id"
-        )
-        visible |= Q(namespace__user__id=user_id) | Q(namespace_id__in=admin_namespaces)
+    # Read afresh: a user disabled since the token was issued sees what anonymous sees.
+    user = User.objects.filter(pk=user_id).first() if user_id else None
     names = (
-        Repository.objects.filter(visible)
+        repositories_visible_to(user=user)
         .annotate(full_name=Concat("namespace__name", Value("/"), "name"))
         .order_by("full_name")
         .values_list("full_name", flat=True)

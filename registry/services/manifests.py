@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from orgs.models import User
 from registry import selectors
 from registry.digests import sha256_digest
 from registry.errors import (
@@ -63,7 +64,7 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
 
 @transaction.atomic
 def manifest_put(
-    *, full_name: str, reference: str, content: bytes, content_type: str
+    *, full_name: str, reference: str, content: bytes, content_type: str, creator: User | None = None
 ) -> tuple[Manifest, ParsedManifest]:
     """Stores a manifest and moves its tag; a refused manifest leaves no repository behind."""
     digest = sha256_digest(content)
@@ -73,7 +74,7 @@ def manifest_put(
     elif not is_tag(reference):
         raise TagInvalid(detail={"tag": reference[:200]})
     parsed = manifest_parse(content, content_type)
-    repository = repository_get_or_create(full_name=full_name)
+    repository = repository_get_or_create(full_name=full_name, creator=creator)
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
     # Serializes tag writes per repository; pulls never take this lock.

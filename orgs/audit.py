@@ -1,0 +1,369 @@
+"""The audit log's writes: one row per mutating action, batched rows for registry traffic.
+
+A mutating action calls ``audit_log_write()`` inside its own transaction, so the action and its
+record commit or roll back together: an action that cannot be recorded does not happen.
+
+Pulls and pushes come too often for an INSERT each. The registry calls ``audit_log_registry()``,
+which only appends to this process's buffer (no query in the request). A daemon thread, one per
+process, writes the buffer with one bulk INSERT once it holds ``BATCH_SIZE`` events or its
+oldest event is ``FLUSH_SECONDS`` old, on the thread's own database connection, outside every
+request's transaction. The buffer is bounded: at ``BUFFER_MAX`` events the request
+that fills it writes them itself. Exit writes what is left. A failed write is logged, never
+raised into a request: those events are lost.
+
+Buffered events carry names, as the registry's hot path knows no ids. The write resolves the
+namespace, repository and performer ids with one query each per batch, so every row is found
+through the same (namespace|repository|performer, created) indexes. A name that no longer
+resolves leaves its foreign key null; the name columns keep the record readable.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ipaddress
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from orgs.models import AuditLog, Namespace, User
+
+if TYPE_CHECKING:
+    from registry.models import Repository
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+FLUSH_SECONDS = 1.0
+BUFFER_MAX = 10_000
+
+# How the performer authenticated; an app token adds its code: credential_app_token().
+CREDENTIAL_PASSWORD = "password"
+CREDENTIAL_ROBOT = "robot"
+CREDENTIAL_OAUTH = "oauth"
+CREDENTIAL_ANONYMOUS = "anonymous"
+
+# Quay's log kinds (its LogEntryKind table) that apply here, plus delete_manifest for a manifest
+# deleted by digest. An unknown kind is a typo: it raises rather than writing an unreadable row.
+AUDIT_KINDS = frozenset(
+    """
+    user_create user_delete user_disable user_enable user_change_email user_change_password
+    user_change_name account_change_password login_success login_failure logout_success
+    create_app_specific_token revoke_app_specific_token oauth_token_assigned oauth_token_revoked
+
+    create_robot delete_robot regenerate_robot_token
+
+    org_create org_delete org_change_email org_change_name org_create_team org_delete_team
+    org_add_team_member org_remove_team_member org_set_team_description org_set_team_role
+    create_prototype_permission modify_prototype_permission delete_prototype_permission
+    take_ownership
+
+    create_repo delete_repo push_repo pull_repo change_repo_visibility set_repo_description
+    change_repo_state add_repo_permission change_repo_permission delete_repo_permission
+    create_tag move_tag delete_tag revert_tag change_tag_expiration permanently_delete_tag
+    delete_manifest manifest_label_add manifest_label_delete
+
+    repo_mirror_enabled repo_mirror_disabled repo_mirror_config_changed repo_mirror_sync_started
+    repo_mirror_sync_failed repo_mirror_sync_success repo_mirror_sync_now_requested
+    autoprune_tag_delete create_namespace_autoprune_policy update_namespace_autoprune_policy
+    delete_namespace_autoprune_policy create_repository_autoprune_policy
+    update_repository_autoprune_policy delete_repository_autoprune_policy
+    add_repo_notification delete_repo_notification reset_repo_notification
+    setup_repo_trigger delete_repo_trigger toggle_repo_trigger build_dockerfile
+    start_build_trigger cancel_build
+    service_key_create service_key_approve service_key_delete service_key_modify
+    service_key_extend service_key_rotate
+    """.split()
+)
+
+
+def credential_app_token(code: str) -> str:
+    return f"app_token:{code}"
+
+
+def _kind_check(kind: str) -> None:
+    if kind not in AUDIT_KINDS:
+        raise ValueError(f"unknown audit log kind {kind!r}")
+
+
+def _ip_or_none(ip: str | None) -> str | None:
+    """A valid address, or None: one malformed address must not fail a whole batch's INSERT."""
+    if not ip:
+        return None
+    try:
+        # Zone ids (fe80::1%eth0) are not part of the address the column stores.
+        return str(ipaddress.ip_address(ip.split("%", 1)[0]))
+    except ValueError:
+        return None
+
+
+def audit_log_write(
+    *,
+    kind: str,
+    performer: User | None = None,
+    credential: str = "",
+    namespace: Namespace | None = None,
+    repository: Repository | None = None,
+    ip: str | None = None,
+    metadata: dict | None = None,
+) -> None:
+    """Records one mutating action with one INSERT, in the caller's transaction.
+
+    With a repository and no namespace, the repository's namespace is recorded; pass a
+    repository whose namespace is loaded (or the namespace) to keep it to one statement.
+    """
+    _kind_check(kind)
+    if namespace is None and repository is not None:
+        namespace = repository.namespace
+    AuditLog.objects.create(
+        kind=kind,
+        performer=performer,
+        performer_name=performer.username if performer is not None else "",
+        credential=credential,
+        namespace=namespace,
+        namespace_name=namespace.name if namespace is not None else "",
+        repository=repository,
+        repository_name=repository.name if repository is not None else "",
+        ip=_ip_or_none(ip),
+        created=timezone.now(),
+        metadata=metadata or {},
+    )
+
+
+# Registry traffic: buffered, written in batches ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    kind: str
+    performer_id: int | None
+    performer_name: str
+    credential: str
+    namespace_name: str
+    repository_name: str
+    ip: str | None
+    metadata: dict
+    created: datetime
+
+
+def _writer_thread_may_run() -> bool:
+    """False on an in-memory SQLite database (the test database).
+
+    There a second connection meets "table is locked" at once instead of waiting, and so would
+    the requests beside it; events wait for audit_log_flush(), a full buffer, or exit.
+    """
+    database = connections[AuditLog.objects.db]
+    return not (database.vendor == "sqlite" and database.is_in_memory_db())
+
+
+class _Buffer:
+    """One process's unwritten events and the thread that writes them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # Held while events are taken and written, so a flush returns only once every event
+        # queued before it is in the database, including a batch the thread was writing.
+        self.write_lock = threading.Lock()
+        self.events: list[_Event] = []
+        self.oldest = 0.0
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def add(self, event: _Event) -> list[_Event] | None:
+        """Queues ``event``; returns the whole buffer for the caller to write when it is full."""
+        with self.lock:
+            if not self.events:
+                self.oldest = time.monotonic()
+            self.events.append(event)
+            size = len(self.events)
+            if size >= BUFFER_MAX:
+                return self.take_locked()
+            if self.thread is None and _writer_thread_may_run():
+                self.thread = threading.Thread(target=self.run, name="audit-log-writer", daemon=True)
+                self.thread.start()
+        # The first event gives the sleeping thread a deadline; a full batch is due at once.
+        if size == 1 or size == BATCH_SIZE:
+            self.wake.set()
+        return None
+
+    def take_locked(self) -> list[_Event]:
+        events, self.events = self.events, []
+        return events
+
+    def take(self) -> list[_Event]:
+        with self.lock:
+            return self.take_locked()
+
+    def write_all(self) -> None:
+        with self.write_lock:
+            events = self.take()
+            if events:
+                _events_write(events)
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.write_when_due()
+            except Exception:
+                # _events_write() logs its own failures; this is the loop itself. Keep it alive.
+                logger.exception("the audit log writer failed; retrying in a second")
+                time.sleep(1)
+
+    def write_when_due(self) -> None:
+        with self.lock:
+            size, oldest = len(self.events), self.oldest
+        # Read at every turn, so a change (a test's) applies without restarting the thread.
+        due = oldest + FLUSH_SECONDS
+        if size and (size >= BATCH_SIZE or time.monotonic() >= due):
+            try:
+                self.write_all()
+            finally:
+                # An idle writer holds no connection (and lets a test database be dropped).
+                connections.close_all()
+            return
+        self.wake.wait(timeout=max(0.0, due - time.monotonic()) if size else None)
+        self.wake.clear()
+
+
+_buffer = _Buffer()
+
+
+def _buffer_reset_in_child() -> None:
+    # A forked child shares neither the parent's thread nor its locks' state; the parent still
+    # writes the events it had queued.
+    global _buffer
+    _buffer = _Buffer()
+
+
+os.register_at_fork(after_in_child=_buffer_reset_in_child)
+
+
+def audit_log_registry(
+    *,
+    kind: str,
+    performer_id: int | None,
+    performer_name: str,
+    credential: str,
+    namespace_name: str = "",
+    repository_name: str = "",
+    ip: str | None = None,
+    metadata: dict | None = None,
+) -> None:
+    """Queues a registry event (pull, push, delete, failed login) for the next batch.
+
+    Costs no query unless the buffer is full, and never raises on a database error.
+    """
+    _kind_check(kind)
+    event = _Event(
+        kind=kind,
+        performer_id=performer_id,
+        performer_name=performer_name,
+        credential=credential,
+        namespace_name=namespace_name,
+        repository_name=repository_name,
+        ip=_ip_or_none(ip),
+        metadata=metadata or {},
+        created=timezone.now(),
+    )
+    full = _buffer.add(event)
+    if full is not None:
+        # The writer is behind (a slow database): this request pays for the batch.
+        _events_write(full)
+
+
+def audit_log_flush() -> None:
+    """Writes every queued event now, on the caller's connection (and in its transaction)."""
+    _buffer.write_all()
+
+
+def audit_log_discard() -> int:
+    """Drops every queued event unwritten; returns how many.
+
+    For tests: their rows live in a transaction the writer thread's connection cannot see.
+    """
+    return len(_buffer.take())
+
+
+def _flush_at_exit() -> None:
+    buffer = _buffer
+    # Let a batch the thread is writing finish, but never hang the exit on a stuck database.
+    if buffer.write_lock.acquire(timeout=5):
+        try:
+            events = buffer.take()
+            if events:
+                _events_write(events)
+        finally:
+            buffer.write_lock.release()
+
+
+atexit.register(_flush_at_exit)
+
+
+def _events_write(events: list[_Event]) -> None:
+    try:
+        try:
+            with transaction.atomic():
+                AuditLog.objects.bulk_create(_rows(events, resolve=True), batch_size=BATCH_SIZE)
+        except IntegrityError:
+            # A namespace, repository or user was deleted between resolving and inserting.
+            with transaction.atomic():
+                AuditLog.objects.bulk_create(_rows(events, resolve=False), batch_size=BATCH_SIZE)
+    except Exception:
+        logger.exception("could not write %d audit log events; they are lost", len(events))
+
+
+def _rows(events: list[_Event], *, resolve: bool) -> list[AuditLog]:
+    namespaces, repositories, performers = _ids_resolve(events) if resolve else ({}, {}, set())
+    rows = []
+    for event in events:
+        namespace_id = namespaces.get(event.namespace_name)
+        rows.append(
+            AuditLog(
+                kind=event.kind,
+                performer_id=event.performer_id if event.performer_id in performers else None,
+                performer_name=event.performer_name,
+                credential=event.credential,
+                namespace_id=namespace_id,
+                namespace_name=event.namespace_name,
+                repository_id=repositories.get((namespace_id, event.repository_name)),
+                repository_name=event.repository_name,
+                ip=event.ip,
+                created=event.created,
+                metadata=event.metadata,
+            )
+        )
+    return rows
+
+
+def _ids_resolve(
+    events: list[_Event],
+) -> tuple[dict[str, int], dict[tuple[int | None, str], int], set[int]]:
+    """Namespace ids by name, repository ids by (namespace id, name), performer ids that exist."""
+    namespace_names = {event.namespace_name for event in events if event.namespace_name}
+    namespaces: dict[str, int] = {}
+    if namespace_names:
+        namespaces = dict(Namespace.objects.filter(name__in=namespace_names).values_list("name", "pk"))
+    repository_names = {
+        event.repository_name
+        for event in events
+        if event.repository_name and event.namespace_name in namespaces
+    }
+    repositories: dict[tuple[int | None, str], int] = {}
+    if repository_names:
+        # The registry app builds on this one: reach its model through the foreign key.
+        repository_model = AuditLog._meta.get_field("repository").related_model
+        found = repository_model.objects.filter(
+            namespace_id__in=namespaces.values(), name__in=repository_names
+        ).values_list("namespace_id", "name", "pk")
+        repositories = {(namespace_id, name): pk for namespace_id, name, pk in found}
+    performer_ids = {event.performer_id for event in events if event.performer_id is not None}
+    performers: set[int] = set()
+    if performer_ids:
+        performers = set(User.objects.filter(pk__in=performer_ids).values_list("pk", flat=True))
+    return namespaces, repositories, performers

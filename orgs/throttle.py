@@ -1,0 +1,94 @@
+"""Slows down repeated failed logins from one address, without ever locking an account for good.
+
+Each failed login counts against two LoginFailure rows, kept in the database so that every
+instance sees them:
+
+- the address and account, ``f"{ip}|{username}"``: ``FREE_FAILURES`` (5) failures within
+  ``WINDOW`` (10 minutes) cost nothing; the n-th after them blocks the pair for 2^n seconds
+  (2, 4, 8, ...), at most ``MAX_BLOCK_SECONDS`` (60);
+- the address alone, ``ip``: the same curve after ``ADDRESS_FREE_FAILURES`` (30), against one
+  address trying many accounts.
+
+A failure older than the window is forgotten, and a success clears the account's row (not the
+address's: an attacker could clear that with an account of their own). A blocked attempt is
+refused before its password is checked and does not count. Another address is never slowed by
+these rows, so the owner can log in from elsewhere at once, and from anywhere a minute after an
+attacker stops.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from orgs.models import LoginFailure
+
+FREE_FAILURES = 5
+ADDRESS_FREE_FAILURES = 30
+WINDOW = timedelta(minutes=10)
+MAX_BLOCK_SECONDS = 60
+USERNAME_MAX = 255
+
+
+def _address(ip: str | None) -> str:
+    return ip or "unknown"
+
+
+def _account_key(ip: str | None, username: str) -> str:
+    # Case-folded, so that ALICE and alice share one counter.
+    return f"{_address(ip)}|{username.lower()[:USERNAME_MAX]}"
+
+
+def login_throttle_check(*, ip: str | None, username: str) -> float:
+    """Seconds the caller must still wait before this login may be tried; 0 when it may now."""
+    now = timezone.now()
+    blocked_until = LoginFailure.objects.filter(
+        key__in=[_account_key(ip, username), _address(ip)], blocked_until__gt=now
+    ).aggregate(until=Max("blocked_until"))["until"]
+    return 0.0 if blocked_until is None else (blocked_until - now).total_seconds()
+
+
+def _block_seconds(failures: int, free: int) -> int:
+    beyond = failures - free
+    if beyond <= 0:
+        return 0
+    # 2^6 already exceeds the cap; bounding the exponent keeps the number small.
+    return min(2 ** min(beyond, 6), MAX_BLOCK_SECONDS)
+
+
+def _failure_count(*, key: str, free: int, now: datetime) -> None:
+    row, _ = LoginFailure.objects.select_for_update().get_or_create(
+        key=key, defaults={"failures": 0, "last_failure": now}
+    )
+    if row.last_failure < now - WINDOW:
+        row.failures = 0
+    row.failures += 1
+    row.last_failure = now
+    seconds = _block_seconds(row.failures, free)
+    row.blocked_until = now + timedelta(seconds=seconds) if seconds else None
+    row.save(update_fields=["failures", "last_failure", "blocked_until"])
+
+
+@transaction.atomic
+def login_failed(*, ip: str | None, username: str) -> None:
+    now = timezone.now()
+    counters = {_account_key(ip, username): FREE_FAILURES, _address(ip): ADDRESS_FREE_FAILURES}
+    # Rows locked in key order, so two failures from one address cannot deadlock.
+    for key in sorted(counters):
+        _failure_count(key=key, free=counters[key], now=now)
+
+
+def login_succeeded(*, ip: str | None, username: str) -> None:
+    rows = LoginFailure.objects.filter(key=_account_key(ip, username))
+    # Nearly every login has no row: a read is cheaper than a DELETE (a write lock on SQLite).
+    if rows.exists():
+        rows.delete()
+
+
+def login_failures_expire() -> int:
+    """Deletes the rows whose failures are all forgotten; returns how many."""
+    deleted, _ = LoginFailure.objects.filter(last_failure__lt=timezone.now() - WINDOW).delete()
+    return deleted

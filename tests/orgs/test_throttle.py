@@ -1,0 +1,164 @@
+"""Failed logins slow down one address, for a while, never for good."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+import registry.auth_views
+from orgs.models import LoginFailure
+from orgs.throttle import (
+    ADDRESS_FREE_FAILURES,
+    FREE_FAILURES,
+    MAX_BLOCK_SECONDS,
+    WINDOW,
+    login_failed,
+    login_failures_expire,
+    login_succeeded,
+    login_throttle_check,
+)
+from tests.conftest import PASSWORD, basic_auth
+
+pytestmark = pytest.mark.django_db
+ATTACKER = "203.0.113.5"
+ELSEWHERE = "198.51.100.7"
+
+
+def login(client, username: str, password: str, ip: str = ATTACKER):
+    return client.get(
+        "/v2/auth",
+        {"service": "testserver"},
+        HTTP_AUTHORIZATION=basic_auth(username, password),
+        REMOTE_ADDR=ip,
+    )
+
+
+def fail(times: int, username: str = "alice", ip: str = ATTACKER) -> None:
+    for _ in range(times):
+        login_failed(ip=ip, username=username)
+
+
+def blocked_until_passes(key: str) -> None:
+    """Moves a block into the past, as if its time had gone by."""
+    past = timezone.now() - timedelta(seconds=1)
+    LoginFailure.objects.filter(key=key).update(blocked_until=past)
+
+
+# The counters ----------------------------------------------------------------------------------
+
+
+def test_the_free_failures_cost_nothing():
+    fail(FREE_FAILURES)
+    assert login_throttle_check(ip=ATTACKER, username="alice") == 0
+
+
+def test_each_further_failure_doubles_the_wait():
+    fail(FREE_FAILURES + 1)
+    assert 1 < login_throttle_check(ip=ATTACKER, username="alice") <= 2
+    fail(2)
+    assert 6 < login_throttle_check(ip=ATTACKER, username="alice") <= 8
+
+
+def test_the_wait_is_capped():
+    fail(FREE_FAILURES + 20)
+    assert MAX_BLOCK_SECONDS - 1 < login_throttle_check(ip=ATTACKER, username="alice") <= MAX_BLOCK_SECONDS
+
+
+def test_usernames_share_a_counter_whatever_their_case():
+    fail(FREE_FAILURES, username="alice")
+    fail(1, username="ALICE")
+    assert login_throttle_check(ip=ATTACKER, username="Alice") > 0
+
+
+def test_failures_older_than_the_window_are_forgotten():
+    fail(FREE_FAILURES + 3)
+    LoginFailure.objects.update(last_failure=timezone.now() - WINDOW - timedelta(seconds=1))
+    blocked_until_passes(f"{ATTACKER}|alice")
+    fail(1)
+    row = LoginFailure.objects.get(key=f"{ATTACKER}|alice")
+    assert (row.failures, row.blocked_until) == (1, None)
+
+
+def test_success_clears_the_account_but_not_the_address():
+    fail(FREE_FAILURES + 1)
+    login_succeeded(ip=ATTACKER, username="alice")
+    assert not LoginFailure.objects.filter(key=f"{ATTACKER}|alice").exists()
+    assert LoginFailure.objects.get(key=ATTACKER).failures == FREE_FAILURES + 1
+
+
+def test_one_address_trying_many_accounts_is_slowed_on_every_account():
+    for index in range(ADDRESS_FREE_FAILURES + 1):
+        login_failed(ip=ATTACKER, username=f"user{index}")
+    assert login_throttle_check(ip=ATTACKER, username="someone-else") > 0
+    assert login_throttle_check(ip=ELSEWHERE, username="someone-else") == 0
+
+
+def test_expire_deletes_only_forgotten_rows():
+    fail(1, username="alice")
+    fail(1, username="bob", ip=ELSEWHERE)
+    LoginFailure.objects.filter(key__startswith=ELSEWHERE).update(
+        last_failure=timezone.now() - WINDOW - timedelta(seconds=1)
+    )
+    assert login_failures_expire() == 2
+    assert sorted(LoginFailure.objects.values_list("key", flat=True)) == [ATTACKER, f"{ATTACKER}|alice"]
+
+
+# Through the token endpoint --------------------------------------------------------------------
+
+
+def test_after_the_free_failures_the_endpoint_answers_429(client, alice):
+    for _ in range(FREE_FAILURES + 1):
+        assert login(client, "alice", "wrong").status_code == 401
+    response = login(client, "alice", "wrong")
+    assert response.status_code == 429
+    assert response.json()["errors"][0]["code"] == "TOOMANYREQUESTS"
+    assert 1 <= int(response["Retry-After"]) <= 2
+
+
+def test_the_right_password_is_refused_unchecked_during_the_block(client, alice, monkeypatch):
+    fail(FREE_FAILURES + 1)
+
+    def unexpected(**kwargs):
+        raise AssertionError("a blocked login must not check the password")
+
+    monkeypatch.setattr(registry.auth_views, "login_verify", unexpected)
+    response = login(client, "alice", PASSWORD)
+    assert response.status_code == 429
+    assert response["Retry-After"]
+
+
+def test_blocked_attempts_do_not_count_as_failures(client, alice):
+    fail(FREE_FAILURES + 1)
+    assert login(client, "alice", "wrong").status_code == 429
+    assert LoginFailure.objects.get(key=f"{ATTACKER}|alice").failures == FREE_FAILURES + 1
+
+
+def test_the_right_password_works_once_the_block_passes_and_resets_the_count(client, alice):
+    for _ in range(FREE_FAILURES + 1):
+        login(client, "alice", "wrong")
+    blocked_until_passes(f"{ATTACKER}|alice")
+    response = login(client, "alice", PASSWORD)
+    assert response.status_code == 200
+    assert response.json()["token"]
+    assert not LoginFailure.objects.filter(key=f"{ATTACKER}|alice").exists()
+
+
+def test_another_address_is_not_slowed_by_the_first(client, alice, bob):
+    for _ in range(FREE_FAILURES + 1):
+        login(client, "alice", "wrong")
+    assert login(client, "alice", PASSWORD).status_code == 429
+    assert login(client, "bob", PASSWORD, ip=ELSEWHERE).status_code == 200
+    assert login(client, "alice", PASSWORD, ip=ELSEWHERE).status_code == 200
+
+
+def test_a_failure_is_counted_for_the_address_and_the_account(client, alice):
+    assert login(client, "alice", "wrong").status_code == 401
+    counts = dict(LoginFailure.objects.values_list("key", "failures"))
+    assert counts == {ATTACKER: 1, f"{ATTACKER}|alice": 1}
+
+
+def test_anonymous_token_requests_are_not_counted(client, db):
+    assert client.get("/v2/auth", {"service": "testserver"}, REMOTE_ADDR=ATTACKER).status_code == 200
+    assert not LoginFailure.objects.exists()
