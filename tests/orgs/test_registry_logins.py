@@ -1,0 +1,57 @@
+"""Registry logins with every kind of credential, and what the token records of it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from orgs.models import Namespace
+from orgs.services import app_token_create, app_token_revoke, robot_create, robot_delete
+from tests.conftest import basic_auth
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client, username: str, password: str):
+    return client.get("/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth(username, password))
+
+
+def _context(response) -> dict:
+    payload = response.json()["token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["context"]
+
+
+def test_password_login_is_recorded_as_password(client, alice):
+    response = _login(client, "alice", "correct horse battery")
+    assert response.status_code == 200
+    assert _context(response)["credential"] == "password"
+
+
+def test_app_token_logs_in_until_revoked(client, alice):
+    token_row, token = app_token_create(user=alice, title="laptop")
+    response = _login(client, "alice", token)
+    assert response.status_code == 200
+    assert _context(response) == {"user_id": alice.pk, "credential": f"app_token:{token_row.code}"}
+    app_token_revoke(token=token_row)
+    assert _login(client, "alice", token).status_code == 401
+
+
+def test_app_token_of_another_user_is_refused(client, alice, bob):
+    _, token = app_token_create(user=alice, title="laptop")
+    assert _login(client, "bob", token).status_code == 401
+
+
+def test_robot_logs_in_with_its_token_until_deleted(client, acme):
+    robot, token = robot_create(namespace=Namespace.objects.get(name="acme"), short_name="deployer")
+    response = _login(client, "acme+deployer", token)
+    assert response.status_code == 200
+    assert _context(response)["credential"] == "robot"
+    robot_delete(robot=robot)
+    assert _login(client, "acme+deployer", token).status_code == 401
+
+
+def test_robot_cannot_log_in_with_a_guess(client, acme):
+    robot_create(namespace=Namespace.objects.get(name="acme"), short_name="deployer")
+    assert _login(client, "acme+deployer", "not-the-token").status_code == 401
