@@ -1,8 +1,9 @@
-"""The pull path's reads, one SQL statement each.
+"""The registry's per-request reads, one SQL statement each.
 
-A manifest GET or blob HEAD is the registry's most frequent request. Building these joins with
-the ORM cost more CPU than the rest of the request together, so they are written once as SQL
-(plain joins that PostgreSQL and SQLite both run).
+A manifest GET or blob HEAD is the registry's most frequent request, and every layer of a push
+looks up its repository and upload. Building these joins with the ORM cost more CPU than the
+rest of the request together, so they are written once as SQL (plain joins that PostgreSQL and
+SQLite both run) and the rows become model instances without another query.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orgs.models import Namespace
-from registry.models import Blob, BlobPlacement, Manifest, Repository, RepositoryBlob, Tag
+from registry.models import Blob, BlobPlacement, BlobUpload, Manifest, Repository, RepositoryBlob, Tag
 
 
 def _table(model: type) -> str:
@@ -34,6 +35,16 @@ MANIFEST_BY_DIGEST = (
     f"SELECT m.digest, m.media_type, m.content FROM {_table(Manifest)} m "
     + _REPOSITORY_JOIN.format(alias="m")
     + "WHERE n.name = %s AND r.name = %s AND m.digest = %s LIMIT 1"
+)
+REPOSITORY_BY_NAME = (
+    f"SELECT r.id, r.namespace_id, r.is_public, r.state FROM {_table(Repository)} r "
+    f"JOIN {_table(Namespace)} n ON n.id = r.namespace_id WHERE n.name = %s AND r.name = %s"
+)
+UPLOAD_BY_UUID = (
+    f"SELECT u.id, u.location, u.{connection.ops.quote_name('offset')}, u.segments, u.hash_state, "
+    f"r.id, r.namespace_id, r.is_public, r.state FROM {_table(BlobUpload)} u "
+    + _REPOSITORY_JOIN.format(alias="u")
+    + "WHERE n.name = %s AND r.name = %s AND u.uuid = %s"
 )
 BLOB_IN_REPOSITORY = (
     f"SELECT b.size, p.location FROM {_table(RepositoryBlob)} rb "
@@ -63,6 +74,32 @@ def manifest_row_by_digest(*, namespace: str, name: str, digest: str) -> tuple[s
 
 def blob_row_in_repository(*, namespace: str, name: str, digest: str) -> tuple[int, str] | None:
     return _one(BLOB_IN_REPOSITORY, [namespace, name, digest])
+
+
+def _repository(name: str, row: tuple) -> Repository:
+    pk, namespace_id, is_public, state = row
+    return Repository(pk=pk, namespace_id=namespace_id, name=name, is_public=bool(is_public), state=state)
+
+
+def repository_by_name(*, namespace: str, name: str) -> Repository | None:
+    row = _one(REPOSITORY_BY_NAME, [namespace, name])
+    return _repository(name, row) if row else None
+
+
+def upload_by_uuid(*, namespace: str, name: str, upload_uuid: str) -> BlobUpload | None:
+    row = _one(UPLOAD_BY_UUID, [namespace, name, upload_uuid])
+    if row is None:
+        return None
+    pk, location, offset, segments, hash_state, *repository_row = row
+    return BlobUpload(
+        pk=pk,
+        uuid=upload_uuid,
+        repository=_repository(name, tuple(repository_row)),
+        location=location,
+        offset=offset,
+        segments=segments,
+        hash_state=bytes(hash_state) if hash_state is not None else None,
+    )
 
 
 def repository_exists(*, namespace: str, name: str) -> bool:

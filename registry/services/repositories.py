@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from orgs.models import Namespace, User
 from orgs.services import repository_defaults_apply
+from registry import selectors
 from registry.errors import NameUnknown
 from registry.models import Repository
 from registry.names import repository_name_split
@@ -13,9 +14,7 @@ from registry.names import repository_name_split
 
 def repository_get(*, full_name: str) -> Repository:
     namespace, name = repository_name_split(full_name)
-    repository = (
-        Repository.objects.select_related("namespace").filter(namespace__name=namespace, name=name).first()
-    )
+    repository = selectors.repository_by_name(namespace=namespace, name=name)
     if repository is None:
         raise NameUnknown(detail={"name": full_name})
     return repository

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from registry import selectors
 from registry.digests import DIGEST_RE, ResumableSha256
 from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
@@ -44,11 +45,7 @@ def upload_start(*, repository: Repository) -> BlobUpload:
 def upload_get(*, full_name: str, upload_uuid: str) -> BlobUpload:
     """The upload with its repository, found by names in one query."""
     namespace, name = repository_name_split(full_name)
-    upload = (
-        BlobUpload.objects.select_related("repository")
-        .filter(uuid=upload_uuid, repository__namespace__name=namespace, repository__name=name)
-        .first()
-    )
+    upload = selectors.upload_by_uuid(namespace=namespace, name=name, upload_uuid=upload_uuid)
     if upload is None:
         raise BlobUploadUnknown(detail={"uuid": upload_uuid[:64]})
     return upload
