@@ -38,7 +38,7 @@ def _grantee_check(*, namespace_id: int, user: User | None, team: Team | None) -
 
 def _grantee(*, user: User | None, team: Team | None) -> dict[str, str]:
     """The grantee as the audit log names it."""
-    return {"team": team.name} if team is not None else {"user": user.username if user else ""}
+    return {"team": team.name} if team is not None else {"user": str(user)}
 
 
 @transaction.atomic

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _login(client, username: str, password: str):
-    return client.get("/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth(username, password))
+    return client.get(
+        "/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth(username, password)
+    )
 
 
 def _context(response) -> dict:

@@ -10,9 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser
 
-from orgs.models import AuditLog, DefaultPermission, Organization, RobotAccount, Team, User
+from orgs.models import (
+    AuditLog,
+    DefaultPermission,
+    Namespace,
+    Organization,
+    RepositoryPermission,
+    RobotAccount,
+    Team,
+    TeamMember,
+    User,
+)
 from orgs.services import (
     NotPermitted,
     app_token_create,
@@ -36,7 +47,7 @@ from orgs.services import (
 )
 from registry.models import Repository
 from tests.conftest import PASSWORD
-from tests.orgs.conftest import repository_make, robot_make, team_make
+from tests.orgs.conftest import repository_make, robot_make
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +70,18 @@ def _person(username: str, **extra) -> User:
     return user_create(username=username, password=PASSWORD, **extra)
 
 
+def _people_insert(*usernames: str) -> dict[str, User]:
+    """Plain accounts as rows, one INSERT per table: every parametrized case builds the scene."""
+    namespaces = Namespace.objects.bulk_create(
+        Namespace(name=name, kind=Namespace.Kind.USER) for name in usernames
+    )
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        User(username=namespace.name, namespace=namespace, password=password) for namespace in namespaces
+    )
+    return {user.username: user for user in users}
+
+
 @pytest.fixture(autouse=True)
 def default_config(settings):
     settings.FEATURE_SUPERUSERS_FULL_ACCESS = False
@@ -69,35 +92,47 @@ def default_config(settings):
 def scene(acme, alice, bob, globex) -> Scene:
     """acme (alice owns it) has a team "builders" with one member, a repository app, a robot
     and a default permission; every other actor stands in some relation to them."""
-    people = {
-        name: _person(name)
-        for name in [
-            "teamadmin",
-            "creator",
-            "member",
-            "repoadmin",
-            "writer",
-            "teamgrant",
-            "disabled",
-            "outsider",
-        ]
-    }
-    people["root"] = _person("root", superuser=True)
-    repository = repository_make(acme, "app")
-    team = team_make(acme, "builders", Team.Role.MEMBER, people["member"])
-    team_make(acme, "admins", Team.Role.ADMIN, people["teamadmin"], people["disabled"])
-    team_make(acme, "creators", Team.Role.CREATOR, people["creator"])
-    permission_set(repository=repository, user=people["repoadmin"], role="admin")
-    permission_set(repository=repository, user=people["writer"], role="write")
-    permission_set(repository=repository, user=people["disabled"], role="admin")
-    permission_set(
-        repository=repository,
-        team=team_make(acme, "granted", Team.Role.MEMBER, people["teamgrant"]),
-        role="admin",
+    people = _people_insert(
+        "teamadmin", "creator", "member", "repoadmin", "writer", "teamgrant", "disabled", "outsider", "root"
     )
-    user_set_active(user=people["disabled"], active=False)
+    User.objects.filter(username="root").update(is_superuser=True)
+    User.objects.filter(username="disabled").update(is_active=False)
+    people["root"].is_superuser, people["disabled"].is_active = True, False
+    repository = repository_make(acme, "app")
+    teams = {
+        team.name: team
+        for team in Team.objects.bulk_create(
+            Team(organization=acme, name=name, role=role)
+            for name, role in [
+                ("builders", Team.Role.MEMBER),
+                ("admins", Team.Role.ADMIN),
+                ("creators", Team.Role.CREATOR),
+                ("granted", Team.Role.MEMBER),
+            ]
+        )
+    }
+    TeamMember.objects.bulk_create(
+        TeamMember(team=teams[team], user=people[member])
+        for team, member in [
+            ("builders", "member"),
+            ("admins", "teamadmin"),
+            ("admins", "disabled"),
+            ("creators", "creator"),
+            ("granted", "teamgrant"),
+        ]
+    )
+    RepositoryPermission.objects.bulk_create(
+        [
+            RepositoryPermission(repository=repository, user=people["repoadmin"], role="admin"),
+            RepositoryPermission(repository=repository, user=people["writer"], role="write"),
+            RepositoryPermission(repository=repository, user=people["disabled"], role="admin"),
+            RepositoryPermission(repository=repository, team=teams["granted"], role="admin"),
+        ]
+    )
     robot, _ = robot_make(acme)
-    prototype = prototype_create(organization=acme, role="read", delegate_team=team)
+    prototype = DefaultPermission.objects.create(
+        organization=acme, role="read", delegate_team=teams["builders"]
+    )
     actors: dict[str, User | AnonymousUser] = {
         "org_admin": alice,
         "admin_team_member": people["teamadmin"],
@@ -112,7 +147,9 @@ def scene(acme, alice, bob, globex) -> Scene:
         "robot_of_the_org": robot.user,
         "anonymous": AnonymousUser(),
     }
-    return Scene(acme, team, repository, robot, prototype, people["outsider"], people["member"], actors)
+    return Scene(
+        acme, teams["builders"], repository, robot, prototype, people["outsider"], people["member"], actors
+    )
 
 
 # Organization administration ----------------------------------------------------------------------
