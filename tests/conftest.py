@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 import orgs.audit
-
 from orgs.models import User
 from orgs.services import organization_create, user_create
 from registry.storage import storage_for

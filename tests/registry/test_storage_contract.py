@@ -198,9 +198,7 @@ def test_s3_cancel_aborts_the_multipart_upload(s3_driver: S3Storage) -> None:
     writer.write(os.urandom(9 * MIB))
     writer.cancel()
 
-    uploads = s3_driver.client.list_multipart_uploads(
-        Bucket=s3_driver.bucket, Prefix=s3_driver.prefix
-    )
+    uploads = s3_driver.client.list_multipart_uploads(Bucket=s3_driver.bucket, Prefix=s3_driver.prefix)
     assert uploads.get("Uploads", []) == []
 
 

@@ -133,7 +133,9 @@ def test_cleanup_skips_uploads_another_worker_has_claimed(repository, isolated_s
 
 
 def test_in_process_worker_runs_the_cleanup_hourly_by_itself(repository, settings, monkeypatch):
-    [periodic] = [job for job in jobs.PERIODIC_JOBS if job.func == "registry.tasks.uploads_stale_cleanup_task"]
+    [periodic] = [
+        job for job in jobs.PERIODIC_JOBS if job.func == "registry.tasks.uploads_stale_cleanup_task"
+    ]
     assert periodic.every == 3600
     monkeypatch.setattr(jobs, "PERIODIC_JOBS", (dataclasses.replace(periodic, first_after=0),))
     upload_with_segments(repository, idle_for=timedelta(days=3))
