@@ -309,33 +309,72 @@ def _events_write(events: list[_Event]) -> None:
     try:
         try:
             with transaction.atomic():
-                AuditLog.objects.bulk_create(_rows(events, resolve=True), batch_size=BATCH_SIZE)
+                _rows_insert(_rows(events, resolve=True))
         except IntegrityError:
             # A namespace, repository or user was deleted between resolving and inserting.
             with transaction.atomic():
-                AuditLog.objects.bulk_create(_rows(events, resolve=False), batch_size=BATCH_SIZE)
+                _rows_insert(_rows(events, resolve=False))
     except Exception:
         logger.exception("could not write %d audit log events; they are lost", len(events))
 
 
-def _rows(events: list[_Event], *, resolve: bool) -> list[AuditLog]:
+_COLUMNS = (
+    "kind",
+    "performer_id",
+    "performer_name",
+    "credential",
+    "namespace_id",
+    "namespace_name",
+    "repository_id",
+    "repository_name",
+    "ip",
+    "created",
+    "metadata",
+)
+
+
+def _rows_insert(rows: list[tuple]) -> None:
+    """One executemany of plain tuples: building model instances for bulk_create cost ten
+    times more CPU per pull than the INSERT itself."""
+    connection = connections[AuditLog.objects.db]
+    quote = connection.ops.quote_name
+    fields = [AuditLog._meta.get_field(name) for name in _COLUMNS]
+    sql = (
+        f"INSERT INTO {quote(AuditLog._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    created, metadata = fields[-2], fields[-1]
+    prepared = [
+        (
+            *row[:-2],
+            created.get_db_prep_save(row[-2], connection),
+            metadata.get_db_prep_save(row[-1], connection),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), BATCH_SIZE):
+            cursor.executemany(sql, prepared[start : start + BATCH_SIZE])
+
+
+def _rows(events: list[_Event], *, resolve: bool) -> list[tuple]:
     namespaces, repositories, performers = _ids_resolve(events) if resolve else ({}, {}, set())
     rows = []
     for event in events:
         namespace_id = namespaces.get(event.namespace_name)
         rows.append(
-            AuditLog(
-                kind=event.kind,
-                performer_id=event.performer_id if event.performer_id in performers else None,
-                performer_name=event.performer_name,
-                credential=event.credential,
-                namespace_id=namespace_id,
-                namespace_name=event.namespace_name,
-                repository_id=repositories.get((namespace_id, event.repository_name)),
-                repository_name=event.repository_name,
-                ip=event.ip,
-                created=event.created,
-                metadata=event.metadata,
+            (
+                event.kind,
+                event.performer_id if event.performer_id in performers else None,
+                event.performer_name,
+                event.credential,
+                namespace_id,
+                event.namespace_name,
+                repositories.get((namespace_id, event.repository_name)),
+                event.repository_name,
+                event.ip,
+                event.created,
+                event.metadata,
             )
         )
     return rows

@@ -258,7 +258,7 @@ def test_a_database_error_is_logged_not_raised(db, monkeypatch, caplog):
     def failing(*args, **kwargs):
         raise OperationalError("the database is down")
 
-    monkeypatch.setattr(AuditLog.objects, "bulk_create", failing)
+    monkeypatch.setattr(orgs.audit, "_rows_insert", failing)
     event_queue()
     with caplog.at_level(logging.ERROR, logger="orgs.audit"):
         audit_log_flush()
@@ -272,7 +272,7 @@ def test_a_pull_succeeds_while_the_log_cannot_be_written(as_alice, monkeypatch):
     def failing(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditLog.objects, "bulk_create", failing)
+    monkeypatch.setattr(orgs.audit, "_rows_insert", failing)
     assert pulled(as_alice, "v1").status_code == 200
 
 
