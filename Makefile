@@ -5,8 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
-WORKERS ?= 2
-THREADS ?= 16
+WORKERS ?= 4
+THREADS ?= 8
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test lint bench

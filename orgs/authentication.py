@@ -27,6 +27,7 @@ _REMEMBER_MAX = 10000
 _process_key = secrets.token_bytes(32)
 _lock = threading.Lock()
 _remembered: dict[str, tuple[bytes, str, float]] = {}
+_verifying: dict[str, threading.Lock] = {}
 
 
 def _mac(username: str, password: str) -> bytes:
@@ -54,29 +55,50 @@ def login_verify(*, username: str, password: str) -> Login | None:
     return Login(user, "password") if user else None
 
 
+def _remembered_user(username: str, password: str) -> User | None:
+    entry = _remembered.get(username)
+    if entry is None or entry[2] <= time.monotonic():
+        return None
+    user = User.objects.filter(username=username).first()
+    if (
+        user is not None
+        and user.is_active
+        and user.password == entry[1]
+        and hmac.compare_digest(entry[0], _mac(username, password))
+    ):
+        return user
+    return None
+
+
+def _username_lock(username: str) -> threading.Lock:
+    with _lock:
+        if len(_verifying) >= _REMEMBER_MAX:
+            _verifying.clear()
+        return _verifying.setdefault(username, threading.Lock())
+
+
 def credentials_verify(*, username: str, password: str) -> User | None:
     """A person's password, remembered briefly as the module docstring says."""
     if not username or not password:
         return None
-    entry = _remembered.get(username)
-    if entry is not None and entry[2] > time.monotonic():
-        user = User.objects.filter(username=username).first()
-        if (
-            user is not None
-            and user.is_active
-            and user.password == entry[1]
-            and hmac.compare_digest(entry[0], _mac(username, password))
-        ):
+    user = _remembered_user(username, password)
+    if user is not None:
+        return user
+    # Fifty clients logging in at once as one account must not hash the password fifty times:
+    # the first checks it, the others then find it remembered.
+    with _username_lock(username):
+        user = _remembered_user(username, password)
+        if user is not None:
             return user
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        return None
-    with _lock:
-        if len(_remembered) >= _REMEMBER_MAX:
-            _remembered.clear()
-        _remembered[username] = (
-            _mac(username, password),
-            user.password,
-            time.monotonic() + _REMEMBER_SECONDS,
-        )
+        user = authenticate(username=username, password=password)
+        if user is None or not user.is_active:
+            return None
+        with _lock:
+            if len(_remembered) >= _REMEMBER_MAX:
+                _remembered.clear()
+            _remembered[username] = (
+                _mac(username, password),
+                user.password,
+                time.monotonic() + _REMEMBER_SECONDS,
+            )
     return user

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 
 import pytest
 
@@ -57,3 +59,39 @@ def test_robot_logs_in_with_its_token_until_deleted(client, acme):
 def test_robot_cannot_log_in_with_a_guess(client, acme):
     robot_create(namespace=Namespace.objects.get(name="acme"), short_name="deployer")
     assert _login(client, "acme+deployer", "not-the-token").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_logins_of_one_account_check_the_password_once(monkeypatch):
+    from django.db import connections
+
+    import orgs.authentication
+    from orgs.services import user_create
+
+    user_create(username="carol", password="correct horse battery")
+    calls = []
+    real = orgs.authentication.authenticate
+
+    def slow_authenticate(**credentials):
+        calls.append(credentials["username"])
+        time.sleep(0.2)
+        return real(**credentials)
+
+    monkeypatch.setattr(orgs.authentication, "authenticate", slow_authenticate)
+    results = []
+
+    def login() -> None:
+        try:
+            results.append(
+                orgs.authentication.credentials_verify(username="carol", password="correct horse battery")
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=login) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [user.username for user in results] == ["carol"] * 5
+    assert calls == ["carol"]
