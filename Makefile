@@ -34,7 +34,7 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
 	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads $(THREADS) --access-logfile - quaysite.wsgi:application
+		--threads $(THREADS) --no-sendfile --access-logfile - quaysite.wsgi:application
 
 # The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
 test: install-test

@@ -29,7 +29,9 @@ PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.exe
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # As `make run` serves it.
-DEFAULT_SERVER_CMD = "gunicorn -w 4 --threads 8 -k gthread -b 127.0.0.1:{port} quaysite.wsgi:application"
+DEFAULT_SERVER_CMD = (
+    "gunicorn -w 4 --threads 8 -k gthread --no-sendfile -b 127.0.0.1:{port} quaysite.wsgi:application"
+)
 GRANIAN_CMD = (
     "granian --interface wsgi --host 127.0.0.1 --port {port} --workers 2 "
     "--blocking-threads 32 --no-ws quaysite.wsgi:application"
