@@ -191,7 +191,15 @@ def _token_user(claims: Claims) -> User | None:
     """The token's user, read only if used: only creating a repository needs it."""
     if claims.user_id is None:
         return None
-    return cast(User, SimpleLazyObject(lambda: User.objects.get(pk=claims.user_id)))
+
+    def load() -> User:
+        user = User.objects.filter(pk=claims.user_id, is_active=True).first()
+        if user is None:
+            # Deleted or disabled since the token was issued: it may no longer create anything.
+            raise Unauthorized(message="the token's user no longer exists or is disabled")
+        return user
+
+    return cast(User, SimpleLazyObject(load))
 
 
 def _upload_headers(full_name: str, upload_uuid: str, offset: int) -> dict[str, str]:

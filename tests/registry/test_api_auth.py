@@ -152,3 +152,12 @@ def test_nested_repository_names_work(as_alice, acme):
         "GET", "/v2/acme/team/sub/app/manifests/v1", scope="repository:acme/team/sub/app:pull"
     )
     assert response["Docker-Content-Digest"] == digest
+
+
+def test_token_of_a_user_disabled_since_cannot_create_a_repository(as_alice, alice):
+    token = as_alice.token("repository:alice/later:pull,push")
+    alice.is_active = False
+    alice.save()
+    response = as_alice.client.post("/v2/alice/later/blobs/uploads/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 401
+    assert not Repository.objects.filter(name="later").exists()
