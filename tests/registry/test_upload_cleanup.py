@@ -159,7 +159,7 @@ def test_cleanup_command_without_redis_runs_the_cleanup_itself(repository, setti
     assert upload_pks() == []
 
 
-def test_cleanup_command_with_redis_enqueues_the_cleanup_on_the_gc_queue(settings):
+def test_cleanup_command_with_redis_enqueues_the_periodic_cleanups_on_the_gc_queue(settings):
     settings.JOBS_IN_PROCESS = False
     settings.RQ_QUEUES = {"gc": {"URL": REDIS_TEST_URL}}
     queue = django_rq.get_queue("gc")
@@ -169,7 +169,10 @@ def test_cleanup_command_with_redis_enqueues_the_cleanup_on_the_gc_queue(setting
 
     added = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
     try:
-        assert [job.func_name for job in added] == ["registry.tasks.uploads_stale_cleanup_task"]
+        assert sorted(job.func_name for job in added) == [
+            "orgs.tasks.login_failures_expire_task",
+            "registry.tasks.uploads_stale_cleanup_task",
+        ]
     finally:
         for job in added:
             job.delete()

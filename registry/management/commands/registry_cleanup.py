@@ -1,22 +1,27 @@
-"""Hands the stale upload cleanup to the job workers, for cron or a Kubernetes CronJob to call."""
+"""Hands the periodic cleanups to the job workers, for cron or a Kubernetes CronJob to call.
+
+Without Redis the server's own worker thread runs them every hour (quaysite.jobs.PERIODIC_JOBS);
+with Redis there is no such thread, so a scheduler calls this command instead.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from quaysite.jobs import enqueue
-from registry.tasks import uploads_stale_cleanup_task
+from quaysite.jobs import PERIODIC_JOBS, enqueue
 
 
 class Command(BaseCommand):
-    help = "Enqueue the cleanup of abandoned blob uploads (runs it here when no Redis is configured)."
+    help = "Enqueue the periodic cleanups (run them here when no Redis is configured)."
 
     def handle(self, *args: object, **options: object) -> None:
-        if settings.JOBS_IN_PROCESS:
-            # No Redis, so no worker process to hand it to; a thread here would die with us.
-            removed = uploads_stale_cleanup_task()
-            self.stdout.write(f"Removed {removed} stale upload(s).")
-            return
-        enqueue(uploads_stale_cleanup_task, queue="gc")
-        self.stdout.write("Enqueued the stale upload cleanup on the 'gc' queue.")
+        for periodic in PERIODIC_JOBS:
+            task = import_string(periodic.func)
+            if settings.JOBS_IN_PROCESS:
+                # No worker process to hand it to; a thread here would die with this command.
+                self.stdout.write(f"{periodic.func}: {task()}")
+            else:
+                enqueue(task, queue=periodic.queue)
+                self.stdout.write(f"{periodic.func}: enqueued on the {periodic.queue!r} queue")
