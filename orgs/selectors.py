@@ -8,8 +8,9 @@ A disabled user counts as anonymous; a robot has only its own grants and teams.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from orgs.errors import NotFound
 from orgs.models import (
     AppToken,
     DefaultPermission,
@@ -78,12 +79,13 @@ def repository_role(*, user: User | None, repository: Repository) -> str | None:
     return max(roles | {public_read}, key=ROLE_ORDER.__getitem__)
 
 
-def repositories_visible_to(*, user: User | None) -> QuerySet[Repository]:
-    """Repositories ``user`` may at least read, for the catalog and listings."""
+def repositories_visible_to(*, user: User | None, include_public: bool = True) -> QuerySet[Repository]:
+    """Repositories ``user`` may at least read, for the catalog and listings. Without
+    ``include_public``, only those readable through ownership, organization admin or a grant."""
     if user is None or not user.is_active:
-        return (
-            Repository.objects.filter(is_public=True) if _anonymous_may_read() else Repository.objects.none()
-        )
+        if include_public and _anonymous_may_read():
+            return Repository.objects.filter(is_public=True)
+        return Repository.objects.none()
     if _has_full_access(user):
         return Repository.objects.all()
     admin_namespaces = TeamMember.objects.filter(user=user, team__role=Team.Role.ADMIN).values(
@@ -93,7 +95,9 @@ def repositories_visible_to(*, user: User | None) -> QuerySet[Repository]:
         Q(user=user)
         | Q(team__teammember__user=user, team__organization__namespace_id=F("repository__namespace_id"))
     ).values("repository_id")
-    visible = Q(is_public=True) | Q(namespace_id__in=admin_namespaces) | Q(pk__in=granted)
+    visible = Q(namespace_id__in=admin_namespaces) | Q(pk__in=granted)
+    if include_public:
+        visible |= Q(is_public=True)
     if user.namespace_id is not None:
         visible |= Q(namespace_id=user.namespace_id)
     return Repository.objects.filter(visible)
@@ -128,3 +132,46 @@ def prototype_list(*, organization: Organization) -> QuerySet[DefaultPermission]
 def app_token_list(*, user: User) -> QuerySet[AppToken]:
     """The user's tokens: title, code prefix, dates. The secret was never stored, only its hash."""
     return AppToken.objects.filter(user=user).defer("secret_hash").order_by("-created", "-pk")
+
+
+def organization_get(*, name: str) -> Organization:
+    """Organizations are public by name, as in Quay; what they hold is not."""
+    organization = Organization.objects.select_related("namespace").filter(namespace__name=name).first()
+    if organization is None:
+        raise NotFound(f"no organization named {name!r}")
+    return organization
+
+
+def organization_roles_for(*, user: User) -> list[tuple[Organization, str]]:
+    """The organizations ``user`` belongs to through a team, each with their highest team role."""
+    memberships = TeamMember.objects.filter(user=user).values_list("team__organization_id", "team__role")
+    roles: dict[int, str] = {}
+    for organization_id, role in memberships:
+        held = roles.get(organization_id)
+        if held is None or NAMESPACE_ROLE_ORDER[role] > NAMESPACE_ROLE_ORDER[held]:
+            roles[organization_id] = role
+    organizations = Organization.objects.filter(pk__in=roles).select_related("namespace")
+    return sorted(
+        ((organization, roles[organization.pk]) for organization in organizations),
+        key=lambda pair: pair[0].namespace.name,
+    )
+
+
+def team_list_with_counts(*, organization: Organization) -> QuerySet[Team]:
+    """Teams in creation order, each with ``member_count`` and ``repo_count`` (granted repositories)."""
+    return (
+        Team.objects.filter(organization=organization)
+        .annotate(
+            member_count=Count("teammember", distinct=True),
+            repo_count=Count("permissions", distinct=True),
+        )
+        .order_by("pk")
+    )
+
+
+def team_names_of(*, user: User, organization: Organization) -> set[str]:
+    return set(
+        TeamMember.objects.filter(user=user, team__organization=organization).values_list(
+            "team__name", flat=True
+        )
+    )

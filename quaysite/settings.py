@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_rq",
+    "rest_framework",
+    "drf_spectacular",
     "orgs",
     "registry",
 ]
@@ -150,6 +152,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": CONFIG["LOG_LEVEL"]},
     # Clients meet 401 and 404 by design on every login and push; log only server errors.
     "loggers": {"django.request": {"level": "ERROR"}, "rq.worker": {"level": "WARNING"}},
+}
+
+# The REST API at /api/v1: the browser's session (with CSRF) for now; errors rendered in one place.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "quaysite.api_errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{REGISTRY_TITLE} API",
+    "DESCRIPTION": "The registry's management API, on Quay's resource paths and JSON shapes.",
+    "VERSION": "v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 __all__ = ["ConfigError"]

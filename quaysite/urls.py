@@ -2,12 +2,21 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quaysite import views
+
+api_v1 = [
+    path("discovery", SpectacularAPIView.as_view(), name="api-discovery"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
+    path("", include("orgs.api.urls")),
+    path("", include("registry.api.urls")),
+]
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("", include("registry.urls")),
+    path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     # The admin's and the UI's few assets, collected by `make run`; no separate web server needed.
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),

@@ -42,3 +42,8 @@ def require_self_or_superuser(*, actor: User | None, user: User) -> None:
         return
     if not actor.is_active or actor.pk != user.pk:
         raise NotPermitted(f"{actor} may not change the account {user}")
+
+
+def require_repository_write(*, actor: User | None, repository: Repository) -> None:
+    if actor is not None and repository_role(user=actor, repository=repository) not in ("write", "admin"):
+        raise NotPermitted(f"{actor} may not write to the repository {repository}")

@@ -1,14 +1,19 @@
-"""Repositories: lookup by full name and creation on first push."""
+"""Repositories: lookup by full name, creation (on first push or through the API), deletion,
+visibility and description. The API's writes check their ``actor`` and write the audit log."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from orgs.audit import audit_log_write
+from orgs.errors import InvalidInput, InvalidName, NameTaken, NotPermitted
 from orgs.models import Namespace, User
+from orgs.selectors import may_create_repository
 from orgs.services import repository_defaults_apply
+from orgs.services.authorization import require_repository_admin, require_repository_write
 from registry import selectors
-from registry.errors import NameUnknown
-from registry.models import Repository
+from registry.errors import NameInvalid, NameUnknown
+from registry.models import Manifest, ManifestChild, Repository, Tag
 from registry.names import repository_name_split
 
 
@@ -42,4 +47,87 @@ def repository_get_or_create(*, full_name: str, creator: User | None = None) -> 
             # Another request created it first.
             return repository_get(full_name=full_name)
         repository_defaults_apply(repository=repository, creator=creator)
+    return repository
+
+
+VISIBILITIES = {"public": True, "private": False}
+
+
+def _visibility_is_public(visibility: str) -> bool:
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(f"{visibility!r}: visibility is 'public' or 'private'")
+    return VISIBILITIES[visibility]
+
+
+@transaction.atomic
+def repository_create(
+    *, namespace_name: str, name: str, visibility: str, description: str = "", actor: User | None
+) -> Repository:
+    """Creates an empty repository where ``actor`` may create (namespace admin or creator team);
+    its creator's grant, the default permissions and the audit record come with it. A missing
+    namespace is refused like one the actor may not create in, as Quay does."""
+    namespace = Namespace.objects.filter(name=namespace_name).first()
+    if namespace is None or not (actor is None or may_create_repository(user=actor, namespace=namespace)):
+        raise NotPermitted(f"{actor} may not create repositories in {namespace_name}")
+    is_public = _visibility_is_public(visibility)
+    try:
+        repository_name_split(f"{namespace.name}/{name}")
+    except NameInvalid:
+        raise InvalidName(f"{name!r} is not a valid repository name") from None
+    try:
+        with transaction.atomic():
+            repository = Repository.objects.create(
+                namespace=namespace, name=name, is_public=is_public, description=description
+            )
+    except IntegrityError:
+        raise NameTaken("Repository already exists") from None
+    repository_defaults_apply(repository=repository, creator=actor)
+    return repository
+
+
+@transaction.atomic
+def repository_delete(*, repository: Repository, actor: User | None) -> None:
+    """Deletes the repository's rows; blobs no repository links any more are left to GC."""
+    require_repository_admin(actor=actor, repository=repository)
+    # Pushes tag under this row's lock: none lands between the deletes below.
+    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    audit_log_write(
+        kind="delete_repo",
+        performer=actor,
+        # The record keeps the repository's name once its row, and so the link, is gone.
+        repository=repository,
+        metadata={"repo": repository.name, "namespace": repository.namespace.name},
+    )
+    # Tags and child links protect manifests; delete them first, in dependency order.
+    Tag.objects.filter(repository=repository).delete()
+    ManifestChild.objects.filter(manifest__repository=repository).delete()
+    Manifest.objects.filter(repository=repository).delete()
+    repository.delete()
+
+
+@transaction.atomic
+def repository_set_visibility(*, repository: Repository, visibility: str, actor: User | None) -> Repository:
+    require_repository_admin(actor=actor, repository=repository)
+    repository.is_public = _visibility_is_public(visibility)
+    repository.save(update_fields=["is_public"])
+    audit_log_write(
+        kind="change_repo_visibility",
+        performer=actor,
+        repository=repository,
+        metadata={"repo": repository.name, "visibility": visibility},
+    )
+    return repository
+
+
+@transaction.atomic
+def repository_set_description(*, repository: Repository, description: str, actor: User | None) -> Repository:
+    require_repository_write(actor=actor, repository=repository)
+    repository.description = description
+    repository.save(update_fields=["description"])
+    audit_log_write(
+        kind="set_repo_description",
+        performer=actor,
+        repository=repository,
+        metadata={"repo": repository.name, "description": description},
+    )
     return repository

@@ -1,0 +1,51 @@
+"""Quay's JSON shapes for the current user and organizations."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class UserOrganizationOutput(serializers.Serializer):
+    name = serializers.CharField()
+    is_org_admin = serializers.BooleanField()
+    can_create_repo = serializers.BooleanField()
+    public = serializers.BooleanField()
+    preferred_namespace = serializers.BooleanField()
+
+
+class UserOutput(serializers.Serializer):
+    anonymous = serializers.BooleanField()
+    username = serializers.CharField()
+    email = serializers.CharField()
+    verified = serializers.BooleanField()
+    is_me = serializers.BooleanField()
+    can_create_repo = serializers.BooleanField()
+    super_user = serializers.BooleanField()
+    organizations = UserOrganizationOutput(many=True)
+
+
+class OrganizationCreateInput(serializers.Serializer):
+    name = serializers.CharField(help_text="Organization username")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    recaptcha_response = serializers.CharField(
+        required=False, help_text="Accepted for Quay compatibility; this registry asks no captcha"
+    )
+
+
+class TeamOutput(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    role = serializers.CharField()
+    can_view = serializers.BooleanField()
+    repo_count = serializers.IntegerField()
+    member_count = serializers.IntegerField()
+    is_synced = serializers.BooleanField()
+
+
+class OrganizationOutput(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField(help_text="Empty unless the caller administers the organization")
+    is_admin = serializers.BooleanField()
+    is_member = serializers.BooleanField()
+    teams = serializers.DictField(child=TeamOutput(), required=False, help_text="Members only")
+    ordered_teams = serializers.ListField(child=serializers.CharField(), required=False)

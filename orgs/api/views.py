@@ -1,0 +1,118 @@
+"""The current user and organizations, on Quay's paths: thin over orgs.services and selectors."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.api.serializers import OrganizationCreateInput, OrganizationOutput, UserOutput
+from orgs.models import Organization, Team, User
+from orgs.selectors import (
+    is_superuser,
+    namespace_role,
+    organization_get,
+    organization_roles_for,
+    team_list_with_counts,
+    team_names_of,
+)
+from orgs.services import organization_create
+from quaysite.api_schema import ERROR_RESPONSES
+
+
+def _user_view(user: User) -> dict:
+    memberships = organization_roles_for(user=user)
+    return {
+        "anonymous": False,
+        "username": user.username,
+        "email": user.email,
+        "verified": True,
+        "is_me": True,
+        "can_create_repo": True,
+        "super_user": is_superuser(user),
+        "organizations": [
+            {
+                "name": organization.namespace.name,
+                "is_org_admin": role == Team.Role.ADMIN,
+                "can_create_repo": role in (Team.Role.ADMIN, Team.Role.CREATOR),
+                "public": False,
+                "preferred_namespace": False,
+            }
+            for organization, role in memberships
+        ],
+    }
+
+
+class UserView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getLoggedInUser",
+        description="Get user information for the authenticated user.",
+        responses={200: UserOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(UserOutput(_user_view(request.user)).data)
+
+
+class OrganizationListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="createOrganization",
+        description="Create a new organization; the caller becomes a member of its owners team.",
+        request=OrganizationCreateInput,
+        responses={201: OpenApiResponse(description="Created"), **ERROR_RESPONSES},
+    )
+    def post(self, request: Request) -> Response:
+        data = OrganizationCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization_create(
+            name=data.validated_data["name"], email=data.validated_data["email"], creator=request.user
+        )
+        return Response("Created", status=201)
+
+
+def _organization_view(organization: Organization, user: User) -> dict:
+    role = namespace_role(user=user, namespace=organization.namespace)
+    is_admin = role == Team.Role.ADMIN
+    view = {
+        "name": organization.namespace.name,
+        "email": organization.email if is_admin else "",
+        "is_admin": is_admin,
+        "is_member": role is not None,
+    }
+    if role is None:
+        return view
+    teams = list(team_list_with_counts(organization=organization))
+    viewable = None if is_admin else team_names_of(user=user, organization=organization)
+    view["teams"] = {
+        team.name: {
+            "name": team.name,
+            "description": team.description,
+            "role": team.role,
+            "can_view": viewable is None or team.name in viewable,
+            "repo_count": team.repo_count,
+            "member_count": team.member_count,
+            "is_synced": False,
+        }
+        for team in teams
+    }
+    view["ordered_teams"] = [team.name for team in teams]
+    return view
+
+
+class OrganizationView(APIView):
+    @extend_schema(
+        operation_id="getOrganization",
+        description=(
+            "Get the details for the specified organization. Its name is public; members also "
+            "see its teams, administrators its e-mail address."
+        ),
+        responses={200: OrganizationOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, orgname: str) -> Response:
+        organization = organization_get(name=orgname)
+        return Response(OrganizationOutput(_organization_view(organization, request.user)).data)

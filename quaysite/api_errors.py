@@ -1,0 +1,78 @@
+"""The REST API's errors, rendered in one place as Quay renders them.
+
+Every error body has the same keys: ``status``, ``error_type``, ``title``, ``detail`` and Quay's
+``error_message`` (the same text as ``detail``), so scripts written against Quay read them
+unchanged. Domain errors raised by the services map to a status here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from orgs import errors
+
+# Quay's error types by status; any other 4xx keeps the generic request error.
+ERROR_TYPES = {
+    400: "invalid_request",
+    401: "invalid_token",
+    403: "insufficient_scope",
+    404: "not_found",
+    405: "method_not_allowed",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+# Quay answers a taken name with a 400 request error, not a 409.
+DOMAIN_STATUS: list[tuple[type[errors.IdentityError], int]] = [
+    (errors.NotPermitted, 403),
+    (errors.FeatureDisabled, 403),
+    (errors.NotFound, 404),
+    (errors.InvalidInput, 400),
+    (errors.NameTaken, 400),
+    (errors.OwnersTeamProtected, 400),
+    (errors.AlreadyTeamMember, 400),
+]
+
+
+def api_error(status: int, detail: str) -> Response:
+    error_type = ERROR_TYPES.get(status, "invalid_request")
+    body = {
+        "status": status,
+        "error_type": error_type,
+        "title": error_type,
+        "detail": detail,
+        "error_message": detail,
+    }
+    return Response(body, status=status)
+
+
+def _detail_text(detail: Any) -> str:
+    """DRF's validation details (lists and dicts of messages) flattened into one line."""
+    if isinstance(detail, dict):
+        return "; ".join(f"{field}: {_detail_text(value)}" for field, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_detail_text(item) for item in detail)
+    return str(detail)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    for error_class, status in DOMAIN_STATUS:
+        if isinstance(exc, error_class):
+            return api_error(status, str(exc))
+    if isinstance(exc, exceptions.NotAuthenticated):
+        # Session authentication names no WWW-Authenticate scheme, so DRF would answer 403;
+        # Quay answers a missing login with 401.
+        return api_error(401, str(exc.detail))
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    error = api_error(response.status_code, _detail_text(detail))
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if header in response:
+            error[header] = response[header]
+    return error

@@ -1,0 +1,143 @@
+"""Quay's JSON shapes for repositories and tags."""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+
+from rest_framework import serializers
+
+from registry.manifest_formats import INDEX_TYPES
+from registry.models import Repository, Tag
+
+VISIBILITY_CHOICES = ["public", "private"]
+
+
+class RepositoryListQuery(serializers.Serializer):
+    namespace = serializers.CharField(required=False, help_text="Filters the repositories to this namespace")
+    public = serializers.BooleanField(
+        default=False, help_text="Adds the repositories visible by virtue of being public"
+    )
+    starred = serializers.BooleanField(default=False, help_text="Only starred repositories")
+    next_page = serializers.CharField(required=False, help_text="The token of the page to return")
+
+
+class RepositoryCreateInput(serializers.Serializer):
+    namespace = serializers.CharField(required=False, help_text="Defaults to the caller's own namespace")
+    repository = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=VISIBILITY_CHOICES)
+    description = serializers.CharField(allow_blank=True, help_text="Markdown encoded description")
+    repo_kind = serializers.ChoiceField(choices=["image"], required=False, allow_null=True)
+
+
+class RepositoryCreatedOutput(serializers.Serializer):
+    namespace = serializers.CharField(source="namespace.name")
+    name = serializers.CharField()
+    kind = serializers.CharField(default="image")
+
+
+class RepositorySummaryOutput(serializers.Serializer):
+    namespace = serializers.CharField(source="namespace.name")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    is_public = serializers.BooleanField()
+    kind = serializers.CharField(default="image")
+    state = serializers.CharField()
+
+
+class RepositoryListOutput(serializers.Serializer):
+    repositories = RepositorySummaryOutput(many=True)
+    next_page = serializers.CharField(required=False)
+
+
+class RepositoryOutput(RepositorySummaryOutput):
+    """Needs the caller's role on the repository in the context: ``{"role": "read"}``."""
+
+    is_organization = serializers.SerializerMethodField()
+    is_starred = serializers.BooleanField(default=False)
+    can_write = serializers.SerializerMethodField()
+    can_admin = serializers.SerializerMethodField()
+
+    def get_is_organization(self, repository: Repository) -> bool:
+        return repository.namespace.kind == "organization"
+
+    def get_can_write(self, repository: Repository) -> bool:
+        # A read-only or mirrored repository takes no writes, whatever the role.
+        writable = repository.state == Repository.State.NORMAL
+        return writable and self.context["role"] in ("write", "admin")
+
+    def get_can_admin(self, repository: Repository) -> bool:
+        return self.context["role"] == "admin"
+
+
+class RepositoryUpdateInput(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True, help_text="Markdown encoded description")
+
+
+class VisibilityInput(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=VISIBILITY_CHOICES)
+
+
+class SuccessOutput(serializers.Serializer):
+    success = serializers.BooleanField()
+
+
+class TagListQuery(serializers.Serializer):
+    onlyActiveTags = serializers.BooleanField(default=False, help_text="Only tags that are live now")  # noqa: N815
+    specificTag = serializers.CharField(required=False, help_text="Only the history of this tag")  # noqa: N815
+    filter_tag_name = serializers.CharField(
+        required=False, help_text="<op>:<name>, op 'like' (names containing name) or 'eq' (exactly name)"
+    )
+    limit = serializers.IntegerField(default=50, help_text="Tags per page, at most 100")
+    page = serializers.IntegerField(default=1, help_text="The page number, from 1")
+
+    def validate_filter_tag_name(self, value: str) -> tuple[str, str]:
+        operation, sep, name = value.partition(":")
+        if not sep or operation not in ("like", "eq"):
+            raise serializers.ValidationError(
+                "Expected <operation>:<tag_name> where <operation> is 'like' or 'eq'"
+            )
+        return operation, name
+
+
+def _timestamp(moment) -> int:
+    return int(moment.timestamp())
+
+
+class TagOutput(serializers.Serializer):
+    name = serializers.CharField()
+    reversion = serializers.BooleanField(default=False)
+    start_ts = serializers.SerializerMethodField()
+    end_ts = serializers.SerializerMethodField(help_text="Only for a tag that ended or will expire")
+    expiration = serializers.SerializerMethodField(help_text="Only for a tag that ended or will expire")
+    manifest_digest = serializers.CharField(source="manifest.digest")
+    is_manifest_list = serializers.SerializerMethodField()
+    size = serializers.IntegerField(allow_null=True)
+    last_modified = serializers.SerializerMethodField()
+
+    def get_start_ts(self, tag: Tag) -> int:
+        return _timestamp(tag.start)
+
+    def get_end_ts(self, tag: Tag) -> int | None:
+        return _timestamp(tag.end) if tag.end else None
+
+    def get_expiration(self, tag: Tag) -> str | None:
+        return formatdate(tag.end.timestamp()) if tag.end else None
+
+    def get_is_manifest_list(self, tag: Tag) -> bool:
+        return tag.manifest.media_type in INDEX_TYPES
+
+    def get_last_modified(self, tag: Tag) -> str:
+        return formatdate(tag.start.timestamp())
+
+    def to_representation(self, instance: Tag) -> dict:
+        # Quay names an end only for tags that have one.
+        data = super().to_representation(instance)
+        if data["end_ts"] is None:
+            del data["end_ts"], data["expiration"]
+        return data
+
+
+class TagListOutput(serializers.Serializer):
+    tags = TagOutput(many=True)
+    page = serializers.IntegerField()
+    has_additional = serializers.BooleanField()

@@ -1,0 +1,185 @@
+"""Repositories and tags on Quay's /api/v1 paths: thin over registry services and selectors.
+
+A repository the caller cannot read answers 404 whatever the method, as a missing one does; a
+caller who reads it but lacks the role for a change gets 403.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quaysite.api_paging import page_slice
+from quaysite.api_schema import ERROR_RESPONSES
+from registry.api.serializers import (
+    RepositoryCreatedOutput,
+    RepositoryCreateInput,
+    RepositoryListOutput,
+    RepositoryListQuery,
+    RepositoryOutput,
+    RepositorySummaryOutput,
+    RepositoryUpdateInput,
+    SuccessOutput,
+    TagListOutput,
+    TagListQuery,
+    TagOutput,
+    VisibilityInput,
+)
+from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
+from registry.services.repositories import (
+    repository_create,
+    repository_delete,
+    repository_set_description,
+    repository_set_visibility,
+)
+
+REPOSITORIES_PER_PAGE = 100
+TAGS_PER_PAGE_MAX = 100
+
+
+class RepositoryListView(APIView):
+    def get_permissions(self) -> list:
+        return [IsAuthenticated()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        operation_id="listRepos",
+        description=(
+            "Fetch the repositories visible to the caller: one of namespace, starred or public "
+            "is required. Pages with next_page."
+        ),
+        parameters=[RepositoryListQuery],
+        responses={200: RepositoryListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        query = RepositoryListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        args = query.validated_data
+        if not (args.get("namespace") or args["starred"] or args["public"]):
+            raise ValidationError("namespace, starred or public are required for this API call")
+        if args["starred"]:
+            # Stars are not kept yet: nobody has starred anything.
+            if not request.user.is_authenticated:
+                raise ValidationError("starred repositories need a logged-in user")
+            return Response({"repositories": []})
+        visible = repository_list_visible(
+            user=request.user, namespace=args.get("namespace"), public=args["public"]
+        )
+        repositories, next_page = page_slice(visible, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
+        body = {"repositories": RepositorySummaryOutput(repositories, many=True).data}
+        if next_page:
+            body["next_page"] = next_page
+        return Response(body)
+
+    @extend_schema(
+        operation_id="createRepo",
+        description="Create a new, empty repository in a namespace where the caller may create.",
+        request=RepositoryCreateInput,
+        responses={201: RepositoryCreatedOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request) -> Response:
+        data = RepositoryCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        repository = repository_create(
+            namespace_name=data.validated_data.get("namespace") or request.user.username,
+            name=data.validated_data["repository"],
+            visibility=data.validated_data["visibility"],
+            description=data.validated_data["description"],
+            actor=request.user,
+        )
+        return Response(RepositoryCreatedOutput(repository).data, status=201)
+
+
+class RepositoryView(APIView):
+    def get_permissions(self) -> list:
+        return [] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="getRepo",
+        description="Fetch the specified repository.",
+        responses={200: RepositoryOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        return Response(RepositoryOutput(access.repository, context={"role": access.role}).data)
+
+    @extend_schema(
+        operation_id="updateRepo",
+        description="Update the description of the specified repository (write role).",
+        request=RepositoryUpdateInput,
+        responses={200: SuccessOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        data = RepositoryUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        repository_set_description(
+            repository=access.repository, description=data.validated_data["description"], actor=request.user
+        )
+        return Response({"success": True})
+
+    @extend_schema(
+        operation_id="deleteRepository",
+        description="Delete a repository with its tags and manifests (admin role).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        repository_delete(repository=access.repository, actor=request.user)
+        return Response(status=204)
+
+
+class RepositoryVisibilityView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="changeRepoVisibility",
+        description="Change the visibility of a repository to public or private (admin role).",
+        request=VisibilityInput,
+        responses={200: SuccessOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        data = VisibilityInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        repository_set_visibility(
+            repository=access.repository, visibility=data.validated_data["visibility"], actor=request.user
+        )
+        return Response({"success": True})
+
+
+class RepositoryTagListView(APIView):
+    @extend_schema(
+        operation_id="listRepoTags",
+        description=(
+            "List the repository's tag history, newest first; onlyActiveTags keeps the live "
+            "tags, specificTag one tag's history, filter_tag_name (like:text or eq:name) "
+            "matches names. Pages with page and has_additional."
+        ),
+        parameters=[TagListQuery],
+        responses={200: TagListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        query = TagListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        args = query.validated_data
+        page = tag_history_page(
+            repository=access.repository,
+            only_active=args["onlyActiveTags"],
+            specific_tag=args.get("specificTag"),
+            name_filter=args.get("filter_tag_name"),
+            # Quay clamps rather than refuses an out-of-range limit or page.
+            limit=min(max(args["limit"], 1), TAGS_PER_PAGE_MAX),
+            page=max(args["page"], 1),
+        )
+        return Response(
+            {
+                "tags": TagOutput(page.tags, many=True).data,
+                "page": page.page,
+                "has_additional": page.has_additional,
+            }
+        )

@@ -1,0 +1,90 @@
+"""Reads for the management API: a repository as a person may see it, listings and tag history.
+
+A repository the caller may not read is answered exactly as one that does not exist, so a
+private repository's name never leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from orgs.errors import NotFound
+from orgs.models import User
+from orgs.selectors import repositories_visible_to, repository_role
+from registry.errors import NameInvalid
+from registry.models import Repository, Tag
+from registry.names import repository_name_split
+from registry.services.tags import tag_active_q
+
+
+@dataclass(frozen=True)
+class RepositoryAccess:
+    repository: Repository
+    role: str
+
+
+def repository_get_readable(*, user: User | None, full_name: str) -> RepositoryAccess:
+    """The repository and the caller's role on it; NotFound when missing or unreadable alike."""
+    try:
+        namespace, name = repository_name_split(full_name)
+    except NameInvalid:
+        raise NotFound(f"no repository {full_name!r}") from None
+    repository = (
+        Repository.objects.select_related("namespace").filter(namespace__name=namespace, name=name).first()
+    )
+    role = repository_role(user=user, repository=repository) if repository is not None else None
+    if repository is None or role is None:
+        raise NotFound(f"no repository {full_name!r}")
+    return RepositoryAccess(repository=repository, role=role)
+
+
+def repository_list_visible(
+    *, user: User | None, namespace: str | None, public: bool
+) -> QuerySet[Repository]:
+    """Quay's listing: repositories the caller reads through ownership, admin or a grant, plus
+    (``public``) every public one, narrowed to ``namespace`` when given."""
+    visible = repositories_visible_to(user=user, include_public=public)
+    if namespace:
+        visible = visible.filter(namespace__name=namespace)
+    return visible.select_related("namespace").order_by("namespace__name", "name")
+
+
+@dataclass(frozen=True)
+class TagPage:
+    tags: list[Tag]
+    page: int
+    has_additional: bool
+
+
+def tag_history_page(
+    *,
+    repository: Repository,
+    only_active: bool,
+    specific_tag: str | None,
+    name_filter: tuple[str, str] | None,
+    limit: int,
+    page: int,
+) -> TagPage:
+    """Tag rows newest first, each with its manifest and ``size`` (sum of the manifest's blobs).
+
+    ``name_filter`` is Quay's ("like", text): names containing it, any case; or ("eq", name).
+    """
+    rows = Tag.objects.filter(repository=repository)
+    if only_active:
+        rows = rows.filter(tag_active_q(timezone.now()))
+    if specific_tag:
+        rows = rows.filter(name=specific_tag)
+    if name_filter is not None:
+        operation, value = name_filter
+        rows = rows.filter(name__icontains=value) if operation == "like" else rows.filter(name=value)
+    offset = (page - 1) * limit
+    # One row beyond the page says whether another page follows.
+    fetched = list(
+        rows.select_related("manifest")
+        .annotate(size=Sum("manifest__blobs__size"))
+        .order_by("-start", "name", "pk")[offset : offset + limit + 1]
+    )
+    return TagPage(tags=fetched[:limit], page=page, has_additional=len(fetched) > limit)

@@ -1,0 +1,51 @@
+"""Fixtures for the REST API: session-logged-in clients and repositories with tags."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from orgs.models import Organization, User
+from registry.models import Manifest, Repository, Tag
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+def repository_make(owner: Organization | User, name: str, *, public: bool = False) -> Repository:
+    return Repository.objects.create(namespace=owner.namespace, name=name, is_public=public)
+
+
+def manifest_make(repository: Repository, content: bytes = b"{}", media_type: str = "") -> Manifest:
+    return Manifest.objects.create(
+        repository=repository,
+        digest="sha256:" + hashlib.sha256(content).hexdigest(),
+        media_type=media_type or "application/vnd.oci.image.manifest.v1+json",
+        content=content,
+        size=len(content),
+    )
+
+
+def tag_make(
+    repository: Repository, name: str, manifest: Manifest, *, start: datetime, end: datetime | None = None
+) -> Tag:
+    return Tag.objects.create(repository=repository, name=name, manifest=manifest, start=start, end=end)
+
+
+def ago(minutes: int) -> datetime:
+    return timezone.now() - timedelta(minutes=minutes)

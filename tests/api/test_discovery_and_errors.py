@@ -1,0 +1,87 @@
+"""The discovery document, Swagger UI, the error body and CSRF on session writes."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.test import Client
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+def test_discovery_document_loads_as_openapi(client, db):
+    response = client.get("/api/v1/discovery", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/repository/{repository}" in document["paths"]
+
+
+def test_every_operation_has_an_operation_id_and_a_description(client, db):
+    document = client.get("/api/v1/discovery", HTTP_ACCEPT="application/json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+    assert operations
+    for path, method, operation in operations:
+        assert operation.get("operationId"), (path, method)
+        assert operation.get("description"), (path, method)
+    operation_ids = [operation["operationId"] for _, _, operation in operations]
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+def test_swagger_ui_is_served(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+
+
+def test_errors_have_quays_shape(client, db):
+    response = client.get("/api/v1/user/")
+    assert response.status_code == 401
+    assert response.json() == {
+        "status": 401,
+        "error_type": "invalid_token",
+        "title": "invalid_token",
+        "detail": "Authentication credentials were not provided.",
+        "error_message": "Authentication credentials were not provided.",
+    }
+
+
+def test_validation_errors_have_the_same_shape(alice_client):
+    response = alice_client.post("/api/v1/organization/", {}, content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400
+    assert body["error_type"] == "invalid_request"
+    assert "name" in body["detail"]
+
+
+def test_session_post_without_csrf_token_is_refused(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/api/v1/organization/", {"name": "initech"}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error_type"] == "insufficient_scope"
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_session_post_with_csrf_token_is_accepted(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    client.get("/admin/login/")
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        "/api/v1/organization/",
+        {"name": "initech"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 201
+
+
+def test_discovery_document_generates_without_warnings(db, tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi:")
