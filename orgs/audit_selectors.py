@@ -83,15 +83,18 @@ def audit_log_counts_per_day(
     *,
     namespace: Namespace | None = None,
     repository: Repository | None = None,
+    performer_name: str | None = None,
     start: datetime,
     end: datetime,
 ) -> list[tuple[date, str, int]]:
-    """(UTC day, kind, count) for the window, by day then kind; neither filter means all."""
+    """(UTC day, kind, count) for the window, by day then kind; no filter means all."""
     rows = AuditLog.objects.filter(created__gte=start, created__lt=end)
     if namespace is not None:
         rows = rows.filter(namespace=namespace)
     if repository is not None:
         rows = rows.filter(repository=repository)
+    if performer_name is not None:
+        rows = rows.filter(performer_name=performer_name)
     counted = (
         rows.annotate(day=TruncDate("created", tzinfo=UTC))
         .values("day", "kind")
@@ -99,3 +102,22 @@ def audit_log_counts_per_day(
         .order_by("day", "kind")
     )
     return [(row["day"], row["kind"], row["count"]) for row in counted]
+
+
+def audit_log_rows(
+    *,
+    start: datetime,
+    end: datetime,
+    repository: Repository | None = None,
+    namespace: Namespace | None = None,
+    performer_name: str | None = None,
+) -> QuerySet[AuditLog]:
+    """The window's rows, newest first, by repository, namespace and performer: a queryset to page."""
+    rows = AuditLog.objects.filter(created__gte=start, created__lt=end)
+    if repository is not None:
+        rows = rows.filter(repository=repository)
+    if namespace is not None:
+        rows = rows.filter(namespace=namespace)
+    if performer_name is not None:
+        rows = rows.filter(performer_name=performer_name)
+    return rows.order_by("-created", "-pk")

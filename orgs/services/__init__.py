@@ -21,7 +21,14 @@ from orgs.services.permissions import (
     repository_defaults_apply,
 )
 from orgs.services.robots import robot_create, robot_delete, robot_token_regenerate, robot_verify
-from orgs.services.teams import team_create, team_delete, team_member_add, team_member_remove, team_set_role
+from orgs.services.teams import (
+    team_create,
+    team_delete,
+    team_member_add,
+    team_member_remove,
+    team_set_description,
+    team_set_role,
+)
 from orgs.services.tokens import app_token_create, app_token_revoke, app_token_verify
 from orgs.services.users import (
     user_create,
@@ -60,6 +67,7 @@ __all__ = [
     "team_delete",
     "team_member_add",
     "team_member_remove",
+    "team_set_description",
     "team_set_role",
     "user_create",
     "user_password_change",

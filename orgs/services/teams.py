@@ -106,3 +106,12 @@ def team_member_remove(*, team: Team, user: User, actor: User | None = None) -> 
             raise OwnersTeamProtected(f"{user} is the last owner of {team.organization}")
     membership.delete()
     _audit("org_remove_team_member", team=team, actor=actor, member=user.username)
+
+
+@transaction.atomic
+def team_set_description(*, team: Team, description: str, actor: User | None = None) -> Team:
+    require_namespace_admin(actor=actor, namespace=team.organization.namespace)
+    team.description = description
+    team.save(update_fields=["description"])
+    _audit("org_set_team_description", team=team, actor=actor, description=description)
+    return team

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import views
+from registry.api import logs, permissions, views
 
 
 class RepositoryPathConverter:
@@ -26,5 +26,33 @@ urlpatterns = [
         name="api-repository-visibility",
     ),
     path("repository/<repopath:repository>/tag/", views.RepositoryTagListView.as_view(), name="api-tags"),
+    path(
+        "repository/<repopath:repository>/permissions/user/",
+        permissions.UserPermissionListView.as_view(),
+        name="api-permissions-users",
+    ),
+    path(
+        "repository/<repopath:repository>/permissions/user/<str:username>",
+        permissions.UserPermissionView.as_view(),
+        name="api-permission-user",
+    ),
+    path(
+        "repository/<repopath:repository>/permissions/team/",
+        permissions.TeamPermissionListView.as_view(),
+        name="api-permissions-teams",
+    ),
+    path(
+        "repository/<repopath:repository>/permissions/team/<str:teamname>",
+        permissions.TeamPermissionView.as_view(),
+        name="api-permission-team",
+    ),
+    path(
+        "repository/<repopath:repository>/logs", logs.RepositoryLogsView.as_view(), name="api-repository-logs"
+    ),
+    path(
+        "repository/<repopath:repository>/aggregatelogs",
+        logs.RepositoryAggregateLogsView.as_view(),
+        name="api-repository-aggregatelogs",
+    ),
     path("repository/<repopath:repository>", views.RepositoryView.as_view(), name="api-repository"),
 ]

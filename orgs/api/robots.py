@@ -1,0 +1,161 @@
+"""Robot accounts of the caller and of organizations, on Quay's paths: thin over orgs.services.robots.
+
+A robot's token is in the responses of creation and regeneration only: it is stored as a hash.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.api.access import organization_get_for_member
+from orgs.api.fields import QuayDateField
+from orgs.errors import NotFound, NotPermitted
+from orgs.models import Namespace, RobotAccount, User
+from orgs.selectors import robot_list
+from orgs.services import robot_create, robot_delete, robot_token_regenerate
+from orgs.services.authorization import require_namespace_admin
+from quaysite.api_schema import ERROR_RESPONSES
+
+
+class RobotInput(serializers.Serializer):
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    unstructured_metadata = serializers.DictField(
+        required=False, help_text="Accepted for Quay compatibility; not kept"
+    )
+
+
+class RobotOutput(serializers.Serializer):
+    name = serializers.CharField(source="user.username")
+    description = serializers.CharField()
+    created = QuayDateField()
+    last_accessed = QuayDateField(source="user.last_login")
+    unstructured_metadata = serializers.DictField(default=dict)
+
+
+class RobotWithTokenOutput(RobotOutput):
+    token = serializers.CharField(help_text="Shown by creation and regeneration only")
+
+
+class RobotListOutput(serializers.Serializer):
+    robots = RobotOutput(many=True)
+
+
+def _robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
+    robot = robot_list(namespace=namespace).filter(short_name=short_name).first()
+    if robot is None:
+        raise NotFound(f"no robot {namespace.name}+{short_name}")
+    return robot
+
+
+def _with_token(robot: RobotAccount, token: str) -> dict:
+    return {**RobotOutput(robot).data, "token": token}
+
+
+class _RobotNamespaceMixin:
+    """Resolves the namespace of the path: the caller's own, or an organization they belong to."""
+
+    def namespace_for(self, user: User, orgname: str | None) -> Namespace:
+        if orgname is None:
+            if user.namespace is None:
+                raise NotPermitted(f"{user} has no namespace of its own")
+            return user.namespace
+        return organization_get_for_member(user=user, name=orgname).namespace
+
+
+class RobotListView(_RobotNamespaceMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getUserRobots",
+        description="List the robots of the namespace (its members, as in Quay); never their tokens.",
+        responses={200: RobotListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, orgname: str | None = None) -> Response:
+        # Membership is all Quay asks to list an organization's robots; the tokens are never shown.
+        namespace = self.namespace_for(request.user, orgname)
+        return Response(RobotListOutput({"robots": robot_list(namespace=namespace)}).data)
+
+
+class RobotView(_RobotNamespaceMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getUserRobot",
+        description="Get one robot of the namespace (its administrators only), without its token.",
+        responses={200: RobotOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
+        namespace = self.namespace_for(request.user, orgname)
+        require_namespace_admin(actor=request.user, namespace=namespace)
+        return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
+
+    @extend_schema(
+        operation_id="createUserRobot",
+        description="Create a robot in the namespace (admins only); the response holds the token.",
+        request=RobotInput,
+        responses={201: RobotWithTokenOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
+        namespace = self.namespace_for(request.user, orgname)
+        data = RobotInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        robot, token = robot_create(
+            namespace=namespace,
+            short_name=robot_shortname,
+            description=data.validated_data["description"],
+            actor=request.user,
+        )
+        return Response(_with_token(robot, token), status=201)
+
+    @extend_schema(
+        operation_id="deleteUserRobot",
+        description="Delete the robot, its team memberships and repository grants (namespace admins).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
+        namespace = self.namespace_for(request.user, orgname)
+        require_namespace_admin(actor=request.user, namespace=namespace)
+        robot_delete(robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request.user)
+        return Response(status=204)
+
+
+class RobotRegenerateView(_RobotNamespaceMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="regenerateUserRobotToken",
+        description="Give the robot a new token, returned here; the old one stops working (admins only).",
+        request=None,
+        responses={200: RobotWithTokenOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
+        namespace = self.namespace_for(request.user, orgname)
+        require_namespace_admin(actor=request.user, namespace=namespace)
+        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
+        token = robot_token_regenerate(robot=robot, actor=request.user)
+        return Response(_with_token(robot, token))
+
+
+# The organization's paths run the same code under Quay's own operationIds.
+@extend_schema_view(get=extend_schema(operation_id="getOrgRobots"))
+class OrgRobotListView(RobotListView):
+    pass
+
+
+@extend_schema_view(
+    get=extend_schema(operation_id="getOrgRobot"),
+    put=extend_schema(operation_id="createOrgRobot"),
+    delete=extend_schema(operation_id="deleteOrgRobot"),
+)
+class OrgRobotView(RobotView):
+    pass
+
+
+@extend_schema_view(post=extend_schema(operation_id="regenerateOrgRobotToken"))
+class OrgRobotRegenerateView(RobotRegenerateView):
+    pass

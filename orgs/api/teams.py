@@ -1,0 +1,146 @@
+"""Teams and their members on Quay's paths: thin over orgs.services.teams."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.api.access import entity_view, organization_get_for_member, team_get, user_get
+from orgs.api.serializers import TeamOutput
+from orgs.errors import NotPermitted
+from orgs.models import Team
+from orgs.selectors import namespace_role, team_list_with_counts, team_names_of
+from orgs.services import (
+    team_create,
+    team_delete,
+    team_member_add,
+    team_member_remove,
+    team_set_description,
+    team_set_role,
+)
+from quaysite.api_schema import ERROR_RESPONSES
+
+
+class TeamInput(serializers.Serializer):
+    # A plain string: the services check it, and the document keeps one "role" enum (repositories').
+    role = serializers.CharField(help_text="The team's organization role: member, creator or admin")
+    description = serializers.CharField(required=False, allow_blank=True, help_text="Markdown description")
+
+
+class TeamMemberOutput(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    is_robot = serializers.BooleanField()
+    invited = serializers.BooleanField(default=False)
+
+
+class TeamMembersOutput(serializers.Serializer):
+    name = serializers.CharField()
+    members = TeamMemberOutput(many=True)
+    can_edit = serializers.BooleanField()
+
+
+def _team_view(team: Team) -> dict:
+    counted = team_list_with_counts(organization=team.organization).get(pk=team.pk)
+    return {
+        "name": team.name,
+        "description": team.description,
+        "role": team.role,
+        "can_view": True,
+        "repo_count": counted.repo_count,
+        "member_count": counted.member_count,
+        "is_synced": False,
+    }
+
+
+class TeamView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="updateOrganizationTeam",
+        description="Create the team, or change its role and description (organization admin).",
+        request=TeamInput,
+        responses={200: TeamOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, orgname: str, teamname: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        data = TeamInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        role, description = data.validated_data["role"], data.validated_data.get("description")
+        team = Team.objects.filter(organization=organization, name=teamname).first()
+        if team is None:
+            team = team_create(
+                organization=organization,
+                name=teamname,
+                role=role,
+                description=description or "",
+                actor=request.user,
+            )
+            return Response(TeamOutput(_team_view(team)).data)
+        if role != team.role:
+            team = team_set_role(team=team, role=role, actor=request.user)
+        if description is not None and description != team.description:
+            team = team_set_description(team=team, description=description, actor=request.user)
+        return Response(TeamOutput(_team_view(team)).data)
+
+    @extend_schema(
+        operation_id="deleteOrganizationTeam",
+        description="Delete the team; the owners team cannot be deleted (organization admin).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, orgname: str, teamname: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        team_delete(team=team_get(organization=organization, name=teamname), actor=request.user)
+        return Response(status=204)
+
+
+class TeamMemberListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getOrganizationTeamMembers",
+        description="List the team's members: for organization admins and the team's own members.",
+        responses={200: TeamMembersOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, orgname: str, teamname: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        team = team_get(organization=organization, name=teamname)
+        is_admin = namespace_role(user=request.user, namespace=organization.namespace) == "admin"
+        # Members already see the team's name in the organization: refusing, not hiding, leaks nothing.
+        if not is_admin and team.name not in team_names_of(user=request.user, organization=organization):
+            raise NotPermitted(f"{request.user} is neither an admin nor a member of {team}")
+        members = team.members.order_by("username")
+        body = {"name": team.name, "members": [entity_view(user) for user in members], "can_edit": is_admin}
+        return Response(TeamMembersOutput(body).data)
+
+
+class TeamMemberView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="updateOrganizationTeamMember",
+        description="Add a user, or a robot of the organization, to the team (organization admin).",
+        request=None,
+        responses={200: TeamMemberOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        team = team_get(organization=organization, name=teamname)
+        user = user_get(name=membername)
+        team_member_add(team=team, user=user, actor=request.user)
+        return Response(TeamMemberOutput(entity_view(user)).data)
+
+    @extend_schema(
+        operation_id="deleteOrganizationTeamMember",
+        description="Remove a member from the team; the owners team keeps a person (organization admin).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        team = team_get(organization=organization, name=teamname)
+        team_member_remove(team=team, user=user_get(name=membername), actor=request.user)
+        return Response(status=204)

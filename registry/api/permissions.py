@@ -1,0 +1,204 @@
+"""Repository permissions of users, robots and teams on Quay's paths: thin over orgs.services.permissions.
+
+Reading or changing the grants needs admin of the repository: a caller who cannot read the
+repository gets 404 as for a missing one, a reader or writer 403.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.errors import NotFound
+from orgs.models import RepositoryPermission, Team, TeamMember, User
+from orgs.models.permissions import Role
+from orgs.names import ROBOT_SEPARATOR
+from orgs.selectors import permission_list
+from orgs.services import permission_delete, permission_set
+from orgs.services.authorization import require_repository_admin
+from quaysite.api_schema import ERROR_RESPONSES
+from registry.models import Repository
+from registry.repository_selectors import repository_get_readable
+
+
+class PermissionInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.values)
+
+
+class UserPermissionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+    is_robot = serializers.BooleanField()
+    is_org_member = serializers.BooleanField()
+
+
+class TeamPermissionOutput(serializers.Serializer):
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class UserPermissionListOutput(serializers.Serializer):
+    permissions = serializers.DictField(child=UserPermissionOutput(), help_text="By user or robot name")
+
+
+class TeamPermissionListOutput(serializers.Serializer):
+    permissions = serializers.DictField(child=TeamPermissionOutput(), help_text="By team name")
+
+
+def _repository_for_admin(request: Request, repository: str) -> Repository:
+    found = repository_get_readable(user=request.user, full_name=repository).repository
+    require_repository_admin(actor=request.user, repository=found)
+    return found
+
+
+def _user_view(permission: RepositoryPermission) -> dict:
+    user = permission.user
+    is_robot = ROBOT_SEPARATOR in user.username
+    members = TeamMember.objects.filter(
+        user=user, team__organization__namespace_id=permission.repository.namespace_id
+    )
+    return {
+        "name": user.username,
+        "role": permission.role,
+        "is_robot": is_robot,
+        "is_org_member": is_robot or members.exists(),
+    }
+
+
+def _team_view(permission: RepositoryPermission) -> dict:
+    return {"name": permission.team.name, "role": permission.role}
+
+
+def _grantee_user(name: str) -> User:
+    user = User.objects.filter(username=name, is_active=True).first()
+    if user is None:
+        raise NotFound(f"no user named {name!r}")
+    return user
+
+
+def _grantee_team(repository: Repository, name: str) -> Team:
+    team = Team.objects.filter(organization__namespace_id=repository.namespace_id, name=name).first()
+    if team is None:
+        raise NotFound(f"no team named {name!r} in {repository.namespace.name}")
+    return team
+
+
+def _permission_get(repository: Repository, **grantee: User | Team) -> RepositoryPermission:
+    permission = permission_list(repository=repository).filter(**grantee).first()
+    if permission is None:
+        raise NotFound(f"no grant on {repository} for {next(iter(grantee.values()))}")
+    return permission
+
+
+class UserPermissionListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="listRepoUserPermissions",
+        description="List the direct grants of users and robots on the repository (admin role).",
+        responses={200: UserPermissionListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        grants = permission_list(repository=found).filter(user__isnull=False)
+        return Response({"permissions": {grant.user.username: _user_view(grant) for grant in grants}})
+
+
+class UserPermissionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getUserPermissions",
+        description="Get the direct grant of a user or robot on the repository (admin role).",
+        responses={200: UserPermissionOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str, username: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        return Response(_user_view(_permission_get(found, user=_grantee_user(username))))
+
+    @extend_schema(
+        operation_id="changeUserPermissions",
+        description="Grant a user or robot a role on the repository, or change it (admin role).",
+        request=PermissionInput,
+        responses={200: UserPermissionOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, repository: str, username: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        data = PermissionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        permission = permission_set(
+            repository=found,
+            role=data.validated_data["role"],
+            user=_grantee_user(username),
+            actor=request.user,
+        )
+        return Response(_user_view(permission))
+
+    @extend_schema(
+        operation_id="deleteUserPermissions",
+        description="Remove the direct grant of a user or robot on the repository (admin role).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, repository: str, username: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        permission_delete(repository=found, user=_grantee_user(username), actor=request.user)
+        return Response(status=204)
+
+
+class TeamPermissionListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="listRepoTeamPermissions",
+        description="List the grants of the organization's teams on the repository (admin role).",
+        responses={200: TeamPermissionListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        grants = permission_list(repository=found).filter(team__isnull=False)
+        return Response({"permissions": {grant.team.name: _team_view(grant) for grant in grants}})
+
+
+class TeamPermissionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getTeamPermissions",
+        description="Get the grant of a team on the repository (admin role).",
+        responses={200: TeamPermissionOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str, teamname: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        return Response(_team_view(_permission_get(found, team=_grantee_team(found, teamname))))
+
+    @extend_schema(
+        operation_id="changeTeamPermissions",
+        description="Grant a team of the organization a role on the repository, or change it (admin role).",
+        request=PermissionInput,
+        responses={200: TeamPermissionOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, repository: str, teamname: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        data = PermissionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        permission = permission_set(
+            repository=found,
+            role=data.validated_data["role"],
+            team=_grantee_team(found, teamname),
+            actor=request.user,
+        )
+        return Response(_team_view(permission))
+
+    @extend_schema(
+        operation_id="deleteTeamPermissions",
+        description="Remove the grant of a team on the repository (admin role).",
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, repository: str, teamname: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        permission_delete(repository=found, team=_grantee_team(found, teamname), actor=request.user)
+        return Response(status=204)
