@@ -1,5 +1,5 @@
 """Checks a username and password for registry logins: a person's password or app token,
-or a robot's token.
+a robot's token, or an OAuth access token under the username ``$oauthtoken``.
 
 Docker clients send the password with every token request, and a password hash is meant to
 be slow (hundreds of milliseconds), so a success is remembered for a short while in this
@@ -20,8 +20,11 @@ from django.contrib.auth import authenticate
 
 from orgs.models import User
 from orgs.names import ROBOT_SEPARATOR
+from orgs.oauth import oauth_token_verify
 from orgs.services import app_token_verify, robot_verify
 
+# Quay's username for logging in with an OAuth access token as the password.
+OAUTH_USERNAME = "$oauthtoken"
 _REMEMBER_SECONDS = 300
 _REMEMBER_MAX = 10000
 _process_key = secrets.token_bytes(32)
@@ -37,13 +40,18 @@ def _mac(username: str, password: str) -> bytes:
 @dataclass(frozen=True)
 class Login:
     user: User
-    # How the user proved who they are, for the audit log: password, robot, app_token:<code>.
+    # How the user proved who they are, for the audit log: password, robot, app_token:<code>, oauth.
     credential: str
+    # An OAuth token's scopes, which narrow what the login may do; None for other credentials.
+    oauth_scopes: frozenset[str] | None = None
 
 
 def login_verify(*, username: str, password: str) -> Login | None:
     if not username or not password:
         return None
+    if username == OAUTH_USERNAME:
+        token = oauth_token_verify(token=password)
+        return Login(token.user, "oauth", frozenset(token.scope.split())) if token else None
     if ROBOT_SEPARATOR in username:
         robot = robot_verify(username=username, token=password)
         return Login(robot, "robot") if robot else None

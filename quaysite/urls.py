@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("", include("registry.urls")),
     path("api/v1/", include(api_v1)),
+    path("oauth/", include(("quaysite.oauth", "oauth2_provider"))),
     path("admin/", admin.site.urls),
     # The admin's and the UI's few assets, collected by `make run`; no separate web server needed.
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),

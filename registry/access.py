@@ -11,6 +11,12 @@ from registry.models import Repository
 from registry.names import repository_name_split
 
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}
+# What a login by OAuth token may do at most, by the token's scopes.
+OAUTH_SCOPE_ACTIONS = {
+    "repo:read": ROLE_ACTIONS["read"],
+    "repo:write": ROLE_ACTIONS["write"],
+    "repo:admin": ROLE_ACTIONS["admin"],
+}
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,14 @@ def repository_actions(*, user: User | None, full_name: str) -> set[str]:
     return actions
 
 
-def access_grant(*, user: User | None, scopes: list[str]) -> list[dict]:
+def _oauth_actions(oauth_scopes: frozenset[str]) -> set[str]:
+    return {action for scope in oauth_scopes for action in OAUTH_SCOPE_ACTIONS.get(scope, ())}
+
+
+def access_grant(
+    *, user: User | None, scopes: list[str], oauth_scopes: frozenset[str] | None = None
+) -> list[dict]:
+    """``oauth_scopes``: a login by OAuth token gets no more than its scopes allow."""
     granted: dict[tuple[str, str], set[str]] = {}
     for raw in scopes:
         for piece in raw.split(" "):
@@ -62,6 +75,8 @@ def access_grant(*, user: User | None, scopes: list[str]) -> list[dict]:
             if scope.kind == "repository":
                 allowed = repository_actions(user=user, full_name=scope.name)
                 actions = set(scope.actions) & allowed
+                if oauth_scopes is not None:
+                    actions &= _oauth_actions(oauth_scopes)
             elif scope.kind == "registry" and scope.name == "catalog":
                 actions = {"*"} & set(scope.actions)
             else:

@@ -85,7 +85,9 @@ def token(request: HttpRequest) -> HttpResponse:
         response.headers["WWW-Authenticate"] = 'Basic realm="registry"'
         return response
     user = login.user if login else None
-    access = access_grant(user=user, scopes=request.GET.getlist("scope"))
+    access = access_grant(
+        user=user, scopes=request.GET.getlist("scope"), oauth_scopes=login.oauth_scopes if login else None
+    )
     issued, lifetime = token_issue(
         service=service_host(request),
         subject=user.username if user else "",

@@ -46,6 +46,7 @@ def _user_view(user: User) -> dict:
 
 
 class UserView(APIView):
+    required_scopes = ["user:read"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -58,6 +59,7 @@ class UserView(APIView):
 
 
 class OrganizationListView(APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -105,6 +107,8 @@ def _organization_view(organization: Organization, user: User) -> dict:
 
 
 class OrganizationView(APIView):
+    required_scopes = ["user:read"]
+
     @extend_schema(
         operation_id="getOrganization",
         description=(

@@ -2,6 +2,7 @@
 
 from orgs.models.audit import AuditLog
 from orgs.models.identity import Namespace, Organization, Team, TeamMember, User
+from orgs.models.oauth import OrganizationApplication
 from orgs.models.permissions import DefaultPermission, RepositoryPermission
 from orgs.models.robots import RobotAccount
 from orgs.models.throttle import LoginFailure
@@ -14,6 +15,7 @@ __all__ = [
     "LoginFailure",
     "Namespace",
     "Organization",
+    "OrganizationApplication",
     "RepositoryPermission",
     "RobotAccount",
     "Team",

@@ -42,6 +42,8 @@ TAGS_PER_PAGE_MAX = 100
 
 
 class RepositoryListView(APIView):
+    required_scopes = {"GET": ["repo:read"], "POST": ["repo:create"]}
+
     def get_permissions(self) -> list:
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
@@ -94,6 +96,8 @@ class RepositoryListView(APIView):
 
 
 class RepositoryView(APIView):
+    required_scopes = {"GET": ["repo:read"], "PUT": ["repo:write"], "DELETE": ["repo:admin"]}
+
     def get_permissions(self) -> list:
         return [] if self.request.method == "GET" else [IsAuthenticated()]
 
@@ -133,6 +137,7 @@ class RepositoryView(APIView):
 
 
 class RepositoryVisibilityView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -152,6 +157,8 @@ class RepositoryVisibilityView(APIView):
 
 
 class RepositoryTagListView(APIView):
+    required_scopes = ["repo:read"]
+
     @extend_schema(
         operation_id="listRepoTags",
         description=(

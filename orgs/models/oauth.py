@@ -1,0 +1,20 @@
+"""OAuth 2 applications owned by an organization, as in Quay: its administrators manage them."""
+
+from __future__ import annotations
+
+from django.db import models
+from oauth2_provider.settings import oauth2_settings
+
+from orgs.models.identity import Organization
+
+
+class OrganizationApplication(models.Model):
+    """Which organization owns a django-oauth-toolkit application (the toolkit's table is kept)."""
+
+    application = models.OneToOneField(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="owner"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="applications")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.application_id}"

@@ -1,0 +1,74 @@
+"""OAuth 2 on the REST API: bearer tokens carry Quay's scopes, each view names the scopes it needs.
+
+A view declares ``required_scopes``: a list for every method, or a dict by HTTP method (HEAD
+counts as GET). A request authenticated by an OAuth token must carry every scope listed for its
+method, else 403; the browser's session is not limited by scopes. A view declaring nothing
+accepts no OAuth token at all: an endpoint nobody has classified must not be open to every
+token.
+
+The check runs where the token is authenticated rather than in a default permission class: most
+views set their own ``permission_classes`` or ``get_permissions``, which replace the defaults,
+so a default permission class would silently not run for them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.urls import path
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from drf_spectacular.openapi import AutoSchema
+
+
+def scopes_required(view: object, method: str) -> list[str]:
+    declared = getattr(view, "required_scopes", None)
+    if declared is None:
+        return []
+    if isinstance(declared, dict):
+        method = "GET" if method.upper() == "HEAD" else method.upper()
+        return list(declared.get(method, []))
+    return list(declared)
+
+
+class ScopedOAuth2Authentication(OAuth2Authentication):
+    """The toolkit's bearer-token authentication, refusing a token without the view's scopes."""
+
+    def authenticate(self, request: Request) -> tuple | None:
+        authenticated = super().authenticate(request)
+        if authenticated is None:
+            return None
+        user, token = authenticated
+        if user is None:
+            # A client-credentials token acts for no user; the API has nobody to act as.
+            raise AuthenticationFailed("the token belongs to no user")
+        view = (request.parser_context or {}).get("view")
+        if view is not None and getattr(view, "required_scopes", None) is None:
+            raise PermissionDenied("this endpoint does not accept OAuth tokens")
+        granted = set(token.scope.split())
+        missing = [scope for scope in scopes_required(view, request.method) if scope not in granted]
+        if missing:
+            raise PermissionDenied(f"the token lacks the scope {' '.join(missing)}")
+        return authenticated
+
+
+class ScopedOAuth2Scheme(DjangoOAuthToolkitScheme):
+    """The discovery document names each operation's required scopes."""
+
+    target_class = ScopedOAuth2Authentication
+
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict:
+        return {self.name: scopes_required(auto_schema.view, auto_schema.method)}
+
+
+# The toolkit's views under /oauth/, named as the toolkit names them.
+urlpatterns = [
+    path("authorize", AuthorizationView.as_view(), name="authorize"),
+    path("token", TokenView.as_view(), name="token"),
+    path("revoke", RevokeTokenView.as_view(), name="revoke-token"),
+]
