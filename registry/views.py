@@ -99,11 +99,11 @@ def dispatch(request: HttpRequest, path: str) -> HttpResponse:
         return json_response({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}, status=404)
     kind, params = routed
     full_name = params.pop("name")
-    scope = f"repository:{full_name}:{_required_action(request.method)}"
+    action = _required_action(request.method)
+    scope = f"repository:{full_name}:{action}"
     try:
         namespace, name = repository_name_split(full_name)
         claims = bearer_claims(request)
-        action = _required_action(request.method)
         if claims is None or not claims.allows("repository", full_name, action):
             return error_response(request, Unauthorized(), scope, insufficient=claims is not None)
         handler = HANDLERS.get((kind, request.method))
