@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from quaysite.durations import DURATION
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -56,6 +58,9 @@ KEYS: dict[str, Key] = {
     "FEATURE_APP_SPECIFIC_TOKENS": Key(bool, True, "QUAY_FEATURE_APP_SPECIFIC_TOKENS"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
+    # The time machine: how long ended tags stay restorable (namespaces choose among the options).
+    "DEFAULT_TAG_EXPIRATION": Key(str, "2w", "QUAY_DEFAULT_TAG_EXPIRATION"),
+    "TAG_EXPIRATION_OPTIONS": Key(list, ["0s", "1d", "1w", "2w", "4w"], None),
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
     "DATABASE_SECRET_KEYS_OLD": Key(list, [], None),
 }
@@ -129,6 +134,11 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError(f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL")
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
         raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:
+        if not DURATION.fullmatch(str(option)):
+            raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
+    if values["DEFAULT_TAG_EXPIRATION"] not in values["TAG_EXPIRATION_OPTIONS"]:
+        raise ConfigError("DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]

@@ -18,6 +18,8 @@ class Namespace(models.Model):
     name = models.CharField(max_length=255, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     created = models.DateTimeField(auto_now_add=True)
+    # Quay's "time machine": how long ended tags stay restorable; null means DEFAULT_TAG_EXPIRATION.
+    time_machine_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
