@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "orgs.web.context.site",
             ],
         },
     },
@@ -100,7 +101,8 @@ AUTH_USER_MODEL = "orgs.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/signin"
+LOGIN_REDIRECT_URL = "/repositories/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -108,6 +110,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The web UI's stylesheet and script: plain files, no build step.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # Built by collectstatic from the code, not data: it stays beside the code whatever DATA_DIR is.
 STATIC_ROOT = BASE_DIR / "var" / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quaysite import views
@@ -19,6 +17,10 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("oauth/", include(("quaysite.oauth", "oauth2_provider"))),
     path("admin/", admin.site.urls),
-    # The admin's and the UI's few assets, collected by `make run`; no separate web server needed.
-    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),
+    # The web UI after the registry's routes, which /v2/ traffic then matches first.
+    path("", include("orgs.web.urls")),
+    path("", include("registry.web.urls")),
+    # The admin's and the UI's few assets, served from the source tree or as
+    # collected by `make run`; no separate web server needed.
+    re_path(r"^static/(?P<path>.*)$", views.static_file),
 ]

@@ -1,0 +1,58 @@
+"""An organization's default permissions: the grants every new repository gets."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from orgs.api.access import user_get
+from orgs.errors import NotFound
+from orgs.models import Team
+from orgs.selectors import prototype_list
+from orgs.services import prototype_create, prototype_delete
+from orgs.web.forms import PrototypeForm
+from orgs.web.http import FORM_ERRORS, page
+from orgs.web.organizations import organization_admin_context
+
+
+def _prototype_from(form: PrototypeForm, context: dict, actor: object) -> None:
+    organization = context["org"]
+    delegate = form.cleaned_data["delegate"]
+    team = Team.objects.filter(organization=organization, name=delegate).first()
+    activating = form.cleaned_data["activating_user"]
+    prototype_create(
+        organization=organization,
+        role=form.cleaned_data["role"],
+        delegate_team=team,
+        delegate_user=None if team is not None else user_get(name=delegate),
+        activating_user=user_get(name=activating) if activating else None,
+        actor=actor,
+    )
+
+
+@page
+def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
+    context = organization_admin_context(request, org, "defaults")
+    form = PrototypeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _prototype_from(form, context, request.user)
+        except (*FORM_ERRORS, NotFound) as error:
+            form.add_error("delegate", str(error))
+        else:
+            messages.success(request, "Default permission added: new repositories get it from now on.")
+            return redirect("ui-org-defaults", org=org)
+    context.update(prototypes=prototype_list(organization=context["org"]), form=form)
+    return render(request, "ui/orgs/defaults.html", context)
+
+
+@page
+@require_POST
+def default_permission_delete(request: HttpRequest, org: str, prototype: int) -> HttpResponse:
+    context = organization_admin_context(request, org, "defaults")
+    found = get_object_or_404(prototype_list(organization=context["org"]), pk=prototype)
+    prototype_delete(prototype=found, actor=request.user)
+    messages.success(request, "Default permission removed; existing repositories keep their grants.")
+    return redirect("ui-org-defaults", org=org)

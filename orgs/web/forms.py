@@ -1,0 +1,73 @@
+"""The identity pages' forms: shapes and required fields only; the services check the rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+from orgs.models import Team
+from orgs.models.permissions import Role
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="Lowercase letters and digits, also your namespace.")
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField()
+
+
+class AppTokenForm(forms.Form):
+    title = forms.CharField(max_length=255, help_text="Where you will use it, e.g. “CI on laptop”.")
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=255, help_text="Lowercase letters, digits, '.', '_' or '-'.")
+    email = forms.EmailField(required=False)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=255, help_text="A lowercase letter, then letters and digits.")
+    role = forms.ChoiceField(choices=Team.Role.choices, initial=Team.Role.MEMBER)
+    description = forms.CharField(required=False)
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Team.Role.choices)
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=255, label="User or robot", help_text="e.g. alice or acme+deployer")
+
+
+class RobotForm(forms.Form):
+    name = forms.CharField(max_length=255, help_text="A lowercase letter, then letters, digits or '_'.")
+    description = forms.CharField(required=False)
+
+
+class PrototypeForm(forms.Form):
+    delegate = forms.CharField(
+        max_length=255, label="Grant to", help_text="A team name, a user, or a robot (acme+deployer)."
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.READ)
+    activating_user = forms.CharField(
+        max_length=255, required=False, label="Only when created by", help_text="Leave empty for everyone."
+    )

@@ -1,0 +1,1 @@
+"""The web UI's registry pages: repositories, tags, manifests, tag history and settings."""

@@ -1,0 +1,167 @@
+"""Repository pages: the list with search and filters, creation, a repository with its tags,
+a manifest, and the tag history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from orgs.selectors import organization_roles_for
+from orgs.web.http import FORM_ERRORS, page, public_page
+from registry.http import service_host
+from registry.models import Repository
+from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
+from registry.services.repositories import repository_create, repository_set_description
+from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm
+from registry.web.reads import manifest_detail, manifest_platforms, tag_expiry, tag_history_rows
+
+REPOSITORIES_SHOWN = 200
+TAGS_SHOWN = 100
+
+
+def _namespaces(request: HttpRequest, *, creatable: bool) -> list[str]:
+    """The caller's own namespace and their organizations' (where they may create, if asked)."""
+    if not request.user.is_authenticated:
+        return []
+    own = [request.user.username] if request.user.namespace_id else []
+    return own + [
+        organization.namespace.name
+        for organization, role in organization_roles_for(user=request.user)
+        if not creatable or role in ("admin", "creator")
+    ]
+
+
+@public_page
+def repository_list(request: HttpRequest) -> HttpResponse:
+    form = RepositoryFilterForm(request.GET or None, namespaces=_namespaces(request, creatable=False))
+    filters = form.cleaned_data if form.is_valid() else {}
+    user = request.user if request.user.is_authenticated else None
+    repositories = repository_list_visible(user=user, namespace=filters.get("namespace") or None, public=True)
+    if filters.get("q"):
+        repositories = repositories.filter(name__icontains=filters["q"])
+    if filters.get("visibility"):
+        repositories = repositories.filter(is_public=filters["visibility"] == "public")
+    context = {
+        "nav": "repositories",
+        "form": form,
+        "repositories": repositories[:REPOSITORIES_SHOWN],
+        "filtered": any(filters.values()),
+    }
+    return render(request, "ui/registry/list.html", context)
+
+
+@page
+def repository_new(request: HttpRequest) -> HttpResponse:
+    namespaces = _namespaces(request, creatable=True)
+    form = RepositoryCreateForm(
+        request.POST or None, namespaces=namespaces, initial={"namespace": request.GET.get("namespace")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            repository = repository_create(
+                namespace_name=form.cleaned_data["namespace"],
+                name=form.cleaned_data["name"],
+                visibility=form.cleaned_data["visibility"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+            )
+        except FORM_ERRORS as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(
+                request, f"Repository {repository} created. Push an image to it to see tags here."
+            )
+            return redirect("ui-repository", repository=str(repository))
+    return render(request, "ui/registry/new.html", {"nav": "repositories", "form": form})
+
+
+def repository_context(request: HttpRequest, repository: str, tab: str) -> dict:
+    """What every repository tab shows in its header; an unreadable repository is a 404."""
+    user = request.user if request.user.is_authenticated else None
+    access = repository_get_readable(user=user, full_name=repository)
+    found: Repository = access.repository
+    writable = found.state == Repository.State.NORMAL
+    return {
+        "nav": "repositories",
+        "repository": found,
+        "full_name": str(found),
+        "role": access.role,
+        "can_write": access.role in ("write", "admin"),
+        "can_push": writable and access.role in ("write", "admin"),
+        "is_admin": access.role == "admin",
+        "tab": tab,
+        "pull_ref": f"{service_host(request)}/{found}",
+    }
+
+
+def pull_commands(reference: str, name: str) -> list[tuple[str, str]]:
+    local = name.rsplit("/", 1)[-1]
+    return [
+        ("podman", f"podman pull {reference}"),
+        ("docker", f"docker pull {reference}"),
+        ("skopeo", f"skopeo copy docker://{reference} oci:{local}"),
+    ]
+
+
+def _tag_rows(tags: list) -> list[dict]:
+    return [
+        {
+            "tag": tag,
+            "expires": tag_expiry(tag),
+            "platforms": manifest_platforms(tag.manifest),
+        }
+        for tag in tags
+    ]
+
+
+@public_page
+def repository_detail(request: HttpRequest, repository: str) -> HttpResponse:
+    context = repository_context(request, repository, "tags")
+    search = request.GET.get("tag", "").strip()
+    tags = tag_history_page(
+        repository=context["repository"],
+        only_active=True,
+        specific_tag=None,
+        name_filter=("like", search) if search else None,
+        limit=TAGS_SHOWN,
+        page=1,
+    ).tags
+    rows = _tag_rows(sorted(tags, key=lambda tag: tag.name))
+    reference = f"{context['pull_ref']}:{rows[0]['tag'].name if rows else 'latest'}"
+    context.update(
+        tags=rows,
+        search=search,
+        pull_commands=pull_commands(reference, context["repository"].name),
+        description_form=DescriptionForm(initial={"description": context["repository"].description}),
+    )
+    return render(request, "ui/registry/repository.html", context)
+
+
+@page
+@require_POST
+def repository_description(request: HttpRequest, repository: str) -> HttpResponse:
+    context = repository_context(request, repository, "tags")
+    form = DescriptionForm(request.POST)
+    if form.is_valid():
+        repository_set_description(
+            repository=context["repository"], description=form.cleaned_data["description"], actor=request.user
+        )
+        messages.success(request, "Description saved.")
+    return redirect("ui-repository", repository=context["full_name"])
+
+
+@public_page
+def manifest_page(request: HttpRequest, repository: str, digest: str) -> HttpResponse:
+    context = repository_context(request, repository, "tags")
+    context["detail"] = manifest_detail(repository=context["repository"], digest=digest)
+    return render(request, "ui/registry/manifest.html", context)
+
+
+@public_page
+def tag_history(request: HttpRequest, repository: str) -> HttpResponse:
+    context = repository_context(request, repository, "history")
+    name = request.GET.get("tag", "").strip() or None
+    context.update(rows=tag_history_rows(repository=context["repository"], name=name), tag_filter=name or "")
+    return render(request, "ui/registry/history.html", context)

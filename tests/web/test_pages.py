@@ -1,0 +1,37 @@
+"""Every page renders what a person came for, with the services' data."""
+
+from __future__ import annotations
+
+from tests.web.conftest import image_push
+
+
+def test_repository_page_lists_tags_with_digest_size_and_pull_commands(alice_web, acme_app):
+    manifest = image_push(acme_app, "v1", layer=b"x" * 2048)
+    page = alice_web.get("/repository/acme/app/").content.decode()
+    assert 'data-tag="v1"' in page
+    assert manifest.digest[:19] in page
+    assert "2.1\xa0KB" in page or "2.2\xa0KB" in page
+    assert "podman pull testserver/acme/app:v1" in page
+    assert "skopeo copy docker://testserver/acme/app:v1 oci:app" in page
+
+
+def test_manifest_page_shows_layers_config_and_labels(alice_web, acme_app):
+    manifest = image_push(acme_app, "v1", layer=b"layer-bytes", labels={"org.opencontainers.image.title": "App"})
+    page = alice_web.get(f"/repository/acme/app/-/manifest/{manifest.digest}").content.decode()
+    layer_digest = manifest.blobs.get(size=len(b"layer-bytes")).digest
+    assert layer_digest in page
+    assert "linux/amd64" in page
+    assert "org.opencontainers.image.title" in page and ">App<" in page
+
+
+def test_every_organization_page_renders_for_its_admin(alice_web, acme, acme_app):
+    for path in ("", "teams/", "teams/owners/", "robots/", "defaults/", "logs/"):
+        response = alice_web.get(f"/organization/acme/{path}")
+        assert response.status_code == 200, path
+        assert b"acme" in response.content
+
+
+def test_account_and_repository_pages_render(alice_web, acme_app):
+    for path in ("/account/", "/repositories/", "/repositories/new", "/repository/acme/app/-/history",
+                 "/repository/acme/app/-/settings", "/organizations/"):
+        assert alice_web.get(path).status_code == 200, path
