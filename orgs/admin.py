@@ -1,18 +1,62 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+"""The superuser console for identity: users, organizations, teams, robots and the audit log.
 
-from orgs.models import Namespace, Organization, Team, TeamMember, User
+Actions go through the same services as the API, with the signed-in superuser as the actor, so
+each one is authorized and written to the audit log like any other change.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
+from orgs.services import user_set_active
+from orgs.services.superuser import organization_take_ownership
+
+
+class IsRobotFilter(admin.SimpleListFilter):
+    title = "account kind"
+    parameter_name = "robot"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("no", "people"), ("yes", "robots")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(robot__isnull=self.value() == "no")
+        return queryset
 
 
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     list_display = ("username", "email", "is_active", "is_superuser", "date_joined", "last_login")
-    list_filter = ("is_active", "is_superuser")
+    list_filter = ("is_active", "is_superuser", IsRobotFilter)
+    search_fields = ("username", "email")
+    actions = ["disable_users", "enable_users"]
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
+        changed = 0
+        for user in queryset.order_by("pk"):
+            if user.pk == request.user.pk and not active:
+                self.message_user(request, "You cannot disable your own account.", messages.ERROR)
+                continue
+            user_set_active(user=user, active=active, actor=request.user)
+            changed += 1
+        state = "enabled" if active else "disabled"
+        self.message_user(request, f"{changed} user(s) {state}.", messages.SUCCESS)
+
+    @admin.action(description="Disable selected users (they can no longer log in)")
+    def disable_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description="Enable selected users")
+    def enable_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=True)
 
 
 @admin.register(Namespace)
 class NamespaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "created")
+    list_display = ("name", "kind", "time_machine_seconds", "created")
     list_filter = ("kind",)
     search_fields = ("name",)
 
@@ -24,12 +68,85 @@ class TeamInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("namespace", "email", "created")
-    search_fields = ("namespace__name",)
+    list_display = ("namespace", "email", "team_count", "created")
+    search_fields = ("namespace__name", "email")
+    date_hierarchy = "created"
     inlines = [TeamInline]
+    actions = ["take_ownership"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return super().get_queryset(request).select_related("namespace").annotate(teams_total=Count("teams"))
+
+    @admin.display(description="teams", ordering="teams_total")
+    def team_count(self, organization: Organization) -> int:
+        return organization.teams_total
+
+    @admin.action(description="Take ownership (join the owners team)")
+    def take_ownership(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        joined = sum(
+            organization_take_ownership(organization=organization, actor=request.user)
+            for organization in queryset.order_by("pk")
+        )
+        self.message_user(
+            request, f"You joined the owners team of {joined} organization(s).", messages.SUCCESS
+        )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "role", "description")
+    list_filter = ("role",)
+    search_fields = ("name", "organization__namespace__name")
+    list_select_related = ("organization__namespace",)
 
 
 @admin.register(TeamMember)
 class TeamMemberAdmin(admin.ModelAdmin):
     list_display = ("team", "user")
     search_fields = ("team__name", "user__username")
+    list_select_related = ("team__organization__namespace", "user")
+
+
+@admin.register(RobotAccount)
+class RobotAccountAdmin(admin.ModelAdmin):
+    """Robots are made and rotated through the services (their token is only a hash): view only."""
+
+    list_display = ("__str__", "namespace", "description", "created", "token_rotated")
+    list_filter = ("namespace__kind",)
+    search_fields = ("short_name", "namespace__name", "description")
+    list_select_related = ("namespace",)
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """The record of what happened stays as it was written."""
+
+    list_display = (
+        "created",
+        "kind",
+        "performer_name",
+        "credential",
+        "namespace_name",
+        "repository_name",
+        "ip",
+    )
+    list_filter = ("kind", "credential")
+    search_fields = ("performer_name", "namespace_name", "repository_name", "kind")
+    date_hierarchy = "created"
+    readonly_fields = [field.name for field in AuditLog._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,22 +1,56 @@
-from django.contrib import admin
+"""The superuser console for the registry: repositories, tags, manifests and blobs.
+
+Manifests, blobs and tags are content-addressed history: editing one by hand would break what
+clients verify, so they are view-only here; repositories change through the services.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from registry.models import Blob, Manifest, Repository, Tag
+from registry.services.repository_state import repository_set_state
+from registry.services.tags import tag_active_q
 
 
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
     list_display = ("__str__", "is_public", "state", "created")
-    list_filter = ("is_public", "state")
-    search_fields = ("namespace__name", "name")
+    list_filter = ("is_public", "state", "namespace__kind")
+    search_fields = ("namespace__name", "name", "description")
+    list_select_related = ("namespace",)
+    date_hierarchy = "created"
+    actions = ["set_state_normal", "set_state_read_only", "set_state_mirror"]
+
+    def _set_state(self, request: HttpRequest, queryset: QuerySet[Repository], state: str) -> None:
+        for repository in queryset.select_related("namespace").order_by("pk"):
+            repository_set_state(repository=repository, state=state, actor=request.user)
+        self.message_user(request, f"{queryset.count()} repository(ies) now {state}.", messages.SUCCESS)
+
+    @admin.action(description="Set state: normal (pushes allowed)")
+    def set_state_normal(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        self._set_state(request, queryset, Repository.State.NORMAL)
+
+    @admin.action(description="Set state: read-only (pulls only)")
+    def set_state_read_only(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        self._set_state(request, queryset, Repository.State.READ_ONLY)
+
+    @admin.action(description="Set state: mirror (only the mirror robot pushes)")
+    def set_state_mirror(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        self._set_state(request, queryset, Repository.State.MIRROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows whose hand edits would break content addressing: view only."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -24,16 +58,42 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class BlobAdmin(ReadOnlyAdmin):
     list_display = ("digest", "size", "created")
     search_fields = ("digest",)
+    date_hierarchy = "created"
 
 
 @admin.register(Manifest)
 class ManifestAdmin(ReadOnlyAdmin):
     list_display = ("repository", "digest", "media_type", "artifact_type", "size", "created")
-    search_fields = ("digest", "repository__name")
+    list_filter = ("media_type",)
+    search_fields = ("digest", "repository__name", "repository__namespace__name", "subject_digest")
+    list_select_related = ("repository__namespace",)
     exclude = ("content",)
+
+
+class TagLiveFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "live"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "live"), ("no", "ended")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Tag]) -> QuerySet[Tag]:
+        live = tag_active_q(timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(live)
+        if self.value() == "no":
+            return queryset.exclude(live)
+        return queryset
 
 
 @admin.register(Tag)
 class TagAdmin(ReadOnlyAdmin):
-    list_display = ("repository", "name", "manifest", "start", "end")
-    search_fields = ("name", "repository__name")
+    list_display = ("name", "repository", "manifest_digest", "start", "end")
+    list_filter = (TagLiveFilter,)
+    search_fields = ("name", "repository__name", "repository__namespace__name", "manifest__digest")
+    list_select_related = ("repository__namespace", "manifest")
+    date_hierarchy = "start"
+
+    @admin.display(description="manifest")
+    def manifest_digest(self, tag: Tag) -> str:
+        return tag.manifest.digest

@@ -28,14 +28,14 @@ def _admin_context(request: HttpRequest, repository: str) -> dict:
 
 def _settings_page(request: HttpRequest, context: dict, **forms: object) -> HttpResponse:
     found = context["repository"]
-    context.update(
-        permissions=permission_list(repository=found),
-        visibility_form=VisibilityForm(initial={"visibility": "public" if found.is_public else "private"}),
-        state_form=StateForm(initial={"state": found.state}),
-        grant_form=GrantForm(),
-        delete_form=DeleteForm(full_name=context["full_name"]),
-        **forms,
-    )
+    defaults = {
+        "permissions": permission_list(repository=found),
+        "visibility_form": VisibilityForm(initial={"visibility": "public" if found.is_public else "private"}),
+        "state_form": StateForm(initial={"state": found.state}),
+        "grant_form": GrantForm(),
+        "delete_form": DeleteForm(full_name=context["full_name"]),
+    }
+    context.update({**defaults, **forms})
     return render(request, "ui/registry/settings.html", context)
 
 

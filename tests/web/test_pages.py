@@ -16,7 +16,9 @@ def test_repository_page_lists_tags_with_digest_size_and_pull_commands(alice_web
 
 
 def test_manifest_page_shows_layers_config_and_labels(alice_web, acme_app):
-    manifest = image_push(acme_app, "v1", layer=b"layer-bytes", labels={"org.opencontainers.image.title": "App"})
+    manifest = image_push(
+        acme_app, "v1", layer=b"layer-bytes", labels={"org.opencontainers.image.title": "App"}
+    )
     page = alice_web.get(f"/repository/acme/app/-/manifest/{manifest.digest}").content.decode()
     layer_digest = manifest.blobs.get(size=len(b"layer-bytes")).digest
     assert layer_digest in page
@@ -32,6 +34,12 @@ def test_every_organization_page_renders_for_its_admin(alice_web, acme, acme_app
 
 
 def test_account_and_repository_pages_render(alice_web, acme_app):
-    for path in ("/account/", "/repositories/", "/repositories/new", "/repository/acme/app/-/history",
-                 "/repository/acme/app/-/settings", "/organizations/"):
+    for path in (
+        "/account/",
+        "/repositories/",
+        "/repositories/new",
+        "/repository/acme/app/-/history",
+        "/repository/acme/app/-/settings",
+        "/organizations/",
+    ):
         assert alice_web.get(path).status_code == 200, path

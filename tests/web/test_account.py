@@ -1,0 +1,69 @@
+"""Signing in and out, and the account page's password and app tokens."""
+
+from __future__ import annotations
+
+from orgs.models import AppToken, LoginFailure
+from orgs.services import app_token_verify
+from tests.conftest import PASSWORD
+
+
+def test_sign_in_with_the_right_password_and_out_again(client, alice):
+    response = client.post("/signin", {"username": "alice", "password": PASSWORD, "next": "/account/"})
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    assert client.get("/account/").status_code == 200
+    client.post("/signout")
+    assert client.get("/account/").status_code == 302
+
+
+def test_a_wrong_password_says_so_and_counts_against_the_address(client, alice):
+    response = client.post("/signin", {"username": "alice", "password": "wrong"})
+    assert "password is wrong" in response.content.decode()
+    assert LoginFailure.objects.filter(key__endswith="|alice").exists()
+
+
+def test_sign_in_refuses_a_redirect_to_another_site(client, alice):
+    response = client.post(
+        "/signin", {"username": "alice", "password": PASSWORD, "next": "https://evil.test/"}
+    )
+    assert response["Location"] == "/repositories/"
+
+
+def test_sign_up_creates_the_user_and_their_namespace(client, db):
+    response = client.post("/signup", {"username": "carol", "password": "long enough pass", "email": ""})
+    assert response.status_code == 302
+    assert client.get("/account/").content.decode().count("carol") >= 1
+
+
+def test_password_change_needs_the_current_password(alice_web, alice):
+    response = alice_web.post(
+        "/account/password",
+        {
+            "current_password": "nope",
+            "new_password": "brand new pass",
+            "new_password_again": "brand new pass",
+        },
+    )
+    assert "This is not your current password" in response.content.decode()
+    alice_web.post(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "brand new pass",
+            "new_password_again": "brand new pass",
+        },
+    )
+    alice.refresh_from_db()
+    assert alice.check_password("brand new pass")
+    assert alice_web.get("/account/").status_code == 200
+
+
+def test_app_token_is_revealed_once_with_a_login_command_and_logs_in(alice_web):
+    response = alice_web.post("/account/tokens/new", {"title": "laptop"})
+    page = alice_web.get(response["Location"]).content.decode()
+    assert "podman login -u alice -p " in page
+    secret = page.split("podman login -u alice -p ", 1)[1].split(" ", 1)[0]
+    assert app_token_verify(username="alice", token=secret) is not None
+    assert secret not in alice_web.get("/account/").content.decode()
+    code = AppToken.objects.get(title="laptop").code
+    alice_web.post(f"/account/tokens/{code}/revoke")
+    assert app_token_verify(username="alice", token=secret) is None

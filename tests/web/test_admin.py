@@ -1,0 +1,67 @@
+"""The superuser console's actions go through the services: authorized and audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgs.models import AuditLog, TeamMember, User
+from orgs.services import user_create
+from registry.models import Repository
+from tests.web.conftest import signed_in
+
+
+@pytest.fixture
+def root_web(db):
+    return signed_in(user_create(username="root", password="root password", superuser=True))
+
+
+def test_disabling_a_user_stops_their_login(root_web, bob):
+    response = root_web.post(
+        "/admin/orgs/user/", {"action": "disable_users", "_selected_action": [bob.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    bob.refresh_from_db()
+    assert not bob.is_active
+    assert AuditLog.objects.filter(kind="user_disable", performer_name="root").exists()
+
+
+def test_take_ownership_puts_the_superuser_in_the_owners_team(root_web, acme):
+    root_web.post("/admin/orgs/organization/", {"action": "take_ownership", "_selected_action": [acme.pk]})
+    assert TeamMember.objects.filter(
+        team__organization=acme, team__name="owners", user__username="root"
+    ).exists()
+    assert AuditLog.objects.filter(kind="take_ownership", namespace_name="acme").count() == 1
+
+
+def test_changing_a_repository_state_is_audited(root_web, acme_app):
+    root_web.post(
+        "/admin/registry/repository/", {"action": "set_state_read_only", "_selected_action": [acme_app.pk]}
+    )
+    acme_app.refresh_from_db()
+    assert acme_app.state == Repository.State.READ_ONLY
+    assert AuditLog.objects.get(kind="change_repo_state").metadata["state_changed"] == "READ_ONLY"
+
+
+def test_manifests_and_blobs_cannot_be_edited_or_deleted(root_web, acme_app):
+    from tests.web.conftest import image_push
+
+    manifest = image_push(acme_app, "v1", layer=b"layer")
+    assert root_web.get(f"/admin/registry/manifest/{manifest.pk}/change/").status_code == 200
+    assert root_web.post(f"/admin/registry/manifest/{manifest.pk}/delete/").status_code == 403
+    assert root_web.get("/admin/registry/blob/add/").status_code == 403
+
+
+def test_every_console_list_renders_with_search(root_web, acme_app, bob):
+    for model in (
+        "orgs/user",
+        "orgs/organization",
+        "orgs/robotaccount",
+        "orgs/auditlog",
+        "orgs/team",
+        "registry/repository",
+        "registry/tag",
+        "registry/manifest",
+        "registry/blob",
+    ):
+        assert root_web.get(f"/admin/{model}/", {"q": "a"}).status_code == 200, model
+    assert User.objects.filter(username="root", is_superuser=True).exists()
