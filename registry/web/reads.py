@@ -24,6 +24,10 @@ from registry.storage.base import PathNotFound
 from registry.storage.paths import blob_path
 
 CONFIG_READ_MAX = 1024 * 1024
+# An image's config type says nothing beyond "this is an image": only other artifact types are shown.
+IMAGE_CONFIG_TYPES = frozenset(
+    {"application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"}
+)
 HISTORY_ROWS_MAX = 200
 
 
@@ -89,6 +93,11 @@ class ManifestDetail:
     platforms: list[dict] = field(default_factory=list)
     referrers: list[dict] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def artifact_type(self) -> str:
+        kind = self.manifest.artifact_type
+        return "" if kind in IMAGE_CONFIG_TYPES else kind
 
 
 def manifest_detail(*, repository: Repository, digest: str) -> ManifestDetail:
