@@ -4,14 +4,50 @@ Actions go through the same services as the API, with the signed-in superuser as
 each one is authorized and written to the audit log like any other change.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from orgs.errors import InvalidName
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
-from orgs.services import user_set_active
+from orgs.names import user_name_validate
+from orgs.services import user_create, user_set_active
 from orgs.services.superuser import organization_take_ownership
+
+admin.site.site_header = f"{settings.REGISTRY_TITLE} superuser console"
+admin.site.site_title = f"{settings.REGISTRY_TITLE} superuser console"
+admin.site.site_url = "/repositories/"
+
+
+class ViewOnlyMixin:
+    """Rows that change only through the services (which keep invariants and the audit log)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class NewUserForm(AdminUserCreationForm):
+    """The namespace rules apply to users made here too: the user's name is their namespace."""
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        try:
+            user_name_validate(username)
+        except InvalidName as error:
+            raise forms.ValidationError(str(error)) from None
+        if Namespace.objects.filter(name=username).exists():
+            raise forms.ValidationError(f"the name {username!r} is already taken by a user or organization")
+        return username
 
 
 class IsRobotFilter(admin.SimpleListFilter):
@@ -33,6 +69,23 @@ class RegistryUserAdmin(UserAdmin):
     list_filter = ("is_active", "is_superuser", IsRobotFilter)
     search_fields = ("username", "email")
     actions = ["disable_users", "enable_users"]
+    add_form = NewUserForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        # The name is the namespace's; enabling and disabling go through the audited actions.
+        return ("username", "is_active", "last_login", "date_joined") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = user_create(
+            username=obj.username,
+            password=form.cleaned_data.get("password1") or None,
+            actor=request.user,
+        )
+        obj.pk, obj.namespace, obj.password = created.pk, created.namespace, created.password
+        obj._state.adding = False
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
         changed = 0
@@ -55,13 +108,13 @@ class RegistryUserAdmin(UserAdmin):
 
 
 @admin.register(Namespace)
-class NamespaceAdmin(admin.ModelAdmin):
+class NamespaceAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "time_machine_seconds", "created")
     list_filter = ("kind",)
     search_fields = ("name",)
 
 
-class TeamInline(admin.TabularInline):
+class TeamInline(ViewOnlyMixin, admin.TabularInline):
     model = Team
     extra = 0
 
@@ -73,6 +126,14 @@ class OrganizationAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     inlines = [TeamInline]
     actions = ["take_ownership"]
+    readonly_fields = ("namespace", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Organizations are made with their owners team, by organization_create.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).select_related("namespace").annotate(teams_total=Count("teams"))
@@ -93,7 +154,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "organization", "role", "description")
     list_filter = ("role",)
     search_fields = ("name", "organization__namespace__name")
@@ -101,14 +162,14 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamMember)
-class TeamMemberAdmin(admin.ModelAdmin):
+class TeamMemberAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ("team", "user")
     search_fields = ("team__name", "user__username")
     list_select_related = ("team__organization__namespace", "user")
 
 
 @admin.register(RobotAccount)
-class RobotAccountAdmin(admin.ModelAdmin):
+class RobotAccountAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Robots are made and rotated through the services (their token is only a hash): view only."""
 
     list_display = ("__str__", "namespace", "description", "created", "token_rotated")
@@ -117,15 +178,9 @@ class RobotAccountAdmin(admin.ModelAdmin):
     list_select_related = ("namespace",)
     exclude = ("token_hash",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """The record of what happened stays as it was written."""
 
     list_display = (
@@ -141,12 +196,3 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ("performer_name", "namespace_name", "repository_name", "kind")
     date_hierarchy = "created"
     readonly_fields = [field.name for field in AuditLog._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -22,6 +22,15 @@ class RepositoryAdmin(admin.ModelAdmin):
     list_select_related = ("namespace",)
     date_hierarchy = "created"
     actions = ["set_state_normal", "set_state_read_only", "set_state_mirror"]
+    # Visibility and state change through the services (audited); only the description is free text.
+    readonly_fields = ("namespace", "name", "is_public", "state", "created")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deleting a repository goes through its service, which orders the deletes.
+        return False
 
     def _set_state(self, request: HttpRequest, queryset: QuerySet[Repository], state: str) -> None:
         for repository in queryset.select_related("namespace").order_by("pk"):

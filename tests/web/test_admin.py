@@ -65,3 +65,27 @@ def test_every_console_list_renders_with_search(root_web, acme_app, bob):
     ):
         assert root_web.get(f"/admin/{model}/", {"q": "a"}).status_code == 200, model
     assert User.objects.filter(username="root", is_superuser=True).exists()
+
+
+def test_a_user_added_in_the_console_gets_a_namespace_and_a_bad_name_is_refused(root_web):
+    form = {"username": "erin", "password1": "erin password 1", "password2": "erin password 1"}
+    root_web.post("/admin/orgs/user/add/", {**form, "usable_password": "true"})
+    erin = User.objects.get(username="erin")
+    assert erin.namespace.name == "erin" and erin.check_password("erin password 1")
+    assert AuditLog.objects.filter(kind="user_create", performer_name="root").exists()
+    response = root_web.post(
+        "/admin/orgs/user/add/", {**form, "username": "Bad Name", "usable_password": "true"}
+    )
+    assert "a namespace name is lowercase" in response.content.decode()
+    assert not User.objects.filter(username="Bad Name").exists()
+
+
+def test_organizations_and_teams_are_not_edited_by_hand(root_web, acme):
+    assert root_web.get("/admin/orgs/organization/add/").status_code == 403
+    team = acme.teams.get(name="owners")
+    assert (
+        root_web.post(f"/admin/orgs/team/{team.pk}/change/", {"name": "x", "role": "member"}).status_code
+        == 403
+    )
+    team.refresh_from_db()
+    assert (team.name, team.role) == ("owners", "admin")
