@@ -41,19 +41,23 @@ def bob_in_acme_readers(acme: Organization, bob: User) -> None:
 
 def blob_store(repository: Repository, content: bytes) -> Blob:
     digest = "sha256:" + hashlib.sha256(content).hexdigest()
-    with storage_for("local").writer(blob_path(digest)) as writer:
-        writer.write(content)
-        writer.commit()
-    blob = Blob.objects.create(digest=digest, size=len(content))
-    BlobPlacement.objects.create(blob=blob, location="local")
-    RepositoryBlob.objects.create(repository=repository, blob=blob)
+    blob = Blob.objects.filter(digest=digest).first()
+    if blob is None:
+        with storage_for("local").writer(blob_path(digest)) as writer:
+            writer.write(content)
+            writer.commit()
+        blob = Blob.objects.create(digest=digest, size=len(content))
+        BlobPlacement.objects.create(blob=blob, location="local")
+    RepositoryBlob.objects.get_or_create(repository=repository, blob=blob)
     return blob
 
 
-def image_push(repository: Repository, tag: str, *, layer: bytes, labels: dict | None = None) -> Manifest:
+def image_push(
+    repository: Repository, tag: str, *, layer: bytes, labels: dict | None = None, arch: str = "amd64"
+) -> Manifest:
     """An OCI image (config with labels, one layer) stored and tagged as a push leaves it."""
     config = json.dumps(
-        {"architecture": "amd64", "os": "linux", "config": {"Labels": labels or {}, "Cmd": ["/app"]}}
+        {"architecture": arch, "os": "linux", "config": {"Labels": labels or {}, "Cmd": ["/app"]}}
     ).encode()
     config_blob, layer_blob = blob_store(repository, config), blob_store(repository, layer)
     content = json.dumps(
