@@ -27,10 +27,12 @@ def _submit(page: Page, form: str) -> None:
 def _create_org_team_robot(web: Page, base: str, org: str, screenshot: Shot) -> str:
     """Returns the robot's token, read from its one-time reveal."""
     web.goto(f"{base}/organizations/")
+    screenshot(web, "organizations")
     web.fill("#id_name", org)
     _submit(web, "main form.stack")
     web.wait_for_url(f"{base}/organization/{org}/")
     web.goto(f"{base}/organization/{org}/teams/")
+    screenshot(web, "teams")
     web.fill("#id_name", "devs")
     web.select_option("#id_role", "member")
     _submit(web, "#team-form")
@@ -52,6 +54,7 @@ def _create_org_team_robot(web: Page, base: str, org: str, screenshot: Shot) -> 
 
 def _create_repository_and_grant(web: Page, base: str, org: str, screenshot: Shot) -> None:
     web.goto(f"{base}/repositories/new?namespace={org}")
+    screenshot(web, "repository-new")
     web.fill("#id_name", "app")
     web.fill("#id_description", "Built by CI, pushed by a robot.")
     _submit(web, "main form.stack")
@@ -71,7 +74,10 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     web: Page, registry_server: RegistryServer, new_tools: Callable[[str], ContainerTools], screenshot: Shot
 ) -> None:
     base, org = registry_server.url, f"web{secrets.token_hex(3)}"
+    web.goto(f"{base}/signin")
+    screenshot(web, "signin")
     sign_in(web, base, "alice")
+    screenshot(web, "repositories")
     token = _create_org_team_robot(web, base, org, screenshot)
     _create_repository_and_grant(web, base, org, screenshot)
 
@@ -98,6 +104,8 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     expect(web.locator('#history tr[data-status="restorable"]')).to_contain_text(first_digest[:19])
     screenshot(web, "tag-history")
 
+    web.goto(f"{base}/account/")
+    screenshot(web, "account")
     web.goto(f"{base}/organization/{org}/logs/")
     expect(web.locator("main")).to_contain_text("create_robot")
     screenshot(web, "usage-logs")
