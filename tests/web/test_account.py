@@ -67,3 +67,16 @@ def test_app_token_is_revealed_once_with_a_login_command_and_logs_in(alice_web):
     code = AppToken.objects.get(title="laptop").code
     alice_web.post(f"/account/tokens/{code}/revoke")
     assert app_token_verify(username="alice", token=secret) is None
+
+
+def test_sign_up_is_refused_when_user_creation_is_off(client, db, settings):
+    settings.FEATURE_USER_CREATION = False
+    assert client.get("/signup").status_code == 403
+    assert client.post("/signup", {"username": "mallory", "password": "long enough pass"}).status_code == 403
+    assert "Sign up" not in client.get("/signin").content.decode()
+
+
+def test_the_stylesheet_is_served_without_collectstatic(client, db):
+    response = client.get("/static/ui/site.css")
+    assert response.status_code == 200
+    assert b".topbar" in b"".join(response.streaming_content)
