@@ -15,7 +15,8 @@ from orgs.errors import NotFound
 from orgs.models import User
 from orgs.selectors import repositories_visible_to, repository_role
 from registry.errors import NameInvalid
-from registry.models import Repository, Tag
+from registry.manifest_formats import INDEX_TYPES, manifest_parse
+from registry.models import Manifest, Repository, Tag
 from registry.names import repository_name_split
 from registry.services.tags import tag_active_q
 
@@ -88,3 +89,48 @@ def tag_history_page(
         .order_by("-start", "name", "pk")[offset : offset + limit + 1]
     )
     return TagPage(tags=fetched[:limit], page=page, has_additional=len(fetched) > limit)
+
+
+def manifest_get_served(*, repository: Repository, digest: str) -> Manifest:
+    """A manifest the repository serves (not deleted by digest); NotFound otherwise."""
+    manifest = (
+        Manifest.objects.select_related("repository__namespace")
+        .filter(repository=repository, digest=digest, deleted__isnull=True)
+        .first()
+    )
+    if manifest is None:
+        raise NotFound(f"no manifest {digest[:100]!r} in {repository}")
+    return manifest
+
+
+def manifest_summary(*, manifest: Manifest) -> dict:
+    """Quay's manifest view: the exact bytes and, for an image, its layers from the manifest.
+
+    Layer history (command, author, creation) lives in the image config, which this view does
+    not read from storage; those fields are null.
+    """
+    is_list = manifest.media_type in INDEX_TYPES
+    layers = None
+    if not is_list:
+        parsed = manifest_parse(bytes(manifest.content), manifest.media_type)
+        layers = [
+            {
+                "index": index,
+                "compressed_size": layer.size,
+                "is_remote": bool(layer.urls),
+                "urls": list(layer.urls) or None,
+                "command": None,
+                "comment": None,
+                "author": None,
+                "blob_digest": layer.digest,
+                "created_datetime": None,
+            }
+            for index, layer in enumerate(parsed.layers)
+        ]
+    return {
+        "digest": manifest.digest,
+        "is_manifest_list": is_list,
+        "manifest_data": bytes(manifest.content).decode("utf-8", errors="replace"),
+        "config_media_type": manifest.config_media_type or None,
+        "layers": layers,
+    }
