@@ -153,7 +153,7 @@ class TagChangeInput(serializers.Serializer):
     manifest_digest = serializers.CharField(
         required=False, help_text="The manifest digest to which the tag should point"
     )
-    expiration = serializers.IntegerField(
+    expiration = serializers.FloatField(
         required=False,
         allow_null=True,
         min_value=0,
