@@ -7,6 +7,8 @@ private repository's name never leaks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formatdate
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -18,6 +20,7 @@ from registry.errors import NameInvalid
 from registry.manifest_formats import INDEX_TYPES, manifest_parse
 from registry.models import Manifest, Repository, Tag
 from registry.names import repository_name_split
+from registry.services.labels import image_config_read
 from registry.services.tags import tag_active_q
 
 
@@ -103,29 +106,47 @@ def manifest_get_served(*, repository: Repository, digest: str) -> Manifest:
     return manifest
 
 
-def manifest_summary(*, manifest: Manifest) -> dict:
-    """Quay's manifest view: the exact bytes and, for an image, its layers from the manifest.
+def _layer_history(config: dict | None) -> list[dict]:
+    """The config's history entries that made a layer, in layer order."""
+    history = (config or {}).get("history")
+    if not isinstance(history, list):
+        return []
+    return [entry for entry in history if isinstance(entry, dict) and not entry.get("empty_layer")]
 
-    Layer history (command, author, creation) lives in the image config, which this view does
-    not read from storage; those fields are null.
-    """
+
+def _rfc2822(created: object) -> str | None:
+    if not isinstance(created, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return formatdate(moment.timestamp())
+
+
+def manifest_summary(*, manifest: Manifest) -> dict:
+    """Quay's manifest view: the exact bytes and, for an image, its layers, with the command,
+    author and time of each from the image config's history where the config has one."""
     is_list = manifest.media_type in INDEX_TYPES
     layers = None
     if not is_list:
         parsed = manifest_parse(bytes(manifest.content), manifest.media_type)
+        history = _layer_history(image_config_read(parsed=parsed))
+        if len(history) != len(parsed.layers):
+            history = [{}] * len(parsed.layers)
         layers = [
             {
                 "index": index,
                 "compressed_size": layer.size,
                 "is_remote": bool(layer.urls),
                 "urls": list(layer.urls) or None,
-                "command": None,
-                "comment": None,
-                "author": None,
+                "command": [entry["created_by"]] if isinstance(entry.get("created_by"), str) else None,
+                "comment": entry.get("comment") if isinstance(entry.get("comment"), str) else None,
+                "author": entry.get("author") if isinstance(entry.get("author"), str) else None,
                 "blob_digest": layer.digest,
-                "created_datetime": None,
+                "created_datetime": _rfc2822(entry.get("created")),
             }
-            for index, layer in enumerate(parsed.layers)
+            for index, (layer, entry) in enumerate(zip(parsed.layers, history, strict=True))
         ]
     return {
         "digest": manifest.digest,

@@ -57,22 +57,19 @@ RESERVED_PREFIXES = (
 EXPIRES_AFTER = "quay.expires-after"
 
 
-def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
-    """The image config's labels; none for an index, an artifact or an unreadable config.
-
-    A push never fails for its labels: the config's bytes were checked by digest already, and
-    a config that is not the JSON we expect just carries no labels.
-    """
+def image_config_read(*, parsed: ParsedManifest) -> dict | None:
+    """The image config as JSON; None for an index, an artifact, or a config too large or not
+    readable as the JSON we expect (a push never fails for it: its digest was checked)."""
     config = parsed.config
     if parsed.media_type not in IMAGE_TYPES or config is None or config.media_type not in IMAGE_CONFIG_TYPES:
-        return {}
+        return None
     if config.size > CONFIG_READ_MAX:
-        return {}
+        return None
     location = (
         BlobPlacement.objects.filter(blob__digest=config.digest).values_list("location", flat=True).first()
     )
     if location is None:
-        return {}
+        return None
     try:
         stream = storage_for(location).open(blob_path(config.digest))
         try:
@@ -80,9 +77,16 @@ def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
         finally:
             stream.close()
     except (OSError, ValueError, PathNotFound) as error:
-        logger.warning("image config %s unreadable for labels: %s", config.digest, error)
-        return {}
-    labels = (document.get("config") or {}).get("Labels") if isinstance(document, dict) else None
+        logger.warning("image config %s unreadable: %s", config.digest, error)
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
+    """The image config's ``config.Labels`` that fit the label columns, at most a few hundred."""
+    document = image_config_read(parsed=parsed) or {}
+    inner = document.get("config")
+    labels = inner.get("Labels") if isinstance(inner, dict) else None
     if not isinstance(labels, dict):
         return {}
     kept = {

@@ -4,14 +4,18 @@ added and deleted through the API, the prefix filter, roles and no existence lea
 from __future__ import annotations
 
 import json
+import os
+from email.utils import formatdate
 
 import pytest
+from django.test import Client
 
 from orgs.models import AuditLog
 from orgs.services import permission_set
 from registry.models import Label, Manifest, Repository
+from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
 from tests.conftest import Registry
-from tests.registry.pushing import push_image
+from tests.registry.pushing import image_manifest, push_blob, push_image, push_manifest
 
 REPO = "acme/app"
 
@@ -138,3 +142,40 @@ def test_labels_go_with_their_manifest(alice_client, pushed):
     manifest.tags.all().delete()
     manifest.delete()
     assert not Label.objects.exists()
+
+
+def test_layers_carry_the_config_history(client, alice_client, acme):
+    registry = Registry(client, "alice")
+    history = [
+        {"created": "2024-05-01T10:00:00Z", "created_by": "COPY app /app", "author": "infra"},
+        {"created": "2024-05-01T10:00:01Z", "created_by": "ENV A=1", "empty_layer": True},
+        {"created": "2024-05-01T10:00:02Z", "created_by": "RUN make", "comment": "buildkit"},
+    ]
+    config = json.dumps(
+        {"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers"}, "history": history}
+    ).encode()
+    layers = [os.urandom(64), os.urandom(64)]
+    for blob in [config, *layers]:
+        push_blob(registry, REPO, blob)
+    response = push_manifest(registry, REPO, "v1", image_manifest(config, layers))
+    body = alice_client.get(f"/api/v1/repository/{REPO}/manifest/{response['Docker-Content-Digest']}").json()
+    assert [(layer["command"], layer["author"], layer["comment"]) for layer in body["layers"]] == [
+        (["COPY app /app"], "infra", None),
+        (["RUN make"], None, "buildkit"),
+    ]
+    assert body["layers"][0]["created_datetime"] == formatdate(1714557600)
+
+
+def test_read_token_may_list_but_not_add_labels(alice, pushed, application):  # noqa: F811
+    manifest, _ = pushed
+    read = bearer(token_for(application, alice, "repo:read"))
+    assert Client().get(url(manifest, "/labels"), **read).status_code == 200
+    response = Client().post(
+        url(manifest, "/labels"), {"key": "owner", "value": "x"}, content_type="application/json", **read
+    )
+    assert response.status_code == 403
+    write = bearer(token_for(application, alice, "repo:write"))
+    response = Client().post(
+        url(manifest, "/labels"), {"key": "owner", "value": "x"}, content_type="application/json", **write
+    )
+    assert response.status_code == 201
