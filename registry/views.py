@@ -41,7 +41,7 @@ from registry.names import is_digest, repository_name_split
 from registry.services import blobs, manifests, repositories, uploads
 from registry.services.catalog import catalog_list
 from registry.services.repository_states import repository_push_check
-from registry.services.tags import tag_delete, tag_names
+from registry.services.tags import tag_delete_registry, tag_names
 from registry.services.uploads import BodyIncomplete
 from registry.tokens import Claims
 
@@ -403,7 +403,7 @@ def manifest_delete(
         manifests.manifest_delete(repository=repository, digest=reference)
         _audit(request, claims, kind="delete_manifest", namespace=namespace, name=name, digest=reference)
     else:
-        tag_delete(repository=repository, name=reference)
+        tag_delete_registry(repository=repository, name=reference)
         _audit(request, claims, kind="delete_tag", namespace=namespace, name=name, tag=reference)
     return _empty(202)
 

@@ -20,7 +20,7 @@ from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireIn
 from registry.repository_selectors import repository_get_readable
 from registry.services.tags import (
     tag_create_or_move,
-    tag_delete_by,
+    tag_delete,
     tag_expiration_set,
     tag_expire_permanently,
     tag_restore,
@@ -72,7 +72,7 @@ class RepositoryTagView(APIView):
         found = repository_get_readable(user=request.user, full_name=repository).repository
         query = TagDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        tag_delete_by(
+        tag_delete(
             actor=request.user,
             repository=found,
             name=tag,

@@ -56,7 +56,7 @@ def tag_set(*, repository: Repository, name: str, manifest: Manifest, expires: d
     return Tag.objects.create(repository=repository, name=name, manifest=manifest, start=now, end=expires)
 
 
-def tag_delete(*, repository: Repository, name: str) -> None:
+def tag_delete_registry(*, repository: Repository, name: str) -> None:
     """The registry's DELETE by tag: the token already allowed it and the view audits it."""
     now = timezone.now()
     ended = Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=now)
@@ -161,9 +161,7 @@ def _expire_permanently_allowed() -> None:
 
 
 @transaction.atomic
-def tag_delete_by(
-    *, actor: User | None, repository: Repository, name: str, skip_recovery: bool = False
-) -> None:
+def tag_delete(*, actor: User | None, repository: Repository, name: str, skip_recovery: bool = False) -> None:
     """The API's delete: the tag enters the time machine, or (``skip_recovery``, where
     PERMANENTLY_DELETE_TAGS allows) leaves it at once for GC."""
     if skip_recovery:
