@@ -18,13 +18,7 @@ from rest_framework.views import APIView
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireInput, TagRestoreInput
 from registry.repository_selectors import repository_get_readable
-from registry.services.tags import (
-    tag_create_or_move,
-    tag_delete,
-    tag_expiration_set,
-    tag_expire_permanently,
-    tag_restore,
-)
+from registry.services.tags import tag_change, tag_delete, tag_expire_permanently, tag_restore
 
 
 class RepositoryTagView(APIView):
@@ -45,18 +39,15 @@ class RepositoryTagView(APIView):
         data = TagChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         args = data.validated_data
-        if "manifest_digest" in args:
-            tag_create_or_move(
-                actor=request.user, repository=found, name=tag, manifest_digest=args["manifest_digest"]
-            )
-        if "expiration" in args:
-            expiration = args["expiration"]
-            tag_expiration_set(
-                actor=request.user,
-                repository=found,
-                name=tag,
-                expiration=datetime.fromtimestamp(expiration, UTC) if expiration is not None else None,
-            )
+        expiration = args.get("expiration")
+        tag_change(
+            actor=request.user,
+            repository=found,
+            name=tag,
+            manifest_digest=args.get("manifest_digest"),
+            expiration_given="expiration" in args,
+            expiration=datetime.fromtimestamp(expiration, UTC) if expiration is not None else None,
+        )
         return Response("Updated", status=201)
 
     @extend_schema(

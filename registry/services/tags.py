@@ -155,6 +155,29 @@ def tag_expiration_set(
     return tag
 
 
+@transaction.atomic
+def tag_change(
+    *,
+    actor: User | None,
+    repository: Repository,
+    name: str,
+    manifest_digest: str | None,
+    expiration_given: bool,
+    expiration: datetime | None,
+) -> Tag:
+    """Quay's PUT on a tag: create or move it (``manifest_digest``), then set or clear its
+    expiration (``expiration_given``); all or nothing."""
+    if manifest_digest is None and not expiration_given:
+        raise InvalidInput("nothing to change: give manifest_digest and/or expiration")
+    if manifest_digest is not None:
+        moved = tag_create_or_move(
+            actor=actor, repository=repository, name=name, manifest_digest=manifest_digest
+        )
+        if not expiration_given:
+            return moved
+    return tag_expiration_set(actor=actor, repository=repository, name=name, expiration=expiration)
+
+
 def _expire_permanently_allowed() -> None:
     if not settings.PERMANENTLY_DELETE_TAGS:
         raise FeatureDisabled("PERMANENTLY_DELETE_TAGS is off: deleted tags stay in the time machine")

@@ -121,6 +121,18 @@ def test_create_with_expiration_in_one_request(alice_client, repo):
     assert int(live(repo[0], "v9").end.timestamp()) == soon
 
 
+def test_move_with_a_past_expiration_changes_nothing(alice_client, repo):
+    repository, first, second = repo
+    response = put(alice_client, "latest", {"manifest_digest": second.digest, "expiration": time.time() - 60})
+    assert response.status_code == 400
+    assert live(repository, "latest").manifest == first
+    assert not AuditLog.objects.filter(kind="move_tag").exists()
+
+
+def test_put_without_a_change_is_400(alice_client, repo):
+    assert put(alice_client, "latest", {}).status_code == 400
+
+
 # Delete ---------------------------------------------------------------------------------------
 
 
