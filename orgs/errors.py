@@ -48,3 +48,8 @@ class NotFound(IdentityError):
 
 class SecretUndecryptable(IdentityError):
     """No configured key decrypts the value: a wrong or retired DATABASE_SECRET_KEY."""
+
+
+class WritesSuspended(IdentityError):
+    """The registry (REGISTRY_STATE: readonly) or the repository (read-only, mirror) takes no
+    writes now; reads go on. Quay answers these with 503."""

@@ -28,6 +28,7 @@ ERROR_TYPES = {
 
 # Quay answers a taken name with a 400 request error, not a 409.
 DOMAIN_STATUS: list[tuple[type[errors.IdentityError], int]] = [
+    (errors.WritesSuspended, 503),
     (errors.NotPermitted, 403),
     (errors.FeatureDisabled, 403),
     (errors.NotFound, 404),
@@ -38,16 +39,19 @@ DOMAIN_STATUS: list[tuple[type[errors.IdentityError], int]] = [
 ]
 
 
-def api_error(status: int, detail: str) -> Response:
+def api_error_body(status: int, detail: str) -> dict:
     error_type = ERROR_TYPES.get(status, "invalid_request")
-    body = {
+    return {
         "status": status,
         "error_type": error_type,
         "title": error_type,
         "detail": detail,
         "error_message": detail,
     }
-    return Response(body, status=status)
+
+
+def api_error(status: int, detail: str) -> Response:
+    return Response(api_error_body(status, detail), status=status)
 
 
 def _detail_text(detail: Any) -> str:

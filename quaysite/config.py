@@ -61,6 +61,10 @@ KEYS: dict[str, Key] = {
     # The time machine: how long ended tags stay restorable (namespaces choose among the options).
     "DEFAULT_TAG_EXPIRATION": Key(str, "2w", "QUAY_DEFAULT_TAG_EXPIRATION"),
     "TAG_EXPIRATION_OPTIONS": Key(list, ["0s", "1d", "1w", "2w", "4w"], None),
+    # "readonly" for maintenance: pulls and reads go on, every write is refused.
+    "REGISTRY_STATE": Key(str, "normal", "QUAY_REGISTRY_STATE"),
+    # Lets a tag be taken out of the time machine at once (then GC may delete it).
+    "PERMANENTLY_DELETE_TAGS": Key(bool, False, "QUAY_PERMANENTLY_DELETE_TAGS"),
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
     "DATABASE_SECRET_KEYS_OLD": Key(list, [], None),
 }
@@ -132,6 +136,8 @@ def _validate(values: dict[str, Any]) -> None:
         database_from_url(values["DB_URI"])
     if values["REDIS_URL"] and urlsplit(values["REDIS_URL"]).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL")
+    if values["REGISTRY_STATE"] not in ("normal", "readonly"):
+        raise ConfigError(f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'")
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
         raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
     for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:

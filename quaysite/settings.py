@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quaysite.readonly.RegistryReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -134,6 +135,8 @@ FEATURE_SUPERUSERS_ORG_CREATION_ONLY = CONFIG["FEATURE_SUPERUSERS_ORG_CREATION_O
 FEATURE_APP_SPECIFIC_TOKENS = CONFIG["FEATURE_APP_SPECIFIC_TOKENS"]
 DEFAULT_TAG_EXPIRATION = CONFIG["DEFAULT_TAG_EXPIRATION"]
 TAG_EXPIRATION_OPTIONS = CONFIG["TAG_EXPIRATION_OPTIONS"]
+REGISTRY_STATE = CONFIG["REGISTRY_STATE"]
+PERMANENTLY_DELETE_TAGS = CONFIG["PERMANENTLY_DELETE_TAGS"]
 # With no key configured, the embedded default derives one from SECRET_KEY.
 DATABASE_SECRET_KEY = CONFIG["DATABASE_SECRET_KEY"] or SECRET_KEY
 DATABASE_SECRET_KEYS_OLD = CONFIG["DATABASE_SECRET_KEYS_OLD"]

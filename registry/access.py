@@ -9,6 +9,11 @@ from orgs.selectors import namespace_role, repository_role
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split
+from registry.services.repository_states import (
+    READ_ACTIONS,
+    registry_read_only,
+    repository_takes_pushes_from,
+)
 
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}
 # What a login by OAuth token may do at most, by the token's scopes.
@@ -49,12 +54,14 @@ def repository_actions(*, user: User | None, full_name: str) -> set[str]:
         # Push-to-create: the namespace's admins and creators may make it exist.
         creator_role = namespace_role(user=user, namespace=namespace)
         if creator_role == "admin":
-            return set(ROLE_ACTIONS["admin"])
-        return set(ROLE_ACTIONS["write"]) if creator_role == "creator" else set()
-    role = repository_role(user=user, repository=repository)
-    actions = set(ROLE_ACTIONS.get(role, set()))
-    if repository.state != Repository.State.NORMAL:
-        actions.discard("push")
+            actions = set(ROLE_ACTIONS["admin"])
+        else:
+            actions = set(ROLE_ACTIONS["write"]) if creator_role == "creator" else set()
+        return actions & READ_ACTIONS if registry_read_only() else actions
+    actions = set(ROLE_ACTIONS.get(repository_role(user=user, repository=repository), set()))
+    if not repository_takes_pushes_from(repository=repository, user_id=user.pk if user else None):
+        # "*" would allow pushes too: a repository that takes none grants reads only.
+        actions &= READ_ACTIONS
     return actions
 
 

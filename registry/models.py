@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from orgs.models import Namespace
+from orgs.models import Namespace, User
 
 
 class Repository(models.Model):
@@ -25,6 +25,10 @@ class Repository(models.Model):
     name = models.CharField(max_length=255)
     is_public = models.BooleanField(default=False)
     state = models.CharField(max_length=16, choices=State.choices, default=State.NORMAL)
+    # In MIRROR state only this robot may push; the mirroring feature names it.
+    mirror_robot = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="mirrored_repositories"
+    )
     description = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -77,6 +81,8 @@ class Manifest(models.Model):
     subject_digest = models.CharField(max_length=80, blank=True, db_index=True)
     annotations = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # Deleted by digest: no longer served, kept (with its ended tags) for the time machine until GC.
+    deleted = models.DateTimeField(null=True, blank=True)
     blobs = models.ManyToManyField(Blob, through="ManifestBlob", related_name="manifests")
     children = models.ManyToManyField(
         "self", through="ManifestChild", symmetrical=False, related_name="parents"
@@ -115,6 +121,8 @@ class Tag(models.Model):
     manifest = models.ForeignKey(Manifest, on_delete=models.PROTECT, related_name="tags")
     start = models.DateTimeField()
     end = models.DateTimeField(null=True, blank=True)
+    # Started by a restore from the time machine (Quay's "reversion").
+    reversion = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["repository", "name", "end"], name="tag_repo_name_end")]
@@ -127,6 +135,30 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository}:{self.name}"
+
+
+class Label(models.Model):
+    """A key/value on a manifest: from the image config at push (``manifest``, immutable) or
+    added through the API (``api``)."""
+
+    class Source(models.TextChoices):
+        MANIFEST = "manifest"
+        API = "api"
+        INTERNAL = "internal"
+
+    uuid = models.CharField(max_length=36, unique=True)
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="labels")
+    key = models.CharField(max_length=255)
+    value = models.TextField()
+    source_type = models.CharField(max_length=16, choices=Source.choices)
+    media_type = models.CharField(max_length=32, default="text/plain")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["manifest", "key"], name="label_manifest_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value[:40]}"
 
 
 class BlobUpload(models.Model):

@@ -7,6 +7,8 @@ private repository's name never leaks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formatdate
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -15,8 +17,10 @@ from orgs.errors import NotFound
 from orgs.models import User
 from orgs.selectors import repositories_visible_to, repository_role
 from registry.errors import NameInvalid
-from registry.models import Repository, Tag
+from registry.manifest_formats import INDEX_TYPES, manifest_parse
+from registry.models import Manifest, Repository, Tag
 from registry.names import repository_name_split
+from registry.services.labels import image_config_read
 from registry.services.tags import tag_active_q
 
 
@@ -88,3 +92,66 @@ def tag_history_page(
         .order_by("-start", "name", "pk")[offset : offset + limit + 1]
     )
     return TagPage(tags=fetched[:limit], page=page, has_additional=len(fetched) > limit)
+
+
+def manifest_get_served(*, repository: Repository, digest: str) -> Manifest:
+    """A manifest the repository serves (not deleted by digest); NotFound otherwise."""
+    manifest = (
+        Manifest.objects.select_related("repository__namespace")
+        .filter(repository=repository, digest=digest, deleted__isnull=True)
+        .first()
+    )
+    if manifest is None:
+        raise NotFound(f"no manifest {digest[:100]!r} in {repository}")
+    return manifest
+
+
+def _layer_history(config: dict | None) -> list[dict]:
+    """The config's history entries that made a layer, in layer order."""
+    history = (config or {}).get("history")
+    if not isinstance(history, list):
+        return []
+    return [entry for entry in history if isinstance(entry, dict) and not entry.get("empty_layer")]
+
+
+def _rfc2822(created: object) -> str | None:
+    if not isinstance(created, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return formatdate(moment.timestamp())
+
+
+def manifest_summary(*, manifest: Manifest) -> dict:
+    """Quay's manifest view: the exact bytes and, for an image, its layers, with the command,
+    author and time of each from the image config's history where the config has one."""
+    is_list = manifest.media_type in INDEX_TYPES
+    layers = None
+    if not is_list:
+        parsed = manifest_parse(bytes(manifest.content), manifest.media_type)
+        history = _layer_history(image_config_read(parsed=parsed))
+        if len(history) != len(parsed.layers):
+            history = [{}] * len(parsed.layers)
+        layers = [
+            {
+                "index": index,
+                "compressed_size": layer.size,
+                "is_remote": bool(layer.urls),
+                "urls": list(layer.urls) or None,
+                "command": [entry["created_by"]] if isinstance(entry.get("created_by"), str) else None,
+                "comment": entry.get("comment") if isinstance(entry.get("comment"), str) else None,
+                "author": entry.get("author") if isinstance(entry.get("author"), str) else None,
+                "blob_digest": layer.digest,
+                "created_datetime": _rfc2822(entry.get("created")),
+            }
+            for index, (layer, entry) in enumerate(zip(parsed.layers, history, strict=True))
+        ]
+    return {
+        "digest": manifest.digest,
+        "is_manifest_list": is_list,
+        "manifest_data": bytes(manifest.content).decode("utf-8", errors="replace"),
+        "config_media_type": manifest.config_media_type or None,
+        "layers": layers,
+    }

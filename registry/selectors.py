@@ -34,15 +34,15 @@ MANIFEST_BY_TAG = (
 MANIFEST_BY_DIGEST = (
     f"SELECT m.digest, m.media_type, m.content FROM {_table(Manifest)} m "
     + _REPOSITORY_JOIN.format(alias="m")
-    + "WHERE n.name = %s AND r.name = %s AND m.digest = %s LIMIT 1"
+    + "WHERE n.name = %s AND r.name = %s AND m.digest = %s AND m.deleted IS NULL LIMIT 1"
 )
 REPOSITORY_BY_NAME = (
-    f"SELECT r.id, r.namespace_id, r.is_public, r.state FROM {_table(Repository)} r "
+    f"SELECT r.id, r.namespace_id, r.is_public, r.state, r.mirror_robot_id FROM {_table(Repository)} r "
     f"JOIN {_table(Namespace)} n ON n.id = r.namespace_id WHERE n.name = %s AND r.name = %s"
 )
 UPLOAD_BY_UUID = (
     f"SELECT u.id, u.location, u.{connection.ops.quote_name('offset')}, u.segments, u.hash_state, "
-    f"r.id, r.namespace_id, r.is_public, r.state FROM {_table(BlobUpload)} u "
+    f"r.id, r.namespace_id, r.is_public, r.state, r.mirror_robot_id FROM {_table(BlobUpload)} u "
     + _REPOSITORY_JOIN.format(alias="u")
     + "WHERE n.name = %s AND r.name = %s AND u.uuid = %s"
 )
@@ -77,8 +77,15 @@ def blob_row_in_repository(*, namespace: str, name: str, digest: str) -> tuple[i
 
 
 def _repository(name: str, row: tuple) -> Repository:
-    pk, namespace_id, is_public, state = row
-    return Repository(pk=pk, namespace_id=namespace_id, name=name, is_public=bool(is_public), state=state)
+    pk, namespace_id, is_public, state, mirror_robot_id = row
+    return Repository(
+        pk=pk,
+        namespace_id=namespace_id,
+        name=name,
+        is_public=bool(is_public),
+        state=state,
+        mirror_robot_id=mirror_robot_id,
+    )
 
 
 def repository_by_name(*, namespace: str, name: str) -> Repository | None:

@@ -40,7 +40,8 @@ from registry.manifest_formats import OCI_INDEX
 from registry.names import is_digest, repository_name_split
 from registry.services import blobs, manifests, repositories, uploads
 from registry.services.catalog import catalog_list
-from registry.services.tags import tag_delete, tag_names
+from registry.services.repository_states import repository_push_check
+from registry.services.tags import tag_delete_registry, tag_names
 from registry.services.uploads import BodyIncomplete
 from registry.tokens import Claims
 
@@ -176,10 +177,13 @@ def blob_get(request: HttpRequest, *, namespace: str, name: str, digest: str, **
     return _with_headers(response, **headers)
 
 
-def blob_delete(request: HttpRequest, *, full_name: str, digest: str, **_: object) -> HttpResponse:
+def blob_delete(
+    request: HttpRequest, *, claims: Claims, full_name: str, digest: str, **_: object
+) -> HttpResponse:
     if not is_digest(digest):
         raise BlobUnknown(detail={"digest": digest[:100]})
     repository = repositories.repository_get(full_name=full_name)
+    repository_push_check(repository=repository, user_id=claims.user_id)
     blobs.blob_unlink(repository=repository, digest=digest)
     return _empty(202, Docker_Content_Digest=digest)
 
@@ -220,6 +224,7 @@ def upload_post(
     if uuid:
         raise Unsupported(detail={"method": "POST"})
     repository = repositories.repository_get_or_create(full_name=full_name, creator=_token_user(claims))
+    repository_push_check(repository=repository, user_id=claims.user_id)
     mount, source = request.GET.get("mount"), request.GET.get("from")
     if mount and source and is_digest(mount) and claims.allows("repository", source, "pull"):
         try:
@@ -250,16 +255,22 @@ def _content_range_start(request: HttpRequest) -> int | None:
     return int(match.group(1))
 
 
-def upload_patch(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+def upload_patch(
+    request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
+) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
+    repository_push_check(repository=upload.repository, user_id=claims.user_id)
     upload = uploads.upload_append(
         upload=upload, chunks=body_chunks(request), range_start=_content_range_start(request)
     )
     return _empty(202, **_upload_headers(full_name, upload.uuid, upload.offset))
 
 
-def upload_put(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
+def upload_put(
+    request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
+) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
+    repository_push_check(repository=upload.repository, user_id=claims.user_id)
     blob = uploads.upload_finish(upload=upload, digest=request.GET.get("digest"), chunks=body_chunks(request))
     return _blob_created(full_name, blob.digest)
 
@@ -269,8 +280,12 @@ def upload_status(request: HttpRequest, *, full_name: str, uuid: str, **_: objec
     return _empty(204, **_upload_headers(full_name, upload.uuid, upload.offset))
 
 
-def upload_delete(request: HttpRequest, *, full_name: str, uuid: str, **_: object) -> HttpResponse:
-    uploads.upload_cancel(upload=uploads.upload_get(full_name=full_name, upload_uuid=uuid))
+def upload_delete(
+    request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
+) -> HttpResponse:
+    upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
+    repository_push_check(repository=upload.repository, user_id=claims.user_id)
+    uploads.upload_cancel(upload=upload)
     return _empty(204)
 
 
@@ -353,6 +368,7 @@ def manifest_put(
         content=content,
         content_type=request.META.get("CONTENT_TYPE", ""),
         creator=_token_user(claims),
+        pusher_id=claims.user_id,
     )
     _audit(
         request,
@@ -382,11 +398,12 @@ def manifest_delete(
     **_: object,
 ) -> HttpResponse:
     repository = repositories.repository_get(full_name=full_name)
+    repository_push_check(repository=repository, user_id=claims.user_id)
     if is_digest(reference):
         manifests.manifest_delete(repository=repository, digest=reference)
         _audit(request, claims, kind="delete_manifest", namespace=namespace, name=name, digest=reference)
     else:
-        tag_delete(repository=repository, name=reference)
+        tag_delete_registry(repository=repository, name=reference)
         _audit(request, claims, kind="delete_tag", namespace=namespace, name=name, tag=reference)
     return _empty(202)
 

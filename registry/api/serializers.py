@@ -141,3 +141,94 @@ class TagListOutput(serializers.Serializer):
     tags = TagOutput(many=True)
     page = serializers.IntegerField()
     has_additional = serializers.BooleanField()
+
+
+class RepositoryStateInput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Repository.State.values, help_text="NORMAL, READ_ONLY or MIRROR")
+
+
+class TagChangeInput(serializers.Serializer):
+    """Each key acts only when present: a null expiration clears it."""
+
+    manifest_digest = serializers.CharField(
+        required=False, help_text="The manifest digest to which the tag should point"
+    )
+    expiration = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=253402300799,
+        help_text="When the tag expires, in unix seconds; null for never",
+    )
+
+
+class TagRestoreInput(serializers.Serializer):
+    manifest_digest = serializers.CharField(
+        help_text="A manifest the tag pointed to within the time machine window"
+    )
+
+
+class TagExpireInput(serializers.Serializer):
+    manifest_digest = serializers.CharField(required=False, help_text="Required when is_alive is false")
+    is_alive = serializers.BooleanField(
+        default=False, help_text="Expire the live tag; else its ended rows that pointed to manifest_digest"
+    )
+    include_submanifests = serializers.BooleanField(
+        default=False, help_text="An index's children carry no tags here: they follow their index"
+    )
+
+
+class TagDeleteQuery(serializers.Serializer):
+    skipRecoveryPeriod = serializers.BooleanField(  # noqa: N815
+        default=False, help_text="Skip the time machine (needs PERMANENTLY_DELETE_TAGS)"
+    )
+
+
+class LayerOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    compressed_size = serializers.IntegerField()
+    is_remote = serializers.BooleanField()
+    urls = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    command = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    comment = serializers.CharField(allow_null=True)
+    author = serializers.CharField(allow_null=True)
+    blob_digest = serializers.CharField()
+    created_datetime = serializers.CharField(allow_null=True)
+
+
+class ManifestOutput(serializers.Serializer):
+    digest = serializers.CharField()
+    is_manifest_list = serializers.BooleanField()
+    manifest_data = serializers.CharField()
+    config_media_type = serializers.CharField(allow_null=True)
+    layers = LayerOutput(many=True, allow_null=True)
+
+
+class LabelOutput(serializers.Serializer):
+    id = serializers.CharField(source="uuid")
+    key = serializers.CharField()
+    value = serializers.CharField()
+    source_type = serializers.CharField()
+    media_type = serializers.CharField()
+
+
+class LabelListOutput(serializers.Serializer):
+    labels = LabelOutput(many=True)
+
+
+class LabelCreatedOutput(serializers.Serializer):
+    label = LabelOutput()
+
+
+class LabelListQuery(serializers.Serializer):
+    filter = serializers.CharField(required=False, help_text="Only labels whose key starts with this prefix")
+
+
+class LabelInput(serializers.Serializer):
+    key = serializers.CharField(max_length=255, help_text="The key for the label")
+    value = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The value for the label"
+    )
+    media_type = serializers.ChoiceField(
+        choices=["text/plain", "application/json"], allow_null=True, required=False, default=None
+    )

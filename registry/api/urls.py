@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import logs, permissions, views
+from registry.api import logs, manifests, permissions, tags, views
 
 
 class RepositoryPathConverter:
@@ -25,7 +25,38 @@ urlpatterns = [
         views.RepositoryVisibilityView.as_view(),
         name="api-repository-visibility",
     ),
+    path(
+        "repository/<repopath:repository>/changestate",
+        views.RepositoryStateView.as_view(),
+        name="api-repository-state",
+    ),
     path("repository/<repopath:repository>/tag/", views.RepositoryTagListView.as_view(), name="api-tags"),
+    path(
+        "repository/<repopath:repository>/tag/<str:tag>/restore",
+        tags.RestoreTagView.as_view(),
+        name="api-tag-restore",
+    ),
+    path(
+        "repository/<repopath:repository>/tag/<str:tag>/expire",
+        tags.ExpireTagView.as_view(),
+        name="api-tag-expire",
+    ),
+    path("repository/<repopath:repository>/tag/<str:tag>", tags.RepositoryTagView.as_view(), name="api-tag"),
+    path(
+        "repository/<repopath:repository>/manifest/<str:digest>/labels/<str:labelid>",
+        manifests.ManifestLabelView.as_view(),
+        name="api-manifest-label",
+    ),
+    path(
+        "repository/<repopath:repository>/manifest/<str:digest>/labels",
+        manifests.ManifestLabelsView.as_view(),
+        name="api-manifest-labels",
+    ),
+    path(
+        "repository/<repopath:repository>/manifest/<str:digest>",
+        manifests.ManifestView.as_view(),
+        name="api-manifest",
+    ),
     path(
         "repository/<repopath:repository>/permissions/user/",
         permissions.UserPermissionListView.as_view(),

@@ -21,6 +21,7 @@ from registry.api.serializers import (
     RepositoryListOutput,
     RepositoryListQuery,
     RepositoryOutput,
+    RepositoryStateInput,
     RepositorySummaryOutput,
     RepositoryUpdateInput,
     SuccessOutput,
@@ -36,6 +37,7 @@ from registry.services.repositories import (
     repository_set_description,
     repository_set_visibility,
 )
+from registry.services.repository_states import repository_set_state
 
 REPOSITORIES_PER_PAGE = 100
 TAGS_PER_PAGE_MAX = 100
@@ -190,3 +192,26 @@ class RepositoryTagListView(APIView):
                 "has_additional": page.has_additional,
             }
         )
+
+
+class RepositoryStateView(APIView):
+    required_scopes = ["repo:admin"]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="changeRepoState",
+        description=(
+            "Change the state of the repository: NORMAL, READ_ONLY (no pushes, no tag changes) "
+            "or MIRROR (only its mirror robot pushes) (admin role)."
+        ),
+        request=RepositoryStateInput,
+        responses={200: SuccessOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, repository: str) -> Response:
+        access = repository_get_readable(user=request.user, full_name=repository)
+        data = RepositoryStateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        repository_set_state(
+            repository=access.repository, state=data.validated_data["state"], actor=request.user
+        )
+        return Response({"success": True})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from orgs.models import User
 from registry import selectors
@@ -25,8 +27,15 @@ from registry.manifest_formats import (
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.names import is_digest, is_tag
+from registry.services.labels import (
+    config_labels_read,
+    expires_after,
+    labels_record_from_config,
+    manifest_labels_from_config,
+)
 from registry.services.repositories import repository_get_or_create
-from registry.services.tags import tag_set
+from registry.services.repository_states import repository_push_check
+from registry.services.tags import tag_active_q, tag_set
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,11 @@ def _blobs_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
 
 def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
     wanted = {d.digest for d in parsed.children}
-    held = dict(Manifest.objects.filter(repository=repository, digest__in=wanted).values_list("digest", "pk"))
+    held = dict(
+        Manifest.objects.filter(repository=repository, digest__in=wanted, deleted__isnull=True).values_list(
+            "digest", "pk"
+        )
+    )
     missing = sorted(wanted - set(held))
     if missing:
         raise ManifestUnknown(detail={"digest": missing[0]})
@@ -64,9 +77,19 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
 
 @transaction.atomic
 def manifest_put(
-    *, full_name: str, reference: str, content: bytes, content_type: str, creator: User | None = None
+    *,
+    full_name: str,
+    reference: str,
+    content: bytes,
+    content_type: str,
+    creator: User | None = None,
+    pusher_id: int | None = None,
 ) -> tuple[Manifest, ParsedManifest]:
-    """Stores a manifest and moves its tag; a refused manifest leaves no repository behind."""
+    """Stores a manifest and moves its tag; a refused manifest leaves no repository behind.
+
+    A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
+    pushed tag expire that long after the push.
+    """
     digest = sha256_digest(content)
     if is_digest(reference):
         if reference != digest:
@@ -75,30 +98,56 @@ def manifest_put(
         raise TagInvalid(detail={"tag": reference[:200]})
     parsed = manifest_parse(content, content_type)
     repository = repository_get_or_create(full_name=full_name, creator=creator)
+    repository_push_check(repository=repository, user_id=pusher_id)
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
+    known = Manifest.objects.filter(repository=repository, digest=digest).exists()
+    # Read before the lock: storage may be slow, and the labels of a known manifest are stored.
+    labels = None if known else config_labels_read(parsed=parsed)
     # Serializes tag writes per repository; pulls never take this lock.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
     if manifest is None:
-        manifest = Manifest.objects.create(
-            repository=repository,
-            digest=digest,
-            media_type=parsed.media_type,
-            artifact_type=manifest_artifact_type(parsed),
-            content=content,
-            size=len(content),
-            config_media_type=parsed.config.media_type if parsed.config else "",
-            subject_digest=parsed.subject.digest if parsed.subject else "",
-            annotations=parsed.annotations,
-        )
-        ManifestBlob.objects.bulk_create([ManifestBlob(manifest=manifest, blob_id=b) for b in set(blob_ids)])
-        ManifestChild.objects.bulk_create(
-            [ManifestChild(manifest=manifest, child_id=c) for c in set(child_ids)]
-        )
+        manifest = _manifest_create(repository, digest, parsed, content, blob_ids, child_ids)
+        labels_record_from_config(manifest=manifest, labels=labels or {})
+    elif manifest.deleted is not None:
+        # Pushed again after a delete by digest: served again.
+        Manifest.objects.filter(pk=manifest.pk).update(deleted=None)
+        manifest.deleted = None
     if not is_digest(reference):
-        tag_set(repository=repository, name=reference, manifest=manifest)
+        if labels is None:
+            labels = manifest_labels_from_config(manifest=manifest)
+        tag_set(repository=repository, name=reference, manifest=manifest, expires=_expiry(labels))
     return manifest, parsed
+
+
+def _expiry(labels: dict[str, str]) -> datetime | None:
+    duration = expires_after(labels)
+    return timezone.now() + duration if duration else None
+
+
+def _manifest_create(
+    repository: Repository,
+    digest: str,
+    parsed: ParsedManifest,
+    content: bytes,
+    blob_ids: list[int],
+    child_ids: list[int],
+) -> Manifest:
+    manifest = Manifest.objects.create(
+        repository=repository,
+        digest=digest,
+        media_type=parsed.media_type,
+        artifact_type=manifest_artifact_type(parsed),
+        content=content,
+        size=len(content),
+        config_media_type=parsed.config.media_type if parsed.config else "",
+        subject_digest=parsed.subject.digest if parsed.subject else "",
+        annotations=parsed.annotations,
+    )
+    ManifestBlob.objects.bulk_create([ManifestBlob(manifest=manifest, blob_id=b) for b in set(blob_ids)])
+    ManifestChild.objects.bulk_create([ManifestChild(manifest=manifest, child_id=c) for c in set(child_ids)])
+    return manifest
 
 
 def _accepts(accept: list[str], media_type: str) -> bool:
@@ -140,19 +189,24 @@ def _default_platform_child(parent: ManifestContent, *, namespace: str, name: st
 
 
 def manifest_delete(*, repository: Repository, digest: str) -> None:
+    """Deleted by digest: its live tags end (into the time machine) and it is served no more.
+    The row stays, so a restore can bring it back; GC deletes it once nothing keeps it."""
     with transaction.atomic():
         Repository.objects.select_for_update().filter(pk=repository.pk).first()
-        manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
+        manifest = Manifest.objects.filter(repository=repository, digest=digest, deleted__isnull=True).first()
         if manifest is None:
             raise ManifestUnknown(detail={"digest": digest})
-        if ManifestChild.objects.filter(child=manifest).exists():
+        if ManifestChild.objects.filter(child=manifest, manifest__deleted__isnull=True).exists():
             raise ManifestInvalid(detail={"reason": "an index in this repository still refers to it"})
-        Tag.objects.filter(manifest=manifest).delete()
-        manifest.delete()
+        now = timezone.now()
+        Tag.objects.filter(tag_active_q(now), manifest=manifest).update(end=now)
+        Manifest.objects.filter(pk=manifest.pk).update(deleted=now)
 
 
 def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:
-    rows = Manifest.objects.filter(repository=repository, subject_digest=digest).order_by("pk")
+    rows = Manifest.objects.filter(
+        repository=repository, subject_digest=digest, deleted__isnull=True
+    ).order_by("pk")
     if artifact_type:
         rows = rows.filter(artifact_type=artifact_type)
     descriptors = []

@@ -1,14 +1,29 @@
-"""Tags as history rows: moving or deleting a tag ends its open row."""
+"""Tags as history rows: moving or deleting a tag ends its live row, and the ended rows are the
+time machine. A row is live while its end is unset or ahead (an expiring tag), restorable while
+it ended within the namespace's window, garbage (for GC) once it ended before the window.
+
+The API's changes take an ``actor``, check the write role and the repository's state, lock the
+repository row (pushes tag under the same lock) and write the audit record in one transaction.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from orgs.audit import audit_log_write
+from orgs.errors import FeatureDisabled, InvalidInput, NotFound
+from orgs.models import User
+from orgs.services.authorization import require_repository_write
 from registry.errors import ManifestUnknown
 from registry.models import Manifest, Repository, Tag
+from registry.names import is_tag
+from registry.services.repository_states import repository_require_normal
+from registry.services.time_machine import time_machine_window
 
 
 def tag_active_q(now: datetime, prefix: str = "") -> Q:
@@ -16,18 +31,33 @@ def tag_active_q(now: datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gt": now})
 
 
-def tag_set(*, repository: Repository, name: str, manifest: Manifest) -> None:
-    """Points a tag at a manifest. The caller holds the repository row lock."""
+def tag_live(*, repository: Repository, name: str, now: datetime | None = None) -> Tag | None:
+    now = now or timezone.now()
+    return (
+        Tag.objects.select_related("manifest")
+        .filter(tag_active_q(now), repository=repository, name=name)
+        .order_by("-start", "-pk")
+        .first()
+    )
+
+
+def tag_set(*, repository: Repository, name: str, manifest: Manifest, expires: datetime | None = None) -> Tag:
+    """Points a tag at a manifest; ``expires`` (from ``quay.expires-after``) ends the row then.
+    The caller holds the repository row lock."""
     now = timezone.now()
-    current = Tag.objects.filter(tag_active_q(now), repository=repository, name=name).first()
+    current = tag_live(repository=repository, name=name, now=now)
     if current is not None:
         if current.manifest_id == manifest.pk:
-            return
+            if expires is not None and current.end != expires:
+                Tag.objects.filter(pk=current.pk).update(end=expires)
+                current.end = expires
+            return current
         Tag.objects.filter(pk=current.pk).update(end=now)
-    Tag.objects.create(repository=repository, name=name, manifest=manifest, start=now)
+    return Tag.objects.create(repository=repository, name=name, manifest=manifest, start=now, end=expires)
 
 
-def tag_delete(*, repository: Repository, name: str) -> None:
+def tag_delete_registry(*, repository: Repository, name: str) -> None:
+    """The registry's DELETE by tag: the token already allowed it and the view audits it."""
     now = timezone.now()
     ended = Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=now)
     if not ended:
@@ -46,3 +76,187 @@ def tag_names(*, repository: Repository, last: str | None, limit: int | None) ->
     if limit is not None:
         names = names[:limit]
     return list(names)
+
+
+# The API's tag changes -------------------------------------------------------------------------
+
+
+def _lock_for_tag_change(*, actor: User | None, repository: Repository) -> None:
+    require_repository_write(actor=actor, repository=repository)
+    repository_require_normal(repository=repository)
+    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+
+
+def _audit(kind: str, actor: User | None, repository: Repository, **metadata: object) -> None:
+    audit_log_write(
+        kind=kind,
+        performer=actor,
+        repository=repository,
+        metadata={
+            "username": actor.username if actor else "",
+            "repo": repository.name,
+            "namespace": repository.namespace.name,
+            **metadata,
+        },
+    )
+
+
+def _name_check(name: str) -> None:
+    if not is_tag(name):
+        raise InvalidInput(f"{name[:200]!r} is not a valid tag name")
+
+
+@transaction.atomic
+def tag_create_or_move(*, actor: User | None, repository: Repository, name: str, manifest_digest: str) -> Tag:
+    _name_check(name)
+    _lock_for_tag_change(actor=actor, repository=repository)
+    manifest = Manifest.objects.filter(
+        repository=repository, digest=manifest_digest, deleted__isnull=True
+    ).first()
+    if manifest is None:
+        raise NotFound(f"no manifest {manifest_digest[:100]!r} in {repository}")
+    existing = tag_live(repository=repository, name=name)
+    tag = tag_set(repository=repository, name=name, manifest=manifest)
+    _audit(
+        "move_tag" if existing else "create_tag",
+        actor,
+        repository,
+        tag=name,
+        manifest_digest=manifest.digest,
+        original_manifest_digest=existing.manifest.digest if existing else None,
+    )
+    return tag
+
+
+@transaction.atomic
+def tag_expiration_set(
+    *, actor: User | None, repository: Repository, name: str, expiration: datetime | None
+) -> Tag:
+    """Sets, changes or clears (None) when the live tag ends; a past moment is refused."""
+    _lock_for_tag_change(actor=actor, repository=repository)
+    now = timezone.now()
+    tag = tag_live(repository=repository, name=name, now=now)
+    if tag is None:
+        raise NotFound(f"no tag {name!r} in {repository}")
+    if expiration is not None and expiration <= now:
+        raise InvalidInput("the expiration must be in the future")
+    if tag.end != expiration:
+        previous = tag.end
+        Tag.objects.filter(pk=tag.pk).update(end=expiration)
+        tag.end = expiration
+        _audit(
+            "change_tag_expiration",
+            actor,
+            repository,
+            tag=name,
+            expiration_date=expiration.isoformat() if expiration else None,
+            old_expiration_date=previous.isoformat() if previous else None,
+        )
+    return tag
+
+
+@transaction.atomic
+def tag_change(
+    *,
+    actor: User | None,
+    repository: Repository,
+    name: str,
+    manifest_digest: str | None,
+    expiration_given: bool,
+    expiration: datetime | None,
+) -> Tag:
+    """Quay's PUT on a tag: create or move it (``manifest_digest``), then set or clear its
+    expiration (``expiration_given``); all or nothing."""
+    if manifest_digest is None and not expiration_given:
+        raise InvalidInput("nothing to change: give manifest_digest and/or expiration")
+    if manifest_digest is not None:
+        moved = tag_create_or_move(
+            actor=actor, repository=repository, name=name, manifest_digest=manifest_digest
+        )
+        if not expiration_given:
+            return moved
+    return tag_expiration_set(actor=actor, repository=repository, name=name, expiration=expiration)
+
+
+def _expire_permanently_allowed() -> None:
+    if not settings.PERMANENTLY_DELETE_TAGS:
+        raise FeatureDisabled("PERMANENTLY_DELETE_TAGS is off: deleted tags stay in the time machine")
+
+
+@transaction.atomic
+def tag_delete(*, actor: User | None, repository: Repository, name: str, skip_recovery: bool = False) -> None:
+    """The API's delete: the tag enters the time machine, or (``skip_recovery``, where
+    PERMANENTLY_DELETE_TAGS allows) leaves it at once for GC."""
+    if skip_recovery:
+        _expire_permanently_allowed()
+    _lock_for_tag_change(actor=actor, repository=repository)
+    now = timezone.now()
+    end = now - time_machine_window(repository.namespace) if skip_recovery else now
+    if not Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=end):
+        raise NotFound(f"no tag {name!r} in {repository}")
+    _audit("permanently_delete_tag" if skip_recovery else "delete_tag", actor, repository, tag=name)
+
+
+def _restorable_q(now: datetime, repository: Repository) -> Q:
+    return Q(end__gte=now - time_machine_window(repository.namespace), end__lte=now)
+
+
+@transaction.atomic
+def tag_restore(*, actor: User | None, repository: Repository, name: str, manifest_digest: str) -> Tag:
+    """Points the tag back at a manifest it pointed to within the time machine window; the new
+    row is a reversion. Outside the window the history is refused, as GC may have taken it."""
+    _name_check(name)
+    _lock_for_tag_change(actor=actor, repository=repository)
+    now = timezone.now()
+    history = Tag.objects.filter(repository=repository, name=name, manifest__digest=manifest_digest)
+    past = (
+        history.filter(_restorable_q(now, repository) | tag_active_q(now)).select_related("manifest").first()
+    )
+    if past is None:
+        window = time_machine_window(repository.namespace)
+        if history.exists():
+            raise InvalidInput(
+                f"tag {name!r} pointed to {manifest_digest} only before the time machine window "
+                f"of {repository.namespace.name} ({int(window.total_seconds())}s): "
+                "it can no longer be restored"
+            )
+        raise NotFound(f"tag {name!r} never pointed to {manifest_digest[:100]!r} in {repository}")
+    manifest = past.manifest
+    current = tag_live(repository=repository, name=name, now=now)
+    if current is not None and current.manifest_id == manifest.pk:
+        return current
+    if manifest.deleted is not None:
+        # Deleted by digest, kept for the time machine: the restore serves it again.
+        Manifest.objects.filter(pk=manifest.pk).update(deleted=None)
+    if current is not None:
+        Tag.objects.filter(pk=current.pk).update(end=now)
+    tag = Tag.objects.create(repository=repository, name=name, manifest=manifest, start=now, reversion=True)
+    _audit("revert_tag", actor, repository, tag=name, manifest_digest=manifest.digest)
+    return tag
+
+
+@transaction.atomic
+def tag_expire_permanently(
+    *, actor: User | None, repository: Repository, name: str, manifest_digest: str | None, alive: bool
+) -> int:
+    """Quay's "remove from the time machine": the live tag (``alive``) or its ended rows that
+    pointed to ``manifest_digest`` end before the window, so GC may delete them now."""
+    _expire_permanently_allowed()
+    _lock_for_tag_change(actor=actor, repository=repository)
+    now = timezone.now()
+    if alive:
+        rows = Tag.objects.filter(tag_active_q(now), repository=repository, name=name)
+    else:
+        if not manifest_digest:
+            raise InvalidInput("manifest_digest required when is_alive set to false")
+        rows = Tag.objects.filter(
+            _restorable_q(now, repository), repository=repository, name=name, manifest__digest=manifest_digest
+        )
+    digests = sorted(set(rows.values_list("manifest__digest", flat=True)))
+    updated = Tag.objects.filter(pk__in=list(rows.values_list("pk", flat=True))).update(
+        end=now - time_machine_window(repository.namespace)
+    )
+    if not updated:
+        raise NotFound(f"no such tag {name!r} in the time machine of {repository}")
+    _audit("permanently_delete_tag", actor, repository, tag=name, manifest_digest=digests[0])
+    return updated

@@ -54,9 +54,13 @@ def push_manifest(registry, repository: str, reference: str, manifest: bytes, me
 
 
 def push_image(
-    registry, repository: str, tag: str, *, arch: str = "amd64", layers: int = 1
+    registry, repository: str, tag: str, *, arch: str = "amd64", layers: int = 1, labels: dict | None = None
 ) -> tuple[str, bytes]:
-    config = json.dumps({"architecture": arch, "os": "linux", "rootfs": {"type": "layers"}}).encode()
+    """``labels`` go into the image config's config.Labels, as ``buildah config --label`` puts them."""
+    document: dict = {"architecture": arch, "os": "linux", "rootfs": {"type": "layers"}}
+    if labels is not None:
+        document["config"] = {"Labels": labels}
+    config = json.dumps(document).encode()
     layer_bytes = [os.urandom(256) for _ in range(layers)]
     for blob in [config, *layer_bytes]:
         push_blob(registry, repository, blob)

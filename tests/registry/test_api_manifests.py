@@ -179,7 +179,7 @@ def test_delete_by_tag_removes_only_the_tag(as_alice):
     assert as_alice.call("GET", f"/v2/{REPO}/manifests/{digest}", scope=PUSH).status_code == 200
 
 
-def test_delete_by_digest_removes_manifest_and_its_tags(as_alice):
+def test_delete_by_digest_stops_serving_the_manifest_and_its_tags(as_alice):
     digest, _ = push_image(as_alice, REPO, "v1")
     assert as_alice.call("DELETE", f"/v2/{REPO}/manifests/{digest}", scope=ADMIN).status_code == 202
     assert as_alice.call("GET", f"/v2/{REPO}/manifests/{digest}", scope=PUSH).status_code == 404
