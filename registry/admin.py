@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from registry.models import Blob, Manifest, Repository, Tag
-from registry.services.repository_state import repository_set_state
+from registry.services.repository_states import repository_set_state
 from registry.services.tags import tag_active_q
 
 

@@ -1,4 +1,5 @@
-"""What every page's layout needs: the registry's title, host and whether sign-up is open."""
+"""What every page's layout needs: the registry's title and host, whether sign-up is open and
+whether the registry is in read-only mode."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from registry.http import service_host
+from registry.services.repository_states import registry_read_only
 
 
 def site(request: HttpRequest) -> dict:
@@ -14,5 +16,6 @@ def site(request: HttpRequest) -> dict:
             "title": settings.REGISTRY_TITLE,
             "host": service_host(request),
             "signup": settings.FEATURE_USER_CREATION,
+            "read_only": registry_read_only(),
         }
     }

@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from orgs.errors import (
     AlreadyTeamMember,
@@ -22,6 +23,9 @@ from orgs.errors import (
     NotPermitted,
     OwnersTeamProtected,
 )
+from quaysite.readonly import MESSAGE as READ_ONLY_MESSAGE
+from quaysite.readonly import READ_METHODS
+from registry.services.repository_states import registry_read_only
 
 # Errors that say what is wrong with the submitted values: shown beside the form's fields.
 FORM_ERRORS = (InvalidInput, NameTaken, OwnersTeamProtected, AlreadyTeamMember)
@@ -34,6 +38,9 @@ View = Callable[..., HttpResponse]
 def refusals_as_http(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        # The middleware refuses /v2/ and /api/v1/ writes in read-only mode; pages do it here.
+        if request.method not in READ_METHODS and registry_read_only():
+            return render(request, "ui/read_only.html", {"message": READ_ONLY_MESSAGE}, status=503)
         try:
             return view(request, *args, **kwargs)
         except (NotPermitted, FeatureDisabled) as error:

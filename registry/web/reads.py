@@ -1,33 +1,26 @@
 """Reads the registry pages need beyond the API's: a manifest's parts, platforms, tag history.
 
-Manifest bytes are parsed with the same parser that accepted them at push; an image config is
-read from storage up to CONFIG_READ_MAX bytes, so a page never loads a large blob.
+Manifest bytes are parsed with the same parser that accepted them at push; the image config is
+read by the labels service, which bounds its size, so a page never loads a large blob.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Sum
 from django.utils import timezone
 
-from orgs.errors import NotFound
 from registry.errors import RegistryError
-from registry.manifest_formats import INDEX_TYPES, Descriptor, ParsedManifest, manifest_parse
-from registry.models import Blob, Manifest, Repository, Tag
+from registry.manifest_formats import INDEX_TYPES, ParsedManifest, manifest_parse
+from registry.models import Label, Manifest, Repository, Tag
+from registry.repository_selectors import manifest_get_served, manifest_summary
+from registry.services.labels import IMAGE_CONFIG_TYPES, image_config_read, label_list
 from registry.services.manifests import referrers_list
+from registry.services.tags import tag_active_q
 from registry.services.time_machine import time_machine_window
-from registry.storage import storage_for
-from registry.storage.base import PathNotFound
-from registry.storage.paths import blob_path
 
-CONFIG_READ_MAX = 1024 * 1024
-# An image's config type says nothing beyond "this is an image": only other artifact types are shown.
-IMAGE_CONFIG_TYPES = frozenset(
-    {"application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"}
-)
 HISTORY_ROWS_MAX = 200
 
 
@@ -54,69 +47,44 @@ def manifest_platforms(manifest: Manifest) -> list[dict]:
     return [{"platform": platform_name(c.platform), "digest": c.digest, "size": c.size} for c in children]
 
 
-def manifest_get_in(*, repository: Repository, digest: str) -> Manifest:
-    manifest = (
-        Manifest.objects.filter(repository=repository, digest=digest)
-        .annotate(total_size=Sum("blobs__size"))
-        .first()
-    )
-    if manifest is None:
-        raise NotFound(f"no manifest {digest} in {repository}")
-    return manifest
-
-
-def _config_read(descriptor: Descriptor | None) -> dict | None:
-    if descriptor is None or descriptor.size > CONFIG_READ_MAX:
-        return None
-    blob = Blob.objects.filter(digest=descriptor.digest).prefetch_related("placements").first()
-    placement = blob.placements.first() if blob is not None else None
-    if placement is None:
-        return None
-    try:
-        with storage_for(placement.location).open(blob_path(blob.digest)) as stream:
-            raw = stream.read(CONFIG_READ_MAX + 1)
-    except PathNotFound:
-        return None
-    try:
-        config = json.loads(raw)
-    except ValueError:
-        return None
-    return config if isinstance(config, dict) else None
-
-
 @dataclass
 class ManifestDetail:
     manifest: Manifest
-    parsed: ParsedManifest | None
+    total_size: int | None
+    layers: list[dict]
+    config_digest: str
     config: dict | None
-    labels: dict = field(default_factory=dict)
+    labels: list[Label] = field(default_factory=list)
     platforms: list[dict] = field(default_factory=list)
     referrers: list[dict] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
     @property
     def artifact_type(self) -> str:
+        # An image's config type says nothing beyond "this is an image": only other kinds show.
         kind = self.manifest.artifact_type
         return "" if kind in IMAGE_CONFIG_TYPES else kind
 
 
 def manifest_detail(*, repository: Repository, digest: str) -> ManifestDetail:
-    manifest = manifest_get_in(repository=repository, digest=digest)
+    """A served manifest (not one deleted by digest) with its layers (and the commands that made
+    them), image config, labels, platforms, referrers and live tags."""
+    manifest = manifest_get_served(repository=repository, digest=digest)
     parsed = manifest_parsed(manifest)
-    config = _config_read(parsed.config) if parsed is not None else None
-    image_config = (config or {}).get("config") or {}
     now = timezone.now()
     return ManifestDetail(
         manifest=manifest,
-        parsed=parsed,
-        config=config,
-        labels=image_config.get("Labels") or {},
+        total_size=Manifest.objects.filter(pk=manifest.pk).aggregate(total=Sum("blobs__size"))["total"],
+        layers=manifest_summary(manifest=manifest)["layers"] or [],
+        config_digest=parsed.config.digest if parsed is not None and parsed.config else "",
+        config=image_config_read(parsed=parsed) if parsed is not None else None,
+        labels=list(label_list(manifest=manifest, prefix=None)),
         platforms=manifest_platforms(manifest),
         referrers=referrers_list(repository=repository, digest=digest, artifact_type=None),
         tags=sorted(
-            Tag.objects.filter(repository=repository, manifest=manifest)
-            .exclude(end__lte=now)
-            .values_list("name", flat=True)
+            Tag.objects.filter(tag_active_q(now), repository=repository, manifest=manifest).values_list(
+                "name", flat=True
+            )
         ),
     )
 

@@ -8,12 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from orgs.errors import InvalidInput, WritesSuspended
 from orgs.selectors import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
 from registry.http import service_host
 from registry.models import Repository
 from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
+from registry.services.repository_states import registry_read_only
+from registry.services.tags import tag_restore
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm
 from registry.web.reads import manifest_detail, manifest_platforms, tag_expiry, tag_history_rows
 
@@ -82,7 +85,7 @@ def repository_context(request: HttpRequest, repository: str, tab: str) -> dict:
     user = request.user if request.user.is_authenticated else None
     access = repository_get_readable(user=user, full_name=repository)
     found: Repository = access.repository
-    writable = found.state == Repository.State.NORMAL
+    writable = found.state == Repository.State.NORMAL and not registry_read_only()
     return {
         "nav": "repositories",
         "repository": found,
@@ -165,3 +168,18 @@ def tag_history(request: HttpRequest, repository: str) -> HttpResponse:
     name = request.GET.get("tag", "").strip() or None
     context.update(rows=tag_history_rows(repository=context["repository"], name=name), tag_filter=name or "")
     return render(request, "ui/registry/history.html", context)
+
+
+@page
+@require_POST
+def tag_history_restore(request: HttpRequest, repository: str) -> HttpResponse:
+    """Points a tag back at a manifest it had within the time machine window (write role)."""
+    context = repository_context(request, repository, "history")
+    name, digest = request.POST.get("name", ""), request.POST.get("manifest_digest", "")
+    try:
+        tag_restore(actor=request.user, repository=context["repository"], name=name, manifest_digest=digest)
+    except (InvalidInput, WritesSuspended) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Tag {name} points at {digest[:19]}… again.")
+    return redirect("ui-tag-history", repository=context["full_name"])

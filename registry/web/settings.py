@@ -14,7 +14,7 @@ from orgs.selectors import permission_list
 from orgs.services import permission_delete, permission_set
 from orgs.web.http import FORM_ERRORS, page
 from registry.services.repositories import repository_delete, repository_set_visibility
-from registry.services.repository_state import repository_set_state
+from registry.services.repository_states import repository_set_state
 from registry.web.forms import DeleteForm, GrantForm, StateForm, VisibilityForm
 from registry.web.repositories import repository_context
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path(REPO + "/-/description", repositories.repository_description, name="ui-repository-description"),
     path(REPO + "/-/manifest/<str:digest>", repositories.manifest_page, name="ui-manifest"),
     path(REPO + "/-/history", repositories.tag_history, name="ui-tag-history"),
+    path(REPO + "/-/history/restore", repositories.tag_history_restore, name="ui-tag-restore"),
     path(REPO + "/-/settings", settings.repository_settings, name="ui-repository-settings"),
     path(REPO + "/-/settings/permissions", settings.permission_grant, name="ui-permission-grant"),
     path(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from orgs.models import Organization, User
 from orgs.services import team_create, team_member_add
 from registry.models import Blob, BlobPlacement, Manifest, ManifestBlob, Repository, RepositoryBlob, Tag
+from registry.services.labels import labels_record_from_config
 from registry.storage import storage_for
 from registry.storage.paths import blob_path
 
@@ -89,6 +90,7 @@ def image_push(
     ManifestBlob.objects.bulk_create(
         [ManifestBlob(manifest=manifest, blob=config_blob), ManifestBlob(manifest=manifest, blob=layer_blob)]
     )
+    labels_record_from_config(manifest=manifest, labels=labels or {})
     now = timezone.now()
     Tag.objects.filter(repository=repository, name=tag, end__isnull=True).update(end=now)
     Tag.objects.create(repository=repository, name=tag, manifest=manifest, start=now)

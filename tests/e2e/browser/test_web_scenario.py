@@ -1,4 +1,5 @@
-"""A person runs an organization from the browser, and a robot it made pushes with podman."""
+"""A person runs an organization from the browser, and a robot it made pushes with podman;
+a tag moved by a second push is restored from the tag history."""
 
 from __future__ import annotations
 
@@ -101,8 +102,14 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     robot.push("second", f"{org}/app:v1")
     web.goto(f"{base}/repository/{org}/app/-/history")
     expect(web.locator('#history tr[data-tag="v1"]')).to_have_count(2)
-    expect(web.locator('#history tr[data-status="restorable"]')).to_contain_text(first_digest[:19])
+    ended = web.locator('#history tr[data-status="restorable"]')
+    expect(ended).to_contain_text(first_digest[:19])
     screenshot(web, "tag-history")
+    ended.locator("button[type=submit]").click()
+    expect(web.locator(".messages")).to_contain_text("points at")
+    web.goto(f"{base}/repository/{org}/app/")
+    expect(web.locator('tr[data-tag="v1"] a.mono').first).to_have_attribute("title", first_digest)
+    assert robot.inspect(f"{org}/app:v1")["Digest"] == first_digest
 
     web.goto(f"{base}/account/")
     screenshot(web, "account")
