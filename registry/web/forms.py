@@ -71,3 +71,13 @@ class DeleteForm(forms.Form):
         if self.cleaned_data["confirm"] != self.full_name:
             raise forms.ValidationError(f"Type {self.full_name} exactly to delete it.")
         return self.cleaned_data["confirm"]
+
+
+class TagExpirationForm(forms.Form):
+    expires = forms.DateTimeField(
+        required=False,
+        label="Expires at (UTC)",
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Empty: never.",
+    )

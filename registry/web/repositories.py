@@ -16,8 +16,8 @@ from registry.models import Repository
 from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
 from registry.services.repository_states import registry_read_only
-from registry.services.tags import tag_restore
-from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm
+from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
+from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
 from registry.web.reads import manifest_detail, manifest_platforms, tag_expiry, tag_history_rows
 
 REPOSITORIES_SHOWN = 200
@@ -114,8 +114,12 @@ def _tag_rows(tags: list) -> list[dict]:
             "tag": tag,
             "expires": tag_expiry(tag),
             "platforms": manifest_platforms(tag.manifest),
+            # One form per row: distinct ids, the same field name the view reads.
+            "expiration_form": TagExpirationForm(
+                initial={"expires": tag_expiry(tag)}, auto_id=f"id_tag{index}_%s"
+            ),
         }
-        for tag in tags
+        for index, tag in enumerate(tags)
     ]
 
 
@@ -183,3 +187,36 @@ def tag_history_restore(request: HttpRequest, repository: str) -> HttpResponse:
     else:
         messages.success(request, f"Tag {name} points at {digest[:19]}… again.")
     return redirect("ui-tag-history", repository=context["full_name"])
+
+
+@page
+@require_POST
+def tag_remove(request: HttpRequest, repository: str, tag: str) -> HttpResponse:
+    """Ends the tag; it stays restorable from the history for the time machine window."""
+    context = repository_context(request, repository, "tags")
+    try:
+        tag_delete(actor=request.user, repository=context["repository"], name=tag)
+    except WritesSuspended as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Tag {tag} deleted. Restore it from the tag history if needed.")
+    return redirect("ui-repository", repository=context["full_name"])
+
+
+@page
+@require_POST
+def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpResponse:
+    context = repository_context(request, repository, "tags")
+    form = TagExpirationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("expires", ["Not a date and time."])))
+        return redirect("ui-repository", repository=context["full_name"])
+    expires = form.cleaned_data["expires"]
+    try:
+        tag_expiration_set(actor=request.user, repository=context["repository"], name=tag, expiration=expires)
+    except (InvalidInput, WritesSuspended) as error:
+        messages.error(request, str(error))
+    else:
+        when = f"expires at {expires:%Y-%m-%d %H:%M} UTC" if expires else "no longer expires"
+        messages.success(request, f"Tag {tag} {when}.")
+    return redirect("ui-repository", repository=context["full_name"])
