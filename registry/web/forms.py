@@ -81,3 +81,8 @@ class TagExpirationForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Empty: never.",
     )
+
+
+class LabelForm(forms.Form):
+    key = forms.CharField(max_length=255, help_text="e.g. com.example.owner")
+    value = forms.CharField(max_length=64 * 1024)

@@ -18,7 +18,7 @@ from registry.services.repositories import repository_create, repository_set_des
 from registry.services.repository_states import registry_read_only
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
-from registry.web.reads import manifest_detail, manifest_platforms, tag_expiry, tag_history_rows
+from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
 
 REPOSITORIES_SHOWN = 200
 TAGS_SHOWN = 100
@@ -157,13 +157,6 @@ def repository_description(request: HttpRequest, repository: str) -> HttpRespons
         )
         messages.success(request, "Description saved.")
     return redirect("ui-repository", repository=context["full_name"])
-
-
-@public_page
-def manifest_page(request: HttpRequest, repository: str, digest: str) -> HttpResponse:
-    context = repository_context(request, repository, "tags")
-    context["detail"] = manifest_detail(repository=context["repository"], digest=digest)
-    return render(request, "ui/registry/manifest.html", context)
 
 
 @public_page

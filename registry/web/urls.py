@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.web import repositories, settings
+from registry.web import manifests, repositories, settings
 
 
 class WebRepositoryConverter:
@@ -24,7 +24,12 @@ urlpatterns = [
     path("repositories/", repositories.repository_list, name="ui-repositories"),
     path("repositories/new", repositories.repository_new, name="ui-repository-new"),
     path(REPO + "/-/description", repositories.repository_description, name="ui-repository-description"),
-    path(REPO + "/-/manifest/<str:digest>", repositories.manifest_page, name="ui-manifest"),
+    path(REPO + "/-/manifest/<str:digest>", manifests.manifest_page, name="ui-manifest"),
+    path(
+        REPO + "/-/manifest/<str:digest>/labels/<str:label>/delete",
+        manifests.label_remove,
+        name="ui-label-delete",
+    ),
     path(REPO + "/-/tags/<str:tag>/delete", repositories.tag_remove, name="ui-tag-delete"),
     path(REPO + "/-/tags/<str:tag>/expiration", repositories.tag_expiration, name="ui-tag-expiration"),
     path(REPO + "/-/history", repositories.tag_history, name="ui-tag-history"),

@@ -9,7 +9,7 @@ from datetime import date
 from orgs.models import DefaultPermission
 from orgs.services import permission_set
 from orgs.web.logs import chart_bars
-from registry.models import Manifest, ManifestChild, Tag
+from registry.models import Label, Manifest, ManifestChild, Tag
 from tests.web.conftest import image_push
 
 
@@ -94,3 +94,30 @@ def test_chart_has_one_bar_per_day_scaled_to_the_busiest():
     assert [bar["day"] for bar in bars][-2:] == [date(2026, 3, 9), today]
     assert [bar["height"] for bar in bars] == [0, 0, 0, 0, 0, 25, 100]
     assert bars[-1]["count"] == 8
+
+
+def test_a_writer_adds_and_deletes_a_label_but_not_one_from_the_image(alice_web, acme_app):
+    manifest = image_push(acme_app, "v1", layer=b"layer", labels={"org.example.built-by": "ci"})
+    path = f"/repository/acme/app/-/manifest/{manifest.digest}"
+    assert alice_web.post(path, {"key": "com.example.owner", "value": "team-a"}).status_code == 302
+    added = Label.objects.get(manifest=manifest, key="com.example.owner")
+    assert added.source_type == Label.Source.API
+    bad = alice_web.post(path, {"key": "Bad Key", "value": "x"}).content.decode()
+    assert 'id="key-errors"' in bad and "label key" in bad
+    from_image = Label.objects.get(manifest=manifest, key="org.example.built-by")
+    page = alice_web.get(path).content.decode()
+    assert f"/labels/{added.uuid}/delete" in page and f"/labels/{from_image.uuid}/delete" not in page
+    alice_web.post(f"{path}/labels/{from_image.uuid}/delete")
+    alice_web.post(f"{path}/labels/{added.uuid}/delete")
+    assert list(Label.objects.filter(manifest=manifest).values_list("key", flat=True)) == [
+        "org.example.built-by"
+    ]
+
+
+def test_a_reader_may_not_add_labels(bob_web, bob, acme_app):
+    manifest = image_push(acme_app, "v1", layer=b"layer")
+    permission_set(repository=acme_app, user=bob, role="read")
+    path = f"/repository/acme/app/-/manifest/{manifest.digest}"
+    assert 'id="label-form"' not in bob_web.get(path).content.decode()
+    assert bob_web.post(path, {"key": "com.example.owner", "value": "bob"}).status_code == 403
+    assert not Label.objects.filter(manifest=manifest).exists()
