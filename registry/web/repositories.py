@@ -1,5 +1,5 @@
-"""Repository pages: the list with search and filters, creation, a repository with its tags,
-a manifest, and the tag history."""
+"""Repository pages: the list with search and filters, creation, a repository with its tags
+(expiration, deletion), and the tag history with restore."""
 
 from __future__ import annotations
 
