@@ -13,15 +13,17 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from oauth2_provider.models import Application
 from schemathesis import checks
 
 from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.services import robot_create, team_create, team_member_add
 from quaysite.wsgi import application as wsgi_application
 from tests.api.conftest import repository_make
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 25
 # What the document promises: no server error, and statuses, content types and bodies as
 # documented. Input rules the document does not spell out (a name's pattern) may refuse a
 # schema-valid request with 400, so positive_data_acceptance is not among them.
@@ -32,6 +34,7 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.negative_data_rejection,
 ]
+
 
 @pytest.fixture
 def connection_kept(db):
@@ -44,13 +47,40 @@ def connection_kept(db):
     request_finished.connect(close_old_connections)
 
 
+# Path parameters drawn from these names as well as at random, so operations also reach rows that
+# exist (a random repository name is only ever a 404).
+KNOWN_PATH_VALUES = {
+    "repository": ["acme/app", "acme/private"],
+    "orgname": ["acme"],
+    "name": ["acme"],
+    "username": ["bob", "alice"],
+    "membername": ["bob", "acme+bot"],
+    "teamname": ["owners", "devs"],
+    "robot_shortname": ["bot"],
+    "prefix": ["b", "a"],
+}
+
+
+def flatmap_path_parameters(context, parameters: dict | None):
+    if not parameters:
+        return st.just(parameters)
+    return st.fixed_dictionaries(
+        {
+            name: st.sampled_from([value, *KNOWN_PATH_VALUES.get(name, [])])
+            for name, value in parameters.items()
+        }
+    )
+
+
 @pytest.fixture
 def discovery(connection_kept):
-    return schemathesis.openapi.from_wsgi("/api/v1/discovery?format=json", wsgi_application)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/discovery?format=json", wsgi_application)
+    schema.hook(flatmap_path_parameters)
+    return schema
 
 
 @pytest.fixture
-def superuser_token(alice, acme, settings) -> str:
+def superuser_token(alice, bob, acme, settings) -> str:
     settings.SUPER_USERS = ["alice"]
     application = Application.objects.create(
         name="schemathesis",
@@ -60,6 +90,10 @@ def superuser_token(alice, acme, settings) -> str:
     )
     OrganizationApplication.objects.create(application=application, organization=acme)
     repository_make(acme, "app", public=True)
+    repository_make(acme, "private")
+    devs = team_create(organization=acme, name="devs", role="member")
+    team_member_add(team=devs, user=bob)
+    robot_create(namespace=acme.namespace, short_name="bot")
     scopes = list(settings.OAUTH2_PROVIDER["SCOPES"])
     _, token = oauth_token_generate(application=application, user=alice, scopes=scopes, actor=alice)
     return token
@@ -80,6 +114,7 @@ def _operation_run(operation, token: str) -> None:
     run()
 
 
+@pytest.mark.schemathesis
 def test_api_conforms_to_its_discovery_document(discovery, superuser_token):
     operations = [result.ok() for result in discovery.get_all_operations()]
     assert len(operations) > 50
