@@ -44,10 +44,10 @@ BATCH_SIZE = 200
 FLUSH_SECONDS = 1.0
 BUFFER_MAX = 10_000
 
-# How the performer authenticated; an app token adds its code: credential_app_token().
+# How the performer authenticated; an app token adds its code: credential_app_token(). A browser
+# session and an OAuth token (CREDENTIAL_SESSION, CREDENTIAL_OAUTH) come from orgs.request_context.
 CREDENTIAL_PASSWORD = "password"
 CREDENTIAL_ROBOT = "robot"
-CREDENTIAL_OAUTH = "oauth"
 CREDENTIAL_ANONYMOUS = "anonymous"
 
 # Quay's log kinds (its LogEntryKind table) that apply here, plus delete_manifest for a manifest

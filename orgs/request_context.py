@@ -16,7 +16,7 @@ from oauth2_provider.models import AbstractAccessToken
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
-# How a web or REST API caller authenticated; registry logins name theirs in registry/auth_views.
+# How a web or REST API caller authenticated (orgs.audit names the registry's credentials).
 CREDENTIAL_SESSION = "session"
 CREDENTIAL_OAUTH = "oauth"
 

@@ -21,8 +21,11 @@ RESULTS_MAX = 10
 
 class EntitySearchQuery(serializers.Serializer):
     namespace = serializers.CharField(required=False, allow_blank=True, default="")
-    includeTeams = serializers.BooleanField(required=False, default=False)  # noqa: N815 (Quay's name)
-    includeOrgs = serializers.BooleanField(required=False, default=False)  # noqa: N815 (Quay's name)
+    # Quay's parameter names.
+    includeTeams = serializers.BooleanField(required=False, default=False, help_text="Add matching teams")
+    includeOrgs = serializers.BooleanField(
+        required=False, default=False, help_text="Add the organization itself (its admins)"
+    )
 
 
 class EntityOutput(serializers.Serializer):

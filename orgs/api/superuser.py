@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import user_get
+from orgs.errors import NotFound
 from orgs.models import Organization, User
 from orgs.selectors import is_superuser, organization_get
 from orgs.services import user_create
@@ -170,10 +170,10 @@ class SuperuserUserView(_SuperuserView):
 
 
 def _any_user(username: str) -> User:
-    """Disabled users too: the console is where they are enabled again."""
+    """Disabled users too (the console is where they are enabled again), never robots."""
     user = User.objects.filter(username=username, robot__isnull=True).first()
     if user is None:
-        return user_get(name=username)  # raises the usual NotFound
+        raise NotFound(f"no user named {username!r}")
     return user
 
 

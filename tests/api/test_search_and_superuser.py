@@ -185,3 +185,10 @@ def test_outside_a_request_rows_carry_no_ip(acme):
     team_create(organization=acme, name="batch", role="member")
     row = AuditLog.objects.get(kind="org_create_team")
     assert (row.ip, row.credential) == (None, "")
+
+
+def test_superuser_api_does_not_treat_robots_as_users(root_client, acme):
+    robot_create(namespace=acme.namespace, short_name="builder")
+    assert root_client.get("/api/v1/superuser/users/acme+builder").status_code == 404
+    listed = [user["username"] for user in root_client.get("/api/v1/superuser/users/").json()["users"]]
+    assert "acme+builder" not in listed
