@@ -6,6 +6,7 @@ The client secret is stored as a hash: creation and reset return it, reads show 
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -61,6 +62,15 @@ class TokenGenerateInput(serializers.Serializer):
     scopes = serializers.ListField(
         child=serializers.CharField(), help_text="Quay's scopes, e.g. repo:read, repo:write, org:admin"
     )
+
+
+class ScopeOutput(serializers.Serializer):
+    scope = serializers.CharField()
+    description = serializers.CharField()
+
+
+class ScopeListOutput(serializers.Serializer):
+    scopes = ScopeOutput(many=True)
 
 
 class TokenGeneratedOutput(serializers.Serializer):
@@ -193,6 +203,19 @@ class ApplicationTokenView(APIView):
 
     permission_classes = [IsAuthenticated]
     session_only = True
+
+    @extend_schema(
+        operation_id="listOrganizationApplicationTokenScopes",
+        description=(
+            "The scopes a generated token may carry, with their descriptions, for the page that "
+            "chooses them (organization admin; browser session only)."
+        ),
+        responses={200: ScopeListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, orgname: str, client_id: str) -> Response:
+        _application_get(_organization_for_admin(request, orgname), client_id)
+        scopes = settings.OAUTH2_PROVIDER["SCOPES"]
+        return Response({"scopes": [{"scope": name, "description": text} for name, text in scopes.items()]})
 
     @extend_schema(
         operation_id="generateOrganizationApplicationToken",

@@ -82,7 +82,9 @@ class EntitySearchView(APIView):
         )
         results: list[dict] = []
         if organization is not None and role is not None and args["includeTeams"]:
-            teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")
+            teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")[
+                :RESULTS_MAX
+            ]
             results += [{"name": team.name, "kind": "team", "is_org_member": True} for team in teams]
         users = _users_matching(prefix, namespace if role is not None else None)
         members = set()

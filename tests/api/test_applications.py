@@ -105,3 +105,9 @@ def test_token_with_an_unknown_scope_is_refused(alice_client, created):
     )
     assert response.status_code == 400
     assert not AccessToken.objects.exists()
+
+
+def test_the_scopes_to_choose_from_are_listed(alice_client, created):
+    scopes = alice_client.get(f"{BASE}/{created['client_id']}/token").json()["scopes"]
+    assert {"scope": "repo:create", "description": "Create Repositories"} in scopes
+    assert len(scopes) == 8
