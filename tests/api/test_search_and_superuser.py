@@ -192,3 +192,15 @@ def test_superuser_api_does_not_treat_robots_as_users(root_client, acme):
     assert root_client.get("/api/v1/superuser/users/acme+builder").status_code == 404
     listed = [user["username"] for user in root_client.get("/api/v1/superuser/users/").json()["users"]]
     assert "acme+builder" not in listed
+
+
+def test_superuser_user_list_pages_with_next_page(root_client, alice, bob, monkeypatch):
+    import orgs.api.superuser
+
+    monkeypatch.setattr(orgs.api.superuser, "PAGE_SIZE", 2)
+    first = root_client.get("/api/v1/superuser/users/").json()
+    second = root_client.get("/api/v1/superuser/users/", {"next_page": first["next_page"]}).json()
+    assert [user["username"] for user in first["users"]] == ["alice", "bob"]
+    assert [user["username"] for user in second["users"]] == ["root"]
+    assert "next_page" not in second
+    assert root_client.get("/api/v1/superuser/users/", {"next_page": "forged"}).status_code == 400
