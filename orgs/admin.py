@@ -12,11 +12,11 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from orgs.errors import InvalidName
+from orgs.errors import InvalidName, NotPermitted
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
 from orgs.names import user_name_validate
-from orgs.services import user_create, user_set_active
-from orgs.services.superuser import organization_take_ownership
+from orgs.services import user_create
+from orgs.services.superuser import organization_take_ownership, superuser_user_update
 
 admin.site.site_header = f"{settings.REGISTRY_TITLE} superuser console"
 admin.site.site_title = f"{settings.REGISTRY_TITLE} superuser console"
@@ -90,10 +90,11 @@ class RegistryUserAdmin(UserAdmin):
     def _set_active(self, request: HttpRequest, queryset: QuerySet[User], active: bool) -> None:
         changed = 0
         for user in queryset.order_by("pk"):
-            if user.pk == request.user.pk and not active:
-                self.message_user(request, "You cannot disable your own account.", messages.ERROR)
+            try:
+                superuser_user_update(user=user, enabled=active, actor=request.user)
+            except NotPermitted as error:
+                self.message_user(request, str(error), messages.ERROR)
                 continue
-            user_set_active(user=user, active=active, actor=request.user)
             changed += 1
         state = "enabled" if active else "disabled"
         self.message_user(request, f"{changed} user(s) {state}.", messages.SUCCESS)

@@ -33,6 +33,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from orgs.models import AuditLog, Namespace, User
+from orgs.request_context import request_credential, request_ip
 
 if TYPE_CHECKING:
     from registry.models import Repository
@@ -43,10 +44,10 @@ BATCH_SIZE = 200
 FLUSH_SECONDS = 1.0
 BUFFER_MAX = 10_000
 
-# How the performer authenticated; an app token adds its code: credential_app_token().
+# How the performer authenticated; an app token adds its code: credential_app_token(). A browser
+# session and an OAuth token (CREDENTIAL_SESSION, CREDENTIAL_OAUTH) come from orgs.request_context.
 CREDENTIAL_PASSWORD = "password"
 CREDENTIAL_ROBOT = "robot"
-CREDENTIAL_OAUTH = "oauth"
 CREDENTIAL_ANONYMOUS = "anonymous"
 
 # Quay's log kinds (its LogEntryKind table) that apply here, plus delete_manifest for a manifest
@@ -56,10 +57,13 @@ AUDIT_KINDS = frozenset(
     user_create user_delete user_disable user_enable user_change_email user_change_password
     user_change_name account_change_password login_success login_failure logout_success
     create_app_specific_token revoke_app_specific_token oauth_token_assigned oauth_token_revoked
+    user_change_tag_expiration
 
     create_robot delete_robot regenerate_robot_token
 
     org_create org_delete org_change_email org_change_name org_create_team org_delete_team
+    org_change_tag_expiration org_remove_member
+    create_application update_application delete_application reset_application_client_secret
     org_add_team_member org_remove_team_member org_set_team_description org_set_team_role
     create_prototype_permission modify_prototype_permission delete_prototype_permission
     take_ownership
@@ -117,8 +121,13 @@ def audit_log_write(
 
     With a repository and no namespace, the repository's namespace is recorded; pass a
     repository whose namespace is loaded (or the namespace) to keep it to one statement.
+    Inside a request, the address and credential not given are the request's.
     """
     _kind_check(kind)
+    if ip is None:
+        ip = request_ip()
+    if not credential:
+        credential = request_credential()
     if namespace is None and repository is not None:
         namespace = repository.namespace
     AuditLog.objects.create(

@@ -1,37 +1,95 @@
-"""Reads for the organization pages: who belongs where, and what a robot may reach."""
+"""Reads about who belongs to an organization: members through teams, outside collaborators
+through direct grants, the roles a user holds on a repository through each path, a team's
+members and a robot's grants and teams."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
 from orgs.models import Organization, RepositoryPermission, RobotAccount, Team, TeamMember, User
+from registry.models import Repository
 
 
-@dataclass(frozen=True)
-class Member:
+@dataclass
+class MemberView:
     user: User
-    teams: list[str]
-    is_robot: bool
+    teams: list[str] = field(default_factory=list)
+    repositories: list[str] = field(default_factory=list)
 
 
-def organization_members(*, organization: Organization) -> list[Member]:
-    """Everyone in at least one of the organization's teams, by name, with their teams."""
-    rows = (
+def _grants_in(organization: Organization, users: list[User] | None = None) -> list[RepositoryPermission]:
+    grants = RepositoryPermission.objects.filter(
+        repository__namespace_id=organization.namespace_id, user__isnull=False
+    )
+    if users is not None:
+        grants = grants.filter(user__in=users)
+    return list(grants.select_related("user__robot", "repository").order_by("repository__name", "pk"))
+
+
+def organization_members(*, organization: Organization, include_robots: bool = False) -> list[MemberView]:
+    """Everyone in a team of the organization with their teams and direct grants, by name.
+    Two queries whatever the size of the organization."""
+    memberships = (
         TeamMember.objects.filter(team__organization=organization)
         .select_related("user", "team")
         .order_by("user__username", "team__name")
     )
-    members: dict[int, Member] = {}
-    for row in rows:
-        member = members.setdefault(row.user_id, Member(user=row.user, teams=[], is_robot=False))
-        member.teams.append(row.team.name)
-    robots = set(RobotAccount.objects.filter(user_id__in=members).values_list("user_id", flat=True))
-    return [
-        Member(user=member.user, teams=member.teams, is_robot=user_id in robots)
-        for user_id, member in members.items()
-    ]
+    if not include_robots:
+        memberships = memberships.filter(user__robot__isnull=True)
+    members: dict[int, MemberView] = {}
+    for membership in memberships:
+        members.setdefault(membership.user_id, MemberView(membership.user)).teams.append(membership.team.name)
+    for grant in _grants_in(organization):
+        if grant.user_id in members:
+            members[grant.user_id].repositories.append(grant.repository.name)
+    return list(members.values())
+
+
+def organization_member_get(*, organization: Organization, user: User) -> MemberView | None:
+    """The user's teams and grants in the organization; None when they are in no team (a robot of
+    the organization counts without one)."""
+    teams = list(
+        TeamMember.objects.filter(team__organization=organization, user=user)
+        .order_by("team__name")
+        .values_list("team__name", flat=True)
+    )
+    is_own_robot = RobotAccount.objects.filter(user=user, namespace_id=organization.namespace_id).exists()
+    if not teams and not is_own_robot:
+        return None
+    repositories = [grant.repository.name for grant in _grants_in(organization, [user])]
+    return MemberView(user, teams, repositories)
+
+
+def organization_collaborators(*, organization: Organization) -> list[MemberView]:
+    """Users with a direct grant on a repository of the organization but in none of its teams."""
+    in_teams = set(
+        TeamMember.objects.filter(team__organization=organization).values_list("user_id", flat=True)
+    )
+    collaborators: dict[int, MemberView] = {}
+    for grant in _grants_in(organization):
+        # A robot's grants are its namespace's business, not an outside collaborator's.
+        if grant.user_id in in_teams or hasattr(grant.user, "robot"):
+            continue
+        collaborators.setdefault(grant.user_id, MemberView(grant.user)).repositories.append(
+            grant.repository.name
+        )
+    return sorted(collaborators.values(), key=lambda member: member.user.username)
+
+
+def repository_roles_of(*, user: User, repository: Repository) -> list[str]:
+    """Quay's transitive permission: the user's direct grant and their teams' grants on the
+    repository, each role once, highest first."""
+    direct = RepositoryPermission.objects.filter(repository=repository, user=user).values_list("role")
+    through_teams = RepositoryPermission.objects.filter(
+        repository=repository,
+        team__teammember__user=user,
+        team__organization__namespace_id=repository.namespace_id,
+    ).values_list("role")
+    roles = {role for (role,) in direct.union(through_teams, all=True)}
+    order = {"admin": 0, "write": 1, "read": 2}
+    return sorted(roles, key=order.__getitem__)
 
 
 def team_member_list(*, team: Team) -> QuerySet[User]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -80,3 +83,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if header in response:
             error[header] = response[header]
     return error
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+def api_not_found(request: Request) -> Response:
+    return api_error(404, f"no API resource at {request.path}")

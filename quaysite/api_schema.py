@@ -25,4 +25,7 @@ ERROR_RESPONSES = {
     401: _error("Session required: not logged in"),
     403: _error("Unauthorized: the caller lacks the role, or CSRF verification failed"),
     404: _error("Not found, or not visible to the caller"),
+    # A repository path ends in any segments, so a sub-resource's path with a one-segment
+    # repository name reaches the repository itself, which may not take the method.
+    405: _error("Method not allowed on this path"),
 }

@@ -62,7 +62,10 @@ class ScopedOAuth2Scheme(DjangoOAuthToolkitScheme):
 
     target_class = ScopedOAuth2Authentication
 
-    def get_security_requirement(self, auto_schema: AutoSchema) -> dict:
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict | None:
+        if getattr(auto_schema.view, "required_scopes", None) is None:
+            # An endpoint for the browser's session only: no token is accepted, so none is listed.
+            return None
         return {self.name: scopes_required(auto_schema.view, auto_schema.method)}
 
 

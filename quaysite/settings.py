@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "quaysite.readonly.RegistryReadOnlyMiddleware",
+    # Management actions' audit rows record the request's address and credential.
+    "orgs.request_context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -205,6 +207,10 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_FLOWS": ["authorizationCode"],
     "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize",
     "OAUTH2_TOKEN_URL": "/oauth/token",
+    # "namespace/name" keeps its slash in the path, which no OpenAPI pattern on one segment says.
+    "PATH_CONVERTER_OVERRIDES": {
+        "repopath": {"type": "string", "description": "The full path of the repository, e.g. namespace/name"}
+    },
 }
 
 __all__ = ["ConfigError"]

@@ -3,12 +3,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quaysite import views
+from quaysite.api_errors import api_not_found
 
 api_v1 = [
     path("discovery", SpectacularAPIView.as_view(), name="api-discovery"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
     path("", include("orgs.api.urls")),
     path("", include("registry.api.urls")),
+    # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
+    re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]
 
 urlpatterns = [

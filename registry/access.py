@@ -41,7 +41,9 @@ def scope_parse(raw: str) -> Scope | None:
     return Scope(kind=kind, name=name, actions=tuple(a for a in actions.split(",") if a))
 
 
-def repository_actions(*, user: User | None, full_name: str) -> set[str]:
+def repository_actions(
+    *, user: User | None, full_name: str, oauth_scopes: frozenset[str] | None = None
+) -> set[str]:
     try:
         namespace_name, name = repository_name_split(full_name)
     except NameInvalid:
@@ -51,7 +53,10 @@ def repository_actions(*, user: User | None, full_name: str) -> set[str]:
         return set()
     repository = Repository.objects.filter(namespace=namespace, name=name).first()
     if repository is None:
-        # Push-to-create: the namespace's admins and creators may make it exist.
+        # Push-to-create: the namespace's admins and creators may make it exist; a login by OAuth
+        # token also needs the repo:create scope, as in Quay.
+        if oauth_scopes is not None and "repo:create" not in oauth_scopes:
+            return set()
         creator_role = namespace_role(user=user, namespace=namespace)
         if creator_role == "admin":
             actions = set(ROLE_ACTIONS["admin"])
@@ -80,7 +85,7 @@ def access_grant(
             if scope is None:
                 continue
             if scope.kind == "repository":
-                allowed = repository_actions(user=user, full_name=scope.name)
+                allowed = repository_actions(user=user, full_name=scope.name, oauth_scopes=oauth_scopes)
                 actions = set(scope.actions) & allowed
                 if oauth_scopes is not None:
                     actions &= _oauth_actions(oauth_scopes)

@@ -151,6 +151,7 @@ def _own_namespace(user: User) -> Namespace:
 
 
 class UserLogsView(APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -165,6 +166,7 @@ class UserLogsView(APIView):
 
 
 class UserAggregateLogsView(APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -179,6 +181,7 @@ class UserAggregateLogsView(APIView):
 
 
 class OrganizationLogsView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -197,6 +200,7 @@ class OrganizationLogsView(APIView):
 
 
 class OrganizationAggregateLogsView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

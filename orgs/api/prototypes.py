@@ -74,6 +74,7 @@ def _organization_for_admin(request: Request, orgname: str) -> Organization:
 
 
 class PrototypeListView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -117,6 +118,7 @@ class PrototypeListView(APIView):
 
 
 class PrototypeView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

@@ -68,6 +68,7 @@ class _RobotNamespaceMixin:
 
 
 class RobotListView(_RobotNamespaceMixin, APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -82,6 +83,7 @@ class RobotListView(_RobotNamespaceMixin, APIView):
 
 
 class RobotView(_RobotNamespaceMixin, APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -125,6 +127,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
 
 
 class RobotRegenerateView(_RobotNamespaceMixin, APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -144,7 +147,7 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
 # The organization's paths run the same code under Quay's own operationIds.
 @extend_schema_view(get=extend_schema(operation_id="getOrgRobots"))
 class OrgRobotListView(RobotListView):
-    pass
+    required_scopes = ["org:admin"]
 
 
 @extend_schema_view(
@@ -153,9 +156,9 @@ class OrgRobotListView(RobotListView):
     delete=extend_schema(operation_id="deleteOrgRobot"),
 )
 class OrgRobotView(RobotView):
-    pass
+    required_scopes = ["org:admin"]
 
 
 @extend_schema_view(post=extend_schema(operation_id="regenerateOrgRobotToken"))
 class OrgRobotRegenerateView(RobotRegenerateView):
-    pass
+    required_scopes = ["org:admin"]

@@ -22,6 +22,27 @@ class UserOutput(serializers.Serializer):
     can_create_repo = serializers.BooleanField()
     super_user = serializers.BooleanField()
     organizations = UserOrganizationOutput(many=True)
+    tag_expiration_s = serializers.IntegerField(help_text="How long ended tags stay restorable")
+
+
+class UserUpdateInput(serializers.Serializer):
+    email = serializers.EmailField(required=False)
+    password = serializers.CharField(required=False, write_only=True)
+    tag_expiration_s = serializers.IntegerField(
+        required=False, min_value=0, help_text="Seconds; one of TAG_EXPIRATION_OPTIONS"
+    )
+
+
+class PublicUserOutput(serializers.Serializer):
+    username = serializers.CharField()
+    is_robot = serializers.BooleanField()
+
+
+class OrganizationUpdateInput(serializers.Serializer):
+    email = serializers.EmailField(required=False)
+    tag_expiration_s = serializers.IntegerField(
+        required=False, min_value=0, help_text="Seconds; one of TAG_EXPIRATION_OPTIONS"
+    )
 
 
 class OrganizationCreateInput(serializers.Serializer):
@@ -49,3 +70,4 @@ class OrganizationOutput(serializers.Serializer):
     is_member = serializers.BooleanField()
     teams = serializers.DictField(child=TeamOutput(), required=False, help_text="Members only")
     ordered_teams = serializers.ListField(child=serializers.CharField(), required=False)
+    tag_expiration_s = serializers.IntegerField(required=False, help_text="Administrators only")

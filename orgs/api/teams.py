@@ -58,6 +58,7 @@ def _team_view(team: Team) -> dict:
 
 
 class TeamView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -99,6 +100,7 @@ class TeamView(APIView):
 
 
 class TeamMemberListView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -119,6 +121,7 @@ class TeamMemberListView(APIView):
 
 
 class TeamMemberView(APIView):
+    required_scopes = ["org:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

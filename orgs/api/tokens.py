@@ -58,6 +58,7 @@ def _token_get(*, user: User, uuid: str) -> AppToken:
 
 
 class AppTokenListView(APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -85,6 +86,7 @@ class AppTokenListView(APIView):
 
 
 class AppTokenView(APIView):
+    required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

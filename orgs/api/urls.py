@@ -1,9 +1,21 @@
 from django.urls import path
 
-from orgs.api import logs, prototypes, robots, teams, tokens, views
+from orgs.api import (
+    applications,
+    entities,
+    logs,
+    members,
+    prototypes,
+    robots,
+    superuser,
+    teams,
+    tokens,
+    views,
+)
 
 ORG = "organization/<str:orgname>"
 TEAM = ORG + "/team/<str:teamname>"
+APP = ORG + "/applications/<str:client_id>"
 
 urlpatterns = [
     path("user/", views.UserView.as_view(), name="api-user"),
@@ -32,6 +44,35 @@ urlpatterns = [
     ),
     path(ORG + "/prototypes", prototypes.PrototypeListView.as_view(), name="api-prototypes"),
     path(ORG + "/prototypes/<str:prototypeid>", prototypes.PrototypeView.as_view(), name="api-prototype"),
+    path(ORG + "/members", members.OrganizationMemberListView.as_view(), name="api-org-members"),
+    path(ORG + "/members/<str:membername>", members.OrganizationMemberView.as_view(), name="api-org-member"),
+    path(
+        ORG + "/collaborators",
+        members.OrganizationCollaboratorListView.as_view(),
+        name="api-org-collaborators",
+    ),
+    path(ORG + "/applications", applications.ApplicationListView.as_view(), name="api-org-applications"),
+    path(APP, applications.ApplicationView.as_view(), name="api-org-application"),
+    path(
+        APP + "/resetclientsecret",
+        applications.ApplicationSecretResetView.as_view(),
+        name="api-org-application-reset",
+    ),
+    path(APP + "/token", applications.ApplicationTokenView.as_view(), name="api-org-application-token"),
+    path("users/<str:username>", views.PublicUserView.as_view(), name="api-public-user"),
+    path("entities/<str:prefix>", entities.EntitySearchView.as_view(), name="api-entities"),
+    path("superuser/users/", superuser.SuperuserUserListView.as_view(), name="api-superuser-users"),
+    path("superuser/users/<str:username>", superuser.SuperuserUserView.as_view(), name="api-superuser-user"),
+    path(
+        "superuser/organizations/",
+        superuser.SuperuserOrganizationListView.as_view(),
+        name="api-superuser-organizations",
+    ),
+    path(
+        "superuser/organizations/<str:name>",
+        superuser.SuperuserOrganizationView.as_view(),
+        name="api-superuser-organization",
+    ),
     path(ORG + "/logs", logs.OrganizationLogsView.as_view(), name="api-org-logs"),
     path(ORG + "/aggregatelogs", logs.OrganizationAggregateLogsView.as_view(), name="api-org-aggregatelogs"),
 ]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.serializers import OrganizationCreateInput, OrganizationOutput, UserOutput
-from orgs.models import Organization, Team, User
+from orgs.api.access import is_robot_name, organization_get_for_member, user_get
+from orgs.api.serializers import (
+    OrganizationCreateInput,
+    OrganizationOutput,
+    OrganizationUpdateInput,
+    PublicUserOutput,
+    UserOutput,
+    UserUpdateInput,
+)
+from orgs.errors import NotFound
+from orgs.models import Namespace, Organization, Team, User
 from orgs.selectors import (
     is_superuser,
     namespace_role,
@@ -19,7 +29,13 @@ from orgs.selectors import (
     team_names_of,
 )
 from orgs.services import organization_create
+from orgs.services.profile import organization_update, user_update
 from quaysite.api_schema import ERROR_RESPONSES
+from registry.services.time_machine import time_machine_window
+
+
+def _tag_expiration_seconds(namespace: Namespace) -> int:
+    return int(time_machine_window(namespace).total_seconds())
 
 
 def _user_view(user: User) -> dict:
@@ -32,6 +48,7 @@ def _user_view(user: User) -> dict:
         "is_me": True,
         "can_create_repo": True,
         "super_user": is_superuser(user),
+        "tag_expiration_s": _tag_expiration_seconds(user.namespace) if user.namespace else 0,
         "organizations": [
             {
                 "name": organization.namespace.name,
@@ -46,7 +63,7 @@ def _user_view(user: User) -> dict:
 
 
 class UserView(APIView):
-    required_scopes = ["user:read"]
+    required_scopes = {"GET": ["user:read"], "PUT": ["user:admin"]}
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -56,6 +73,39 @@ class UserView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(UserOutput(_user_view(request.user)).data)
+
+    @extend_schema(
+        operation_id="changeUserDetails",
+        description=(
+            "Change the caller's e-mail address, password or tag_expiration_s (how long ended tags "
+            "stay restorable: one of the configured TAG_EXPIRATION_OPTIONS, in seconds)."
+        ),
+        request=UserUpdateInput,
+        responses={200: UserOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request) -> Response:
+        data = UserUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_update(user=request.user, actor=request.user, **data.validated_data)
+        if "password" in data.validated_data and request.auth is None:
+            # Keep this browser logged in; every other session of the user ends.
+            update_session_auth_hash(request._request, user)
+        return Response(UserOutput(_user_view(user)).data)
+
+
+class PublicUserView(APIView):
+    required_scopes = ["user:read"]
+
+    @extend_schema(
+        operation_id="getUserInformation",
+        description="Get the public profile of a user (robots and disabled users are not found).",
+        responses={200: PublicUserOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, username: str) -> Response:
+        user = user_get(name=username)
+        if is_robot_name(user.username):
+            raise NotFound(f"no user named {username!r}")
+        return Response(PublicUserOutput({"username": user.username, "is_robot": False}).data)
 
 
 class OrganizationListView(APIView):
@@ -103,11 +153,16 @@ def _organization_view(organization: Organization, user: User) -> dict:
         for team in teams
     }
     view["ordered_teams"] = [team.name for team in teams]
+    if is_admin:
+        view["tag_expiration_s"] = _tag_expiration_seconds(organization.namespace)
     return view
 
 
 class OrganizationView(APIView):
-    required_scopes = ["user:read"]
+    required_scopes = {"GET": ["user:read"], "PUT": ["org:admin"]}
+
+    def get_permissions(self) -> list:
+        return [] if self.request.method == "GET" else [IsAuthenticated()]
 
     @extend_schema(
         operation_id="getOrganization",
@@ -119,4 +174,22 @@ class OrganizationView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get(name=orgname)
+        return Response(OrganizationOutput(_organization_view(organization, request.user)).data)
+
+    @extend_schema(
+        operation_id="changeOrganizationDetails",
+        description=(
+            "Change the organization's e-mail address or tag_expiration_s (how long ended tags stay "
+            "restorable: one of the configured TAG_EXPIRATION_OPTIONS, in seconds) (organization admin)."
+        ),
+        request=OrganizationUpdateInput,
+        responses={200: OrganizationOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, orgname: str) -> Response:
+        organization = organization_get_for_member(user=request.user, name=orgname)
+        data = OrganizationUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        organization = organization_update(
+            organization=organization, actor=request.user, **data.validated_data
+        )
         return Response(OrganizationOutput(_organization_view(organization, request.user)).data)

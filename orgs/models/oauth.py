@@ -15,6 +15,10 @@ class OrganizationApplication(models.Model):
         oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="owner"
     )
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="applications")
+    # Quay's fields the toolkit's table lacks.
+    description = models.TextField(blank=True)
+    application_uri = models.CharField(max_length=2048, blank=True)
+    avatar_email = models.CharField(max_length=255, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.application_id}"

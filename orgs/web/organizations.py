@@ -93,7 +93,9 @@ def _teams_page(request: HttpRequest, context: dict, form: TeamForm | None = Non
             for team in team_list_with_counts(organization=organization)
             if visible is None or team.name in visible
         ],
-        members=organization_members(organization=organization) if context["is_admin"] else [],
+        members=organization_members(organization=organization, include_robots=True)
+        if context["is_admin"]
+        else [],
         form=form or TeamForm(),
     )
     return render(request, "ui/orgs/teams.html", context)

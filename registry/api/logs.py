@@ -22,6 +22,7 @@ from registry.repository_selectors import repository_get_readable
 
 
 class RepositoryLogsView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -37,6 +38,7 @@ class RepositoryLogsView(APIView):
 
 
 class RepositoryAggregateLogsView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(

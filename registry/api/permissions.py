@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.errors import NotFound
+from orgs.member_selectors import repository_roles_of
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
@@ -95,6 +96,7 @@ def _permission_get(repository: Repository, **grantee: User | Team) -> Repositor
 
 
 class UserPermissionListView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -109,6 +111,7 @@ class UserPermissionListView(APIView):
 
 
 class UserPermissionView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -150,6 +153,7 @@ class UserPermissionView(APIView):
 
 
 class TeamPermissionListView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -164,6 +168,7 @@ class TeamPermissionListView(APIView):
 
 
 class TeamPermissionView(APIView):
+    required_scopes = ["repo:admin"]
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
@@ -202,3 +207,31 @@ class TeamPermissionView(APIView):
         found = _repository_for_admin(request, repository)
         permission_delete(repository=found, team=_grantee_team(found, teamname), actor=request.user)
         return Response(status=204)
+
+
+class TransitivePermissionRoleOutput(serializers.Serializer):
+    role = serializers.CharField()
+
+
+class TransitivePermissionListOutput(serializers.Serializer):
+    permissions = TransitivePermissionRoleOutput(many=True)
+
+
+class UserTransitivePermissionView(APIView):
+    required_scopes = ["repo:admin"]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getUserTransitivePermission",
+        description=(
+            "The roles a user or robot holds on the repository directly and through teams, highest "
+            "first; 404 when they hold none (admin role)."
+        ),
+        responses={200: TransitivePermissionListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str, username: str) -> Response:
+        found = _repository_for_admin(request, repository)
+        roles = repository_roles_of(user=_grantee_user(username), repository=found)
+        if not roles:
+            raise NotFound(f"{username} holds no grant on {found}")
+        return Response({"permissions": [{"role": role} for role in roles]})

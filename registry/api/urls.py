@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import logs, manifests, permissions, tags, views
+from registry.api import logs, manifests, permissions, search, tags, views
 
 
 class RepositoryPathConverter:
@@ -20,6 +20,7 @@ register_converter(RepositoryPathConverter, "repopath")
 # The more specific routes come first: the converter would also match their suffixes.
 urlpatterns = [
     path("repository", views.RepositoryListView.as_view(), name="api-repository-list"),
+    path("find/repositories", search.RepositorySearchView.as_view(), name="api-find-repositories"),
     path(
         "repository/<repopath:repository>/changevisibility",
         views.RepositoryVisibilityView.as_view(),
@@ -61,6 +62,11 @@ urlpatterns = [
         "repository/<repopath:repository>/permissions/user/",
         permissions.UserPermissionListView.as_view(),
         name="api-permissions-users",
+    ),
+    path(
+        "repository/<repopath:repository>/permissions/user/<str:username>/transitive",
+        permissions.UserTransitivePermissionView.as_view(),
+        name="api-permission-user-transitive",
     ),
     path(
         "repository/<repopath:repository>/permissions/user/<str:username>",

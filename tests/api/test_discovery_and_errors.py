@@ -85,3 +85,28 @@ def test_session_post_with_csrf_token_is_accepted(alice):
 def test_discovery_document_generates_without_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert (tmp_path / "schema.yaml").read_text().startswith("openapi:")
+
+
+def test_every_operation_documents_its_scope_and_its_errors(client, db):
+    """An operation names the OAuth scopes it needs, or says it takes the browser's session only,
+    and documents the error body for 401, 403 and 404."""
+    document = client.get("/api/v1/discovery", HTTP_ACCEPT="application/json").json()
+    known_scopes = set(
+        document["components"]["securitySchemes"]["oauth2"]["flows"]["authorizationCode"]["scopes"]
+    )
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            oauth = [
+                requirement["oauth2"]
+                for requirement in operation.get("security", [])
+                if "oauth2" in requirement
+            ]
+            if oauth:
+                assert oauth[0] and set(oauth[0]) <= known_scopes, (path, method)
+            else:
+                assert "session only" in operation["description"], (path, method)
+            for status in ("401", "403", "404"):
+                error = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert error == {"$ref": "#/components/schemas/ApiErrorOutput"}, (path, method, status)

@@ -192,7 +192,13 @@ def test_non_admin_of_the_organization_may_not_generate_a_token(bob, application
 
 
 def test_endpoint_without_declared_scopes_refuses_every_oauth_token(alice, application):
+    """Token generation is for the browser's session: no token may mint another."""
     scopes = ("repo:read", "repo:write", "repo:admin", "repo:create", "user:read", "user:admin", "org:admin")
-    response = Client().get("/api/v1/user/robots", **bearer(token_for(application, alice, *scopes)))
+    response = Client().post(
+        f"/api/v1/organization/acme/applications/{application.client_id}/token",
+        {"scopes": ["repo:read"]},
+        content_type="application/json",
+        **bearer(token_for(application, alice, *scopes)),
+    )
     assert response.status_code == 403
     assert response.json()["error_type"] == "insufficient_scope"

@@ -74,3 +74,17 @@ def test_bad_oauth_token_at_v2_auth_is_401(client, db):
         "/v2/auth", {"service": "testserver"}, HTTP_AUTHORIZATION=basic_auth("$oauthtoken", "wrong")
     )
     assert response.status_code == 401
+
+
+def test_push_to_create_needs_repo_create(client, alice, acme, application):
+    registry = oauth_login(client, application, alice, "repo:write")
+    assert registry.granted("repository:acme/fresh:pull,push") == []
+
+
+def test_push_to_create_with_repo_create_is_granted(client, alice, acme, application):
+    registry = oauth_login(client, application, alice, "repo:write", "repo:create")
+    assert registry.granted("repository:acme/fresh:pull,push") == ["pull", "push"]
+
+
+def test_password_login_pushes_to_create_without_scopes(as_alice, acme):
+    assert as_alice.granted("repository:acme/fresh:pull,push") == ["pull", "push"]

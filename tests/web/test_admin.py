@@ -89,3 +89,13 @@ def test_organizations_and_teams_are_not_edited_by_hand(root_web, acme):
     )
     team.refresh_from_db()
     assert (team.name, team.role) == ("owners", "admin")
+
+
+def test_a_superuser_cannot_be_disabled_from_the_console(root_web):
+    other = user_create(username="root2", password="root2 password", superuser=True)
+    response = root_web.post(
+        "/admin/orgs/user/", {"action": "disable_users", "_selected_action": [other.pk]}, follow=True
+    )
+    assert "is a superuser" in response.content.decode()
+    other.refresh_from_db()
+    assert other.is_active

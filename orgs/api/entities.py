@@ -1,0 +1,106 @@
+"""Quay's entity search: users, the namespace's robots and teams whose names start with a prefix,
+for the pickers that grant permissions and add members."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs.models import Namespace, Organization, Team, TeamMember, User
+from orgs.names import ROBOT_SEPARATOR
+from orgs.selectors import namespace_role
+from quaysite.api_schema import ERROR_RESPONSES
+
+RESULTS_MAX = 10
+
+
+class EntitySearchQuery(serializers.Serializer):
+    namespace = serializers.CharField(required=False, allow_blank=True, default="")
+    # Quay's parameter names.
+    includeTeams = serializers.BooleanField(required=False, default=False, help_text="Add matching teams")
+    includeOrgs = serializers.BooleanField(
+        required=False, default=False, help_text="Add the organization itself (its admins)"
+    )
+
+
+class EntityOutput(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="user, team or org")
+    is_robot = serializers.BooleanField(required=False)
+    is_org_member = serializers.BooleanField(required=False)
+
+
+class EntityListOutput(serializers.Serializer):
+    results = EntityOutput(many=True)
+
+
+def _users_matching(prefix: str, robot_namespace: Namespace | None) -> list[User]:
+    """People by name prefix, and the robots of ``robot_namespace`` by full or short name."""
+    people = User.objects.filter(is_active=True, robot__isnull=True, username__istartswith=prefix).order_by(
+        "username"
+    )[:RESULTS_MAX]
+    found = list(people)
+    if robot_namespace is not None:
+        robots = User.objects.filter(robot__namespace=robot_namespace).filter(
+            Q(username__istartswith=prefix)
+            | Q(username__istartswith=f"{robot_namespace.name}{ROBOT_SEPARATOR}{prefix}")
+        )
+        found += list(robots.order_by("username")[:RESULTS_MAX])
+    return found
+
+
+class EntitySearchView(APIView):
+    required_scopes = ["user:read"]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getMatchingEntities",
+        description=(
+            "Find users whose names start with the prefix; with namespace, also the robots of a "
+            "namespace the caller belongs to, its teams (includeTeams) and the organization itself "
+            "(includeOrgs, admins)."
+        ),
+        parameters=[EntitySearchQuery],
+        responses={200: EntityListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, prefix: str) -> Response:
+        query = EntitySearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        args = query.validated_data
+        prefix = prefix.replace(" ", "").lower()
+        namespace = Namespace.objects.filter(name=args["namespace"]).first() if args["namespace"] else None
+        role = namespace_role(user=request.user, namespace=namespace) if namespace is not None else None
+        organization = (
+            Organization.objects.filter(namespace=namespace).first()
+            if namespace is not None and namespace.kind == Namespace.Kind.ORGANIZATION
+            else None
+        )
+        results: list[dict] = []
+        if organization is not None and role is not None and args["includeTeams"]:
+            teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")[
+                :RESULTS_MAX
+            ]
+            results += [{"name": team.name, "kind": "team", "is_org_member": True} for team in teams]
+        users = _users_matching(prefix, namespace if role is not None else None)
+        members = set()
+        if organization is not None:
+            members = set(
+                TeamMember.objects.filter(team__organization=organization, user__in=users).values_list(
+                    "user_id", flat=True
+                )
+            )
+        for user in users:
+            is_robot = ROBOT_SEPARATOR in user.username
+            entity = {"name": user.username, "kind": "user", "is_robot": is_robot}
+            if organization is not None:
+                entity["is_org_member"] = is_robot or user.pk in members
+            results.append(entity)
+        if organization is not None and role == "admin" and args["includeOrgs"]:
+            if namespace.name.startswith(prefix):
+                results.append({"name": namespace.name, "kind": "org", "is_org_member": True})
+        return Response({"results": results})

@@ -1,0 +1,102 @@
+"""Quay's repository search: only what the caller may read, a page at a time."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quaysite.api_schema import ERROR_RESPONSES
+from registry.models import Repository
+from registry.repository_selectors import repository_list_visible
+
+RESULTS_PER_PAGE = 10
+# Quay stops at ten pages: a search is for finding, not for walking the whole registry.
+PAGES_MAX = 10
+
+
+class RepositorySearchQuery(serializers.Serializer):
+    query = serializers.CharField(required=False, allow_blank=True, default="", help_text="The search text")
+    page = serializers.IntegerField(required=False, default=1, help_text="The page, from 1")
+
+
+class SearchNamespaceOutput(serializers.Serializer):
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    href = serializers.CharField()
+
+
+class RepositorySearchResultOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    namespace = SearchNamespaceOutput()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    is_public = serializers.BooleanField()
+    score = serializers.FloatField()
+    href = serializers.CharField()
+
+
+class RepositorySearchOutput(serializers.Serializer):
+    results = RepositorySearchResultOutput(many=True)
+    has_additional = serializers.BooleanField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    start_index = serializers.IntegerField()
+
+
+def _result_view(repository: Repository) -> dict:
+    namespace = repository.namespace
+    is_organization = namespace.kind == "organization"
+    return {
+        "kind": "repository",
+        "title": "repo",
+        "namespace": {
+            "title": "org" if is_organization else "user",
+            "kind": "organization" if is_organization else "user",
+            "name": namespace.name,
+            "href": f"/{'organization' if is_organization else 'user'}/{namespace.name}",
+        },
+        "name": repository.name,
+        "description": repository.description,
+        "is_public": repository.is_public,
+        "score": 4.0,
+        "href": f"/repository/{namespace.name}/{repository.name}",
+    }
+
+
+class RepositorySearchView(APIView):
+    required_scopes = ["repo:read"]
+
+    @extend_schema(
+        operation_id="conductRepoSearch",
+        description=(
+            "Find the repositories the caller may read (public ones included) whose name or "
+            "namespace contains the query; pages with page and has_additional, ten pages at most."
+        ),
+        parameters=[RepositorySearchQuery],
+        responses={200: RepositorySearchOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        query = RepositorySearchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        text = query.validated_data["query"].strip()
+        page = min(max(1, query.validated_data["page"]), PAGES_MAX)
+        offset = (page - 1) * RESULTS_PER_PAGE
+        visible = repository_list_visible(user=request.user, namespace=None, public=True)
+        if text:
+            visible = visible.filter(Q(name__icontains=text) | Q(namespace__name__icontains=text))
+        found = list(visible[offset : offset + RESULTS_PER_PAGE + 1])
+        return Response(
+            {
+                "results": [_result_view(repository) for repository in found[:RESULTS_PER_PAGE]],
+                "has_additional": len(found) > RESULTS_PER_PAGE,
+                "page": page,
+                "page_size": RESULTS_PER_PAGE,
+                "start_index": offset,
+            }
+        )
