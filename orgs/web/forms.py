@@ -71,3 +71,15 @@ class PrototypeForm(forms.Form):
     activating_user = forms.CharField(
         max_length=255, required=False, label="Only when created by", help_text="Leave empty for everyone."
     )
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    redirect_uri = forms.CharField(
+        max_length=255,
+        required=False,
+        label="Redirect URI",
+        help_text="Where the user returns after consent.",
+    )
+    application_uri = forms.URLField(required=False, label="Application homepage", assume_scheme="https")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

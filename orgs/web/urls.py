@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgs.web import accounts, defaults, logs, organizations, robots
+from orgs.web import accounts, applications, defaults, logs, organizations, robots
 
 ORG = "organization/<str:org>/"
 
@@ -35,4 +35,16 @@ urlpatterns = [
         name="ui-org-default-delete",
     ),
     path(ORG + "logs/", logs.usage_logs, name="ui-org-logs"),
+    path(ORG + "applications/", applications.application_index, name="ui-org-applications"),
+    path(ORG + "applications/<str:client_id>/", applications.application_detail, name="ui-application"),
+    path(
+        ORG + "applications/<str:client_id>/reset",
+        applications.application_reset,
+        name="ui-application-reset",
+    ),
+    path(
+        ORG + "applications/<str:client_id>/delete",
+        applications.application_remove,
+        name="ui-application-delete",
+    ),
 ]
