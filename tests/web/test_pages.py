@@ -27,7 +27,7 @@ def test_manifest_page_shows_layers_config_and_labels(alice_web, acme_app):
 
 
 def test_every_organization_page_renders_for_its_admin(alice_web, acme, acme_app):
-    for path in ("", "teams/", "teams/owners/", "robots/", "defaults/", "logs/"):
+    for path in ("", "teams/", "teams/owners/", "robots/", "defaults/", "logs/", "applications/"):
         response = alice_web.get(f"/organization/acme/{path}")
         assert response.status_code == 200, path
         assert b"acme" in response.content

@@ -116,6 +116,8 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     web.goto(f"{base}/organization/{org}/logs/")
     expect(web.locator("main")).to_contain_text("create_robot")
     screenshot(web, "usage-logs")
+    web.goto(f"{base}/organization/{org}/applications/")
+    screenshot(web, "applications")
     web.set_viewport_size({"width": 390, "height": 844})
     web.goto(f"{base}/repository/{org}/app/")
     screenshot(web, "repository-phone")
