@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from orgs.api.access import organization_get_for_member, team_get, user_get
 from orgs.errors import NotFound, NotPermitted
-from orgs.member_selectors import organization_members, team_member_list
+from orgs.member_selectors import organization_collaborators, organization_members, team_member_list
 from orgs.models import Organization, Team
 from orgs.selectors import (
     is_superuser,
@@ -96,6 +96,7 @@ def _teams_page(request: HttpRequest, context: dict, form: TeamForm | None = Non
         members=organization_members(organization=organization, include_robots=True)
         if context["is_admin"]
         else [],
+        collaborators=organization_collaborators(organization=organization) if context["is_admin"] else [],
         form=form or TeamForm(),
     )
     return render(request, "ui/orgs/teams.html", context)

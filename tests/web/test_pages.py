@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orgs.services import permission_set
 from tests.web.conftest import image_push
 
 
@@ -43,3 +44,11 @@ def test_account_and_repository_pages_render(alice_web, acme_app):
         "/organizations/",
     ):
         assert alice_web.get(path).status_code == 200, path
+
+
+def test_teams_page_lists_members_with_teams_and_outside_collaborators(alice_web, acme, acme_app, bob):
+    permission_set(repository=acme_app, user=bob, role="read")
+    page = alice_web.get("/organization/acme/teams/").content.decode()
+    members = page.split('id="collaborators"')[0]
+    assert "owners" in members and "alice" in members
+    assert "bob" in page.split('id="collaborators"')[1]
