@@ -75,10 +75,12 @@ def manifest_put(
         raise TagInvalid(detail={"tag": reference[:200]})
     parsed = manifest_parse(content, content_type)
     repository = repository_get_or_create(full_name=full_name, creator=creator)
+    # Serializes tag writes per repository, and holds GC off it: the links and manifests checked
+    # below stay until this commits, and GC's next look sees the new references. Pulls never
+    # take this lock.
+    Repository.objects.select_for_update().filter(pk=repository.pk).first()
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
-    # Serializes tag writes per repository; pulls never take this lock.
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
     if manifest is None:
         manifest = Manifest.objects.create(

@@ -1,0 +1,114 @@
+"""Online garbage collection: the run over repositories and blobs, its report, and its job.
+
+A run visits repositories one at a time (gc_repository), then the blobs nothing references
+any more (gc_blobs); each step is its own small transaction, so pushes and pulls go on. Several
+workers may run at once: each claims one repository row at a time and skips those another holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from quaysite.jobs import enqueue
+from registry.models import GCRun, Repository
+from registry.services.gc_blobs import gc_blobs_collect, gc_blobs_plan
+from registry.services.gc_repository import (
+    GCCounts,
+    RepositoryBusy,
+    gc_repository_collect,
+    gc_repository_plan,
+    manifests_kept,
+)
+
+logger = logging.getLogger(__name__)
+
+# Repositories one run visits at most; a registry with more is covered over several runs.
+GC_REPOSITORIES_PER_RUN = 100_000
+
+REPORTED_COUNTS = (
+    "repositories",
+    "repositories_skipped",
+    "tags_deleted",
+    "manifests_deleted",
+    "blob_links_deleted",
+    "blobs_deleted",
+    "bytes_reclaimed",
+    "storage_errors",
+)
+
+
+def gc_grace() -> timedelta:
+    """How long an unreferenced upload, mount or untagged manifest is kept for a push in progress."""
+    return timedelta(seconds=settings.PUSH_TEMP_TAG_EXPIRATION_SEC)
+
+
+def _repository_ids(repository: Repository | None) -> list[int]:
+    if repository is not None:
+        return [repository.pk]
+    return list(Repository.objects.order_by("pk").values_list("pk", flat=True)[:GC_REPOSITORIES_PER_RUN])
+
+
+def _collect(repository_ids: list[int], grace: timedelta, counts: GCCounts, *, whole_registry: bool) -> None:
+    for repository_id in repository_ids:
+        try:
+            gc_repository_collect(repository_id=repository_id, grace=grace, counts=counts)
+        except RepositoryBusy:
+            counts.repositories_skipped += 1
+    # A run over one repository looks only at the blobs it unlinked; a full run at every orphan.
+    gc_blobs_collect(grace=grace, counts=counts, only=None if whole_registry else counts.unlinked_blob_ids)
+
+
+def _plan(repository_ids: list[int], grace: timedelta, counts: GCCounts) -> None:
+    dead_links: list[int] = []
+    dead_manifests: list[int] = []
+    now = timezone.now()
+    for repository in Repository.objects.filter(pk__in=repository_ids).select_related("namespace"):
+        dead_links += gc_repository_plan(repository=repository, grace=grace, counts=counts)
+        kept = manifests_kept(repository=repository, now=now, grace=grace)
+        dead_manifests += [pk for pk in repository.manifests.values_list("pk", flat=True) if pk not in kept]
+    gc_blobs_plan(grace=grace, counts=counts, dead_links=dead_links, dead_manifests=dead_manifests)
+
+
+def gc_run(*, dry_run: bool = False, repository: Repository | None = None) -> GCRun:
+    """Collects garbage in one repository or the whole registry; with ``dry_run`` only lists it.
+    Returns the run's stored report."""
+    run = GCRun.objects.create(dry_run=dry_run, repository_name=str(repository) if repository else "")
+    counts = GCCounts()
+    grace = gc_grace()
+    repository_ids = _repository_ids(repository)
+    if dry_run:
+        _plan(repository_ids, grace, counts)
+    else:
+        _collect(repository_ids, grace, counts, whole_registry=repository is None)
+    for name in REPORTED_COUNTS:
+        setattr(run, name, getattr(counts, name))
+    run.would_delete = counts.would_delete if dry_run else []
+    run.finished = timezone.now()
+    run.save()
+    logger.info(
+        "GC%s %s: %s in %.2fs",
+        " dry run" if dry_run else "",
+        repository or "all repositories",
+        ", ".join(f"{name}={value}" for name, value in asdict(counts).items() if name in REPORTED_COUNTS),
+        (run.finished - run.started).total_seconds(),
+    )
+    return run
+
+
+def gc_repository_enqueue(repository: Repository) -> None:
+    """Queues a collection of one repository on the ``gc`` queue (after the current commit)."""
+    from registry.tasks import gc_repository_task
+
+    enqueue(gc_repository_task, repository.pk, queue="gc")
+
+
+def gc_blobs_enqueue() -> None:
+    """Queues a registry-wide collection, e.g. after a repository's rows were deleted."""
+    from registry.tasks import gc_run_task
+
+    enqueue(gc_run_task, queue="gc")
