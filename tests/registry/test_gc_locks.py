@@ -1,0 +1,88 @@
+"""GC beside a push holding locks, on PostgreSQL: it skips what a push holds and takes it later."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from orgs.models import Namespace
+from registry.models import Blob, Repository, RepositoryBlob
+from registry.services.blob_locks import blob_reference_guard
+from registry.services.blobs import blob_mount
+from registry.services.gc import gc_run
+from tests.registry.pushing import digest_of, push_blob
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row and advisory locks are PostgreSQL's"),
+]
+WAIT_SECONDS = 10
+
+
+@pytest.fixture(autouse=True)
+def no_grace(settings):
+    settings.PUSH_TEMP_TAG_EXPIRATION_SEC = 0
+
+
+def held_elsewhere(hold) -> tuple[threading.Event, threading.Event, threading.Thread]:
+    """Runs ``hold`` in a transaction on another connection until the test releases it."""
+    holding, release = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                hold()
+                holding.set()
+                release.wait(WAIT_SECONDS)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert holding.wait(WAIT_SECONDS)
+    return holding, release, thread
+
+
+def test_gc_leaves_a_blob_a_push_is_referencing_and_takes_it_afterwards(as_alice):
+    layer = os.urandom(100)
+    push_blob(as_alice, "alice/app", layer)
+    RepositoryBlob.objects.all().delete()
+    _, release, thread = held_elsewhere(lambda: blob_reference_guard(digest_of(layer)))
+
+    assert gc_run().blobs_deleted == 0
+    assert Blob.objects.filter(digest=digest_of(layer)).exists()
+
+    release.set()
+    thread.join(WAIT_SECONDS)
+    assert gc_run().blobs_deleted == 1
+
+
+def test_a_mount_after_gc_took_the_blob_finds_nothing_to_mount(as_alice):
+    layer = os.urandom(100)
+    push_blob(as_alice, "alice/source", layer)
+    source = Repository.objects.get(name="source")
+    target = Repository.objects.create(namespace=Namespace.objects.get(name="alice"), name="target")
+    RepositoryBlob.objects.all().delete()
+    gc_run()
+
+    with transaction.atomic():
+        assert blob_mount(repository=target, digest=digest_of(layer), source=source) is None
+    assert not RepositoryBlob.objects.exists()
+
+
+def test_gc_skips_a_repository_a_push_holds_and_counts_it(as_alice):
+    push_blob(as_alice, "alice/app", os.urandom(100))
+    repository = Repository.objects.get(name="app")
+    lock = Repository.objects.select_for_update().filter(pk=repository.pk)
+    _, release, thread = held_elsewhere(lambda: lock.first())
+
+    run = gc_run()
+    assert (run.repositories, run.repositories_skipped, run.blob_links_deleted) == (0, 1, 0)
+
+    release.set()
+    thread.join(WAIT_SECONDS)
+    run = gc_run()
+    assert (run.repositories, run.repositories_skipped, run.blob_links_deleted) == (1, 0, 1)
