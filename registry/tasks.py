@@ -15,6 +15,10 @@ def gc_run_task() -> int:
     return gc_run().pk
 
 
+def gc_blobs_task() -> int:
+    return gc_run(blobs_only=True).pk
+
+
 def gc_repository_task(repository_id: int) -> int | None:
     repository = Repository.objects.filter(pk=repository_id).select_related("namespace").first()
     # Deleted since it was queued: its rows went with it, and a full run takes its blobs.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgs.api import logs, prototypes, robots, teams, tokens, views
+from orgs.api import logs, organization_delete, prototypes, robots, teams, tokens, views
 
 ORG = "organization/<str:orgname>"
 TEAM = ORG + "/team/<str:teamname>"
@@ -19,7 +19,8 @@ urlpatterns = [
         name="api-user-robot-regenerate",
     ),
     path("organization/", views.OrganizationListView.as_view(), name="api-organization-list"),
-    path(ORG, views.OrganizationView.as_view(), name="api-organization"),
+    # views.OrganizationView with DELETE added.
+    path(ORG, organization_delete.OrganizationView.as_view(), name="api-organization"),
     path(TEAM, teams.TeamView.as_view(), name="api-team"),
     path(TEAM + "/members", teams.TeamMemberListView.as_view(), name="api-team-members"),
     path(TEAM + "/members/<str:membername>", teams.TeamMemberView.as_view(), name="api-team-member"),

@@ -8,7 +8,6 @@ workers may run at once: each claims one repository row at a time and skips thos
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -74,30 +73,34 @@ def _plan(repository_ids: list[int], grace: timedelta, counts: GCCounts) -> None
     gc_blobs_plan(grace=grace, counts=counts, dead_links=dead_links, dead_manifests=dead_manifests)
 
 
-def gc_run(*, dry_run: bool = False, repository: Repository | None = None) -> GCRun:
-    """Collects garbage in one repository or the whole registry; with ``dry_run`` only lists it.
-    Returns the run's stored report."""
+def gc_run(*, dry_run: bool = False, repository: Repository | None = None, blobs_only: bool = False) -> GCRun:
+    """Collects garbage in one repository or the whole registry, or with ``blobs_only`` just the
+    blobs nothing references; with ``dry_run`` only lists it. Returns the run's stored report."""
     run = GCRun.objects.create(dry_run=dry_run, repository_name=str(repository) if repository else "")
     counts = GCCounts()
     grace = gc_grace()
-    repository_ids = _repository_ids(repository)
+    repository_ids = [] if blobs_only else _repository_ids(repository)
     if dry_run:
         _plan(repository_ids, grace, counts)
     else:
         _collect(repository_ids, grace, counts, whole_registry=repository is None)
+    _report(run, counts)
+    return run
+
+
+def _report(run: GCRun, counts: GCCounts) -> None:
     for name in REPORTED_COUNTS:
         setattr(run, name, getattr(counts, name))
-    run.would_delete = counts.would_delete if dry_run else []
+    run.would_delete = counts.would_delete if run.dry_run else []
     run.finished = timezone.now()
     run.save()
     logger.info(
         "GC%s %s: %s in %.2fs",
-        " dry run" if dry_run else "",
-        repository or "all repositories",
-        ", ".join(f"{name}={value}" for name, value in asdict(counts).items() if name in REPORTED_COUNTS),
+        " dry run" if run.dry_run else "",
+        run.repository_name or "all repositories",
+        ", ".join(f"{name}={getattr(counts, name)}" for name in REPORTED_COUNTS),
         (run.finished - run.started).total_seconds(),
     )
-    return run
 
 
 def gc_repository_enqueue(repository: Repository) -> None:
@@ -108,7 +111,7 @@ def gc_repository_enqueue(repository: Repository) -> None:
 
 
 def gc_blobs_enqueue() -> None:
-    """Queues a registry-wide collection, e.g. after a repository's rows were deleted."""
-    from registry.tasks import gc_run_task
+    """Queues a collection of unreferenced blobs, e.g. after a repository's rows were deleted."""
+    from registry.tasks import gc_blobs_task
 
-    enqueue(gc_run_task, queue="gc")
+    enqueue(gc_blobs_task, queue="gc")
