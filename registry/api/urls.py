@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import logs, permissions, views
+from registry.api import gc, logs, permissions, views
 
 
 class RepositoryPathConverter:
@@ -20,6 +20,7 @@ register_converter(RepositoryPathConverter, "repopath")
 # The more specific routes come first: the converter would also match their suffixes.
 urlpatterns = [
     path("repository", views.RepositoryListView.as_view(), name="api-repository-list"),
+    path("superuser/gc", gc.GCView.as_view(), name="api-superuser-gc"),
     path(
         "repository/<repopath:repository>/changevisibility",
         views.RepositoryVisibilityView.as_view(),

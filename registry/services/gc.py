@@ -105,9 +105,17 @@ def _report(run: GCRun, counts: GCCounts) -> None:
 
 def gc_repository_enqueue(repository: Repository) -> None:
     """Queues a collection of one repository on the ``gc`` queue (after the current commit)."""
-    from registry.tasks import gc_repository_task
+    gc_enqueue(repository=repository)
 
-    enqueue(gc_repository_task, repository.pk, queue="gc")
+
+def gc_enqueue(*, repository: Repository | None = None, dry_run: bool = False) -> None:
+    """Queues a run over one repository or the whole registry on the ``gc`` queue."""
+    from registry.tasks import gc_repository_task, gc_run_task
+
+    if repository is not None:
+        enqueue(gc_repository_task, repository.pk, dry_run=dry_run, queue="gc")
+    else:
+        enqueue(gc_run_task, dry_run=dry_run, queue="gc")
 
 
 def gc_blobs_enqueue() -> None:
