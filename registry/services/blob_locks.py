@@ -38,20 +38,24 @@ def blob_reference_guard(digest: str) -> None:
 
 
 @contextmanager
-def blob_deletion_lock(digest: str) -> Iterator[bool]:
-    """Yields True while this process alone may delete the blob; False if a push holds it."""
+def blob_deletion_lock(digests: list[str]) -> Iterator[set[str]]:
+    """Yields the digests this process alone may now delete: those no push holds."""
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            yield True
+            yield set(digests)
         return
+    keys = {digest: _key(digest) for digest in digests}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_key(digest)])
-        acquired = bool(cursor.fetchone()[0])
-    if not acquired:
-        yield False
-        return
+        # One statement for the batch; pg_try_advisory_lock runs once per row of the array.
+        cursor.execute(
+            "SELECT k FROM unnest(%s::bigint[]) AS k WHERE pg_try_advisory_lock(k)", [list(keys.values())]
+        )
+        acquired = [row[0] for row in cursor.fetchall()]
     try:
-        yield True
+        held = set(acquired)
+        yield {digest for digest, key in keys.items() if key in held}
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [_key(digest)])
+        if acquired:
+            with connection.cursor() as cursor:
+                # Once per acquisition: two digests sharing a key took the session lock twice.
+                cursor.execute("SELECT pg_advisory_unlock(k) FROM unnest(%s::bigint[]) AS k", [acquired])

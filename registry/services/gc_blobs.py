@@ -8,6 +8,7 @@ ever names missing bytes.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 # Bounds one run's scan for orphans; the next run continues with the rest.
 BLOB_SCAN_LIMIT = 100_000
+# Blobs per transaction: on SQLite the batch's storage deletes run inside its write lock.
+BLOB_BATCH_SIZE = 100
 
 
 def blobs_unreferenced(
@@ -37,19 +40,23 @@ def blobs_unreferenced(
     return Blob.objects.filter(created__lt=cutoff).exclude(Exists(links)).exclude(Exists(manifests))
 
 
-def _blob_rows_delete(blob_id: int, cutoff: datetime) -> tuple[str, int, list[str]] | None:
-    """Deletes the blob's rows if it is still unreferenced; returns what its bytes need.
+def _blob_rows_delete(blob_ids: list[int], cutoff: datetime) -> list[tuple[str, int, list[str]]]:
+    """Deletes the rows of those blobs still unreferenced; returns what their bytes need.
 
-    The re-check runs after the deletion lock was taken, so it sees every reference a push
+    The re-check runs after the deletion locks were taken, so it sees every reference a push
     committed before; a push that comes later waits for the lock and then finds no blob."""
     with transaction.atomic():
-        blob = blobs_unreferenced(cutoff=cutoff).filter(pk=blob_id).first()
-        if blob is None:
-            return None
-        locations = list(BlobPlacement.objects.filter(blob=blob).values_list("location", flat=True))
-        BlobPlacement.objects.filter(blob=blob).delete()
-        Blob.objects.filter(pk=blob.pk).delete()
-    return blob.digest, blob.size, locations
+        blobs = list(
+            blobs_unreferenced(cutoff=cutoff).filter(pk__in=blob_ids).values_list("pk", "digest", "size")
+        )
+        locations: dict[int, list[str]] = defaultdict(list)
+        for blob_id, location in BlobPlacement.objects.filter(blob_id__in=[b[0] for b in blobs]).values_list(
+            "blob_id", "location"
+        ):
+            locations[blob_id].append(location)
+        BlobPlacement.objects.filter(blob_id__in=list(locations)).delete()
+        Blob.objects.filter(pk__in=[b[0] for b in blobs]).delete()
+    return [(digest, size, locations[blob_id]) for blob_id, digest, size in blobs]
 
 
 def _blob_bytes_delete(digest: str, locations: list[str], counts: GCCounts) -> None:
@@ -62,22 +69,17 @@ def _blob_bytes_delete(digest: str, locations: list[str], counts: GCCounts) -> N
             counts.storage_errors += 1
 
 
-def blob_collect(*, blob_id: int, cutoff: datetime, counts: GCCounts) -> None:
-    digest = Blob.objects.filter(pk=blob_id).values_list("digest", flat=True).first()
-    if digest is None:
-        return
-    with blob_deletion_lock(digest) as held:
-        if not held:
-            # A push is relying on this blob right now; if it is still garbage, the next run takes it.
-            return
-        deleted = _blob_rows_delete(blob_id, cutoff)
-        if deleted is None:
-            return
-        # Still under the lock: no push can store these bytes again before they are gone.
-        digest, size, locations = deleted
-        _blob_bytes_delete(digest, locations, counts)
-    counts.blobs_deleted += 1
-    counts.bytes_reclaimed += size
+def blobs_collect(*, blob_ids: list[int], cutoff: datetime, counts: GCCounts) -> None:
+    """Deletes those of the blobs that are still garbage: rows first, then bytes."""
+    digests = dict(Blob.objects.filter(pk__in=blob_ids).values_list("pk", "digest"))
+    with blob_deletion_lock(list(digests.values())) as held:
+        # A blob a push is relying on right now is left; if it is still garbage, the next run takes it.
+        deleted = _blob_rows_delete([pk for pk, digest in digests.items() if digest in held], cutoff)
+        # Still under the locks: no push can store these bytes again before they are gone.
+        for digest, size, locations in deleted:
+            _blob_bytes_delete(digest, locations, counts)
+            counts.blobs_deleted += 1
+            counts.bytes_reclaimed += size
 
 
 def gc_blobs_collect(*, grace: timedelta, counts: GCCounts, only: Iterable[int] | None = None) -> None:
@@ -89,8 +91,8 @@ def gc_blobs_collect(*, grace: timedelta, counts: GCCounts, only: Iterable[int] 
         candidates = list(
             blobs_unreferenced(cutoff=cutoff).order_by("pk").values_list("pk", flat=True)[:BLOB_SCAN_LIMIT]
         )
-    for blob_id in candidates:
-        blob_collect(blob_id=blob_id, cutoff=cutoff, counts=counts)
+    for start in range(0, len(candidates), BLOB_BATCH_SIZE):
+        blobs_collect(blob_ids=candidates[start : start + BLOB_BATCH_SIZE], cutoff=cutoff, counts=counts)
 
 
 def gc_blobs_plan(
