@@ -52,6 +52,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--garbage", type=float, default=0.5, help="share of tags ended past the window")
     parser.add_argument("--in-window", type=float, default=0.1, help="share of tags ended inside the window")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--delete-repository", action="store_true", help="then delete the repository and time its purge"
+    )
     return parser.parse_args()
 
 
@@ -211,6 +214,29 @@ def _check() -> dict:
     }
 
 
+def _purge_timed(workdir: Path) -> dict:
+    """Deletes the repository as the API does, then waits for the GC job that queued."""
+    from quaysite.jobs import in_process_worker_wait_idle
+    from registry.models import GCRun, Repository
+    from registry.services.repositories import repository_delete
+
+    repository = Repository.objects.select_related("namespace").get(name="big")
+    started = time.perf_counter()
+    repository_delete(repository=repository, actor=None)
+    deleted_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if not in_process_worker_wait_idle(timeout=600):
+        raise RuntimeError("the queued GC job did not finish within 10 minutes")
+    run = GCRun.objects.latest("started")
+    return {
+        "repository_delete_s": round(deleted_s, 2),
+        "purge_gc_s": round(time.perf_counter() - started, 2),
+        "purge_blobs_deleted": run.blobs_deleted,
+        "purge_bytes_reclaimed": run.bytes_reclaimed,
+        "storage_files_after_purge": _storage_bytes(workdir / "storage")[0],
+    }
+
+
 def main() -> None:
     args = _args()
     workdir = Path(tempfile.mkdtemp(prefix="quay-bench-gc-"))
@@ -220,7 +246,8 @@ def main() -> None:
 
         database_url, drop = _pg_create()
     else:
-        database_url = f"sqlite:///{workdir / 'registry.sqlite3'}"
+        # The embedded default (WAL, BEGIN IMMEDIATE), as `make run` uses it.
+        database_url = ""
     _environment(workdir, database_url)
     try:
         import django
@@ -241,6 +268,8 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         files_after, bytes_after = _storage_bytes(workdir / "storage")
+        checked = _check()
+        purge = _purge_timed(workdir) if args.delete_repository else {}
         result = {
             "database": "postgresql" if args.postgres else "sqlite",
             "tags": args.tags,
@@ -257,7 +286,8 @@ def main() -> None:
             "storage_bytes_after": bytes_after,
             "storage_files_before": files_before,
             "storage_files_after": files_after,
-            **_check(),
+            **checked,
+            **purge,
         }
     finally:
         from django.db import connections
