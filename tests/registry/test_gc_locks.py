@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from orgs.models import Namespace
 from registry.models import Blob, Repository, RepositoryBlob
-from registry.services.blob_locks import blob_reference_guard
+from registry.services.blob_locks import blob_deletion_lock, blob_reference_guard
 from registry.services.blobs import blob_mount
 from registry.services.gc import gc_run
+from registry.services.gc_blobs import _blob_rows_delete
+from registry.storage import storage_for
+from registry.storage.paths import blob_path
 from tests.registry.pushing import digest_of, push_blob
 
 pytestmark = [
@@ -86,3 +91,46 @@ def test_gc_skips_a_repository_a_push_holds_and_counts_it(as_alice):
     thread.join(WAIT_SECONDS)
     run = gc_run()
     assert (run.repositories, run.repositories_skipped, run.blob_links_deleted) == (1, 0, 1)
+
+
+def gc_mid_deletion(digest: str, storage_delete_after: float) -> tuple[threading.Event, threading.Thread]:
+    """GC as it deletes one blob: rows deleted and committed, its bytes deleted a little later,
+    all under the blob's deletion lock. Returns once the rows are gone."""
+    rows_gone = threading.Event()
+
+    def run() -> None:
+        try:
+            blob = Blob.objects.get(digest=digest)
+            with blob_deletion_lock([digest]) as held:
+                assert held == {digest}
+                deleted = _blob_rows_delete([blob.pk], timezone.now())
+                rows_gone.set()
+                time.sleep(storage_delete_after)
+                for _, _, locations in deleted:
+                    for location in locations:
+                        storage_for(location).delete(blob_path(digest))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert rows_gone.wait(WAIT_SECONDS)
+    return rows_gone, thread
+
+
+def test_an_upload_finishing_while_gc_deletes_those_bytes_stores_them_again(as_alice, isolated_storage):
+    layer = os.urandom(100)
+    push_blob(as_alice, "alice/app", layer)
+    RepositoryBlob.objects.all().delete()
+    _, gc = gc_mid_deletion(digest_of(layer), storage_delete_after=0.5)
+
+    # Waits for GC's storage delete, then finds no stored copy and stores its own bytes.
+    push_blob(as_alice, "alice/app", layer)
+    gc.join(WAIT_SECONDS)
+
+    assert (isolated_storage / blob_path(digest_of(layer))).read_bytes() == layer
+    token = as_alice.token("repository:alice/app:pull")
+    response = as_alice.client.get(
+        f"/v2/alice/app/blobs/{digest_of(layer)}", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert b"".join(response.streaming_content) == layer
