@@ -11,14 +11,14 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from orgs.models import Namespace
-from registry.models import Blob, Repository, RepositoryBlob
+from registry.models import Blob, Manifest, Repository, RepositoryBlob
 from registry.services.blob_locks import blob_deletion_lock, blob_reference_guard
 from registry.services.blobs import blob_mount
 from registry.services.gc import gc_run
 from registry.services.gc_blobs import _blob_rows_delete
 from registry.storage import storage_for
 from registry.storage.paths import blob_path
-from tests.registry.pushing import digest_of, push_blob
+from tests.registry.pushing import digest_of, image_manifest, push_blob, push_manifest
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -134,3 +134,32 @@ def test_an_upload_finishing_while_gc_deletes_those_bytes_stores_them_again(as_a
         f"/v2/alice/app/blobs/{digest_of(layer)}", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
     assert b"".join(response.streaming_content) == layer
+
+
+def test_a_manifest_put_while_gc_unlinks_its_layer_is_refused_cleanly(as_alice):
+    config, layer = b'{"architecture":"amd64","os":"linux"}', os.urandom(100)
+    push_blob(as_alice, "alice/app", config)
+    push_blob(as_alice, "alice/app", layer)
+    repository = Repository.objects.get(name="app")
+    unlinked = threading.Event()
+
+    def gc_unlinks() -> None:
+        # GC's link step: the repository row locked, the layer's link deleted, committed a bit later.
+        try:
+            with transaction.atomic():
+                Repository.objects.select_for_update().filter(pk=repository.pk).first()
+                RepositoryBlob.objects.filter(repository=repository, blob__digest=digest_of(layer)).delete()
+                unlinked.set()
+                time.sleep(0.5)
+        finally:
+            connections.close_all()
+
+    gc = threading.Thread(target=gc_unlinks)
+    gc.start()
+    assert unlinked.wait(WAIT_SECONDS)
+    response = push_manifest(as_alice, "alice/app", "v1", image_manifest(config, [layer]))
+    gc.join(WAIT_SECONDS)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "MANIFEST_BLOB_UNKNOWN"
+    assert not Manifest.objects.exists()
