@@ -165,12 +165,15 @@ class GCRun(models.Model):
     repository_name = models.CharField(max_length=600, blank=True)
     repositories = models.IntegerField(default=0)
     repositories_skipped = models.IntegerField(default=0)
+    repositories_failed = models.IntegerField(default=0)
     tags_deleted = models.IntegerField(default=0)
     manifests_deleted = models.IntegerField(default=0)
     blob_links_deleted = models.IntegerField(default=0)
     blobs_deleted = models.IntegerField(default=0)
     bytes_reclaimed = models.BigIntegerField(default=0)
     storage_errors = models.IntegerField(default=0)
+    # Where a full run stopped (its time budget), so the next one goes on from there.
+    last_repository_id = models.BigIntegerField(null=True, blank=True)
     # With dry_run: the tag, manifest and blob names it would delete (bounded).
     would_delete = models.JSONField(default=list, blank=True)
 

@@ -8,6 +8,7 @@ workers may run at once: each claims one repository row at a time and skips thos
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,8 +27,10 @@ from registry.services.gc_repository import (
 
 logger = logging.getLogger(__name__)
 
-# Repositories one run visits at most; a registry with more is covered over several runs.
+# What one run visits at most; the next full run goes on after the last repository visited, so a
+# registry with more is covered over several runs.
 GC_REPOSITORIES_PER_RUN = 100_000
+GC_RUN_SECONDS = 600
 
 REPORTED_COUNTS = (
     "repositories",
@@ -37,6 +40,7 @@ REPORTED_COUNTS = (
     "blob_links_deleted",
     "blobs_deleted",
     "bytes_reclaimed",
+    "repositories_failed",
     "storage_errors",
 )
 
@@ -47,17 +51,34 @@ def gc_grace() -> timedelta:
 
 
 def _repository_ids(repository: Repository | None) -> list[int]:
+    """The one repository, or every one starting after where the last full run stopped."""
     if repository is not None:
         return [repository.pk]
-    return list(Repository.objects.order_by("pk").values_list("pk", flat=True)[:GC_REPOSITORIES_PER_RUN])
+    previous = (
+        GCRun.objects.filter(repository_name="", dry_run=False, last_repository_id__isnull=False)
+        .order_by("-started")
+        .values_list("last_repository_id", flat=True)
+        .first()
+    ) or 0
+    ids = Repository.objects.order_by("pk").values_list("pk", flat=True)
+    after = list(ids.filter(pk__gt=previous)[:GC_REPOSITORIES_PER_RUN])
+    return after + list(ids.filter(pk__lte=previous)[: GC_REPOSITORIES_PER_RUN - len(after)])
 
 
 def _collect(repository_ids: list[int], grace: timedelta, counts: GCCounts, *, whole_registry: bool) -> None:
+    deadline = time.monotonic() + GC_RUN_SECONDS
     for repository_id in repository_ids:
+        if time.monotonic() > deadline:
+            break
         try:
             gc_repository_collect(repository_id=repository_id, grace=grace, counts=counts)
         except RepositoryBusy:
             counts.repositories_skipped += 1
+        except Exception:
+            # One repository GC cannot handle must not stop the run for every other one.
+            logger.exception("GC of repository %s failed; it is retried on the next run", repository_id)
+            counts.repositories_failed += 1
+        counts.last_repository_id = repository_id
     # A run over one repository looks only at the blobs it unlinked; a full run at every orphan.
     gc_blobs_collect(grace=grace, counts=counts, only=None if whole_registry else counts.unlinked_blob_ids)
 
@@ -92,6 +113,7 @@ def _report(run: GCRun, counts: GCCounts) -> None:
     for name in REPORTED_COUNTS:
         setattr(run, name, getattr(counts, name))
     run.would_delete = counts.would_delete if run.dry_run else []
+    run.last_repository_id = counts.last_repository_id
     run.finished = timezone.now()
     run.save()
     logger.info(

@@ -35,6 +35,7 @@ T = TypeVar("T")
 class GCCounts:
     repositories: int = 0
     repositories_skipped: int = 0
+    repositories_failed: int = 0
     tags_deleted: int = 0
     manifests_deleted: int = 0
     blob_links_deleted: int = 0
@@ -42,8 +43,9 @@ class GCCounts:
     bytes_reclaimed: int = 0
     storage_errors: int = 0
     would_delete: list[str] = field(default_factory=list)
-    # Blobs that lost a link in this run: the blob phase looks at them first.
+    # Blobs that lost a link in this run: a run over one repository looks at these only.
     unlinked_blob_ids: set[int] = field(default_factory=set)
+    last_repository_id: int | None = None
 
     def list_name(self, name: str) -> None:
         if len(self.would_delete) < DRY_RUN_LISTED:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from orgs.models import Namespace
 from registry.manifest_formats import OCI_INDEX, OCI_MANIFEST
 from registry.models import Blob, GCRun, Manifest, ManifestBlob, Repository, RepositoryBlob, Tag
+from registry.services import gc
 from registry.services.gc import gc_run
 from registry.storage.paths import blob_path
 from tests.registry.pushing import digest_of, image_manifest, index_manifest, push_blob, push_manifest
@@ -262,3 +263,17 @@ def test_a_repository_that_lost_its_garbage_is_left_as_it_was(as_alice, no_time_
     )
     assert list(RepositoryBlob.objects.order_by("pk").values_list("pk", flat=True)) == rows
     assert Repository.objects.filter(name="app").exists()
+
+
+def test_a_full_run_that_cannot_visit_every_repository_goes_on_where_the_last_one_stopped(
+    as_alice, monkeypatch
+):
+    for name in ("first", "second"):
+        push_blob(as_alice, f"alice/{name}", os.urandom(50))
+    first, second = Repository.objects.order_by("pk").values_list("pk", flat=True)
+    monkeypatch.setattr(gc, "GC_REPOSITORIES_PER_RUN", 1)
+
+    visited = [gc_run().last_repository_id for _ in range(3)]
+
+    assert visited == [first, second, first]
+    assert RepositoryBlob.objects.count() == 0
