@@ -8,6 +8,7 @@ from orgs.audit import audit_log_write
 from orgs.models import Organization, User
 from orgs.services.authorization import require_namespace_admin
 from registry.models import Repository
+from registry.services.gc import gc_blobs_enqueue
 from registry.services.repositories import repository_rows_delete
 
 
@@ -27,3 +28,4 @@ def organization_delete(*, actor: User | None, organization: Organization) -> No
     User.objects.filter(robot__namespace=namespace).delete()
     # Cascades to the organization, its teams, memberships and default permissions.
     namespace.delete()
+    gc_blobs_enqueue()

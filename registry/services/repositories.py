@@ -88,8 +88,8 @@ def repository_create(
 
 def repository_rows_delete(*, repository: Repository) -> None:
     """Deletes the repository with its tags, manifests and blob links, in the caller's transaction;
-    the name is free once it commits. Blobs no repository links any more are left to GC, which
-    this queues: the bytes go through its locks, never from here."""
+    the name is free once it commits. Blobs no repository links any more are left to GC: the
+    caller queues it (gc_blobs_enqueue), so the bytes go through GC's locks, never from here."""
     # Pushes tag under this row's lock: none lands between the deletes below.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
     # Tags and child links protect manifests; delete them first, in dependency order.
@@ -97,7 +97,6 @@ def repository_rows_delete(*, repository: Repository) -> None:
     ManifestChild.objects.filter(manifest__repository=repository).delete()
     Manifest.objects.filter(repository=repository).delete()
     repository.delete()
-    gc_blobs_enqueue()
 
 
 @transaction.atomic
@@ -112,6 +111,7 @@ def repository_delete(*, repository: Repository, actor: User | None) -> None:
         metadata={"repo": repository.name, "namespace": repository.namespace.name},
     )
     repository_rows_delete(repository=repository)
+    gc_blobs_enqueue()
 
 
 @transaction.atomic

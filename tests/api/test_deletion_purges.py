@@ -51,13 +51,14 @@ def test_admin_deletes_organization_and_its_name_is_free_at_once(
 ):
     layer = os.urandom(200)
     push_image(as_alice, "acme/app", "v1")
+    push_image(as_alice, "acme/tools", "v1")
     push_blob(as_alice, "acme/app", layer)
     robot_create(namespace=acme.namespace, short_name="builder", actor=alice)
 
     with django_capture_on_commit_callbacks() as queued:
         assert alice_client.delete("/api/v1/organization/acme").status_code == 204
 
-    assert queued, "the blob collection is queued on commit"
+    assert len(queued) == 1, "one blob collection is queued on commit"
     assert not Namespace.objects.filter(name="acme").exists()
     assert not Repository.objects.filter(namespace__name="acme").exists()
     assert not RobotAccount.objects.exists() and not User.objects.filter(username="acme+builder").exists()
