@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
@@ -122,7 +122,7 @@ def _manifests_unreachable(repository: Repository, now: datetime, grace: timedel
     return [pk for pk in every if pk not in kept]
 
 
-def _links_unused(repository: Repository, now: datetime, grace: timedelta, dead: list[int]):
+def _links_unused(repository: Repository, now: datetime, grace: timedelta, dead: list[int]) -> QuerySet:
     """Links no manifest of the repository (other than the ``dead`` ones) references, and that
     no upload or mount renewed within the grace period."""
     referenced = ManifestBlob.objects.filter(manifest__repository=repository).exclude(manifest_id__in=dead)
@@ -171,10 +171,10 @@ def _until_done(repository_id: int, step: Callable[[Repository, datetime], int],
 
 def gc_repository_collect(*, repository_id: int, grace: timedelta, counts: GCCounts) -> None:
     """Deletes the repository's garbage; raises RepositoryBusy if a step found it locked."""
-    sizes = Repository.objects.filter(pk=repository_id)
-    tag_rows = Tag.objects.filter(repository__in=sizes).count()
-    manifest_rows = Manifest.objects.filter(repository__in=sizes).count()
-    link_rows = RepositoryBlob.objects.filter(repository__in=sizes).count()
+    repository = Repository.objects.filter(pk=repository_id)
+    tag_rows = Tag.objects.filter(repository__in=repository).count()
+    manifest_rows = Manifest.objects.filter(repository__in=repository).count()
+    link_rows = RepositoryBlob.objects.filter(repository__in=repository).count()
     _until_done(repository_id, lambda r, now: _tags_delete_batch(r, now, counts), tag_rows)
     _until_done(repository_id, lambda r, now: _manifests_delete_batch(r, now, grace, counts), manifest_rows)
     _until_done(repository_id, lambda r, now: _links_delete_batch(r, now, grace, counts), link_rows)
