@@ -56,8 +56,6 @@ KEYS: dict[str, Key] = {
     "FEATURE_SUPERUSERS_FULL_ACCESS": Key(bool, False, "QUAY_FEATURE_SUPERUSERS_FULL_ACCESS"),
     "FEATURE_SUPERUSERS_ORG_CREATION_ONLY": Key(bool, False, "QUAY_FEATURE_SUPERUSERS_ORG_CREATION_ONLY"),
     "FEATURE_APP_SPECIFIC_TOKENS": Key(bool, True, "QUAY_FEATURE_APP_SPECIFIC_TOKENS"),
-    # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
-    # still decrypt what was written before a rotation.
     # The time machine: how long ended tags stay restorable (namespaces choose among the options).
     "DEFAULT_TAG_EXPIRATION": Key(str, "2w", "QUAY_DEFAULT_TAG_EXPIRATION"),
     "TAG_EXPIRATION_OPTIONS": Key(list, ["0s", "1d", "1w", "2w", "4w"], None),
@@ -65,6 +63,13 @@ KEYS: dict[str, Key] = {
     "REGISTRY_STATE": Key(str, "normal", "QUAY_REGISTRY_STATE"),
     # Lets a tag be taken out of the time machine at once (then GC may delete it).
     "PERMANENTLY_DELETE_TAGS": Key(bool, False, "QUAY_PERMANENTLY_DELETE_TAGS"),
+    # Garbage collection: an uploaded or mounted blob, and a manifest pushed without a tag, stay
+    # this long unreferenced so a push in progress can still reference them (Quay: one hour).
+    "PUSH_TEMP_TAG_EXPIRATION_SEC": Key(int, 3600, "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC"),
+    # Upload sessions idle this many days are dropped with their partial data (Quay: 2 days).
+    "BLOBUPLOAD_DELETION_DATE_THRESHOLD": Key(int, 2, "QUAY_BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
+    # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
+    # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
     "DATABASE_SECRET_KEYS_OLD": Key(list, [], None),
 }
@@ -145,6 +150,10 @@ def _validate(values: dict[str, Any]) -> None:
             raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
     if values["DEFAULT_TAG_EXPIRATION"] not in values["TAG_EXPIRATION_OPTIONS"]:
         raise ConfigError("DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS")
+    if values["PUSH_TEMP_TAG_EXPIRATION_SEC"] < 0:
+        raise ConfigError("PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative")
+    if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
+        raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]

@@ -46,6 +46,7 @@ class PeriodicJob:
 PERIODIC_JOBS = (
     PeriodicJob(func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300),
     PeriodicJob(func="orgs.tasks.login_failures_expire_task", queue="gc", every=3600, first_after=600),
+    PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=900, first_after=900),
 )
 
 

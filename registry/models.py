@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from orgs.models import Namespace, User
 
@@ -63,6 +64,10 @@ class RepositoryBlob(models.Model):
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="blob_links")
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="repository_links")
     created = models.DateTimeField(auto_now_add=True)
+    # Renewed by every upload or mount of the blob into the repository: GC keeps a link no
+    # manifest references until PUSH_TEMP_TAG_EXPIRATION_SEC after this, so a push in progress
+    # can still reference it.
+    touched = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "blob"], name="repository_blob_unique")]
@@ -180,3 +185,29 @@ class SigningKey(models.Model):
     kid = models.CharField(max_length=64, unique=True)
     private_pem = models.TextField()
     created = models.DateTimeField(auto_now_add=True)
+
+
+class GCRun(models.Model):
+    """One garbage collection run: what it deleted, or with dry_run what it would have deleted."""
+
+    started = models.DateTimeField(default=timezone.now, db_index=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    # Empty for a run over every repository.
+    repository_name = models.CharField(max_length=600, blank=True)
+    repositories = models.IntegerField(default=0)
+    repositories_skipped = models.IntegerField(default=0)
+    repositories_failed = models.IntegerField(default=0)
+    tags_deleted = models.IntegerField(default=0)
+    manifests_deleted = models.IntegerField(default=0)
+    blob_links_deleted = models.IntegerField(default=0)
+    blobs_deleted = models.IntegerField(default=0)
+    bytes_reclaimed = models.BigIntegerField(default=0)
+    storage_errors = models.IntegerField(default=0)
+    # Where a full run stopped (its time budget), so the next one goes on from there.
+    last_repository_id = models.BigIntegerField(null=True, blank=True)
+    # With dry_run: the tag, manifest and blob names it would delete (bounded).
+    would_delete = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"GC {self.started:%Y-%m-%d %H:%M:%S}{' (dry run)' if self.dry_run else ''}"

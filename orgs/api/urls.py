@@ -31,6 +31,7 @@ urlpatterns = [
         name="api-user-robot-regenerate",
     ),
     path("organization/", views.OrganizationListView.as_view(), name="api-organization-list"),
+    # views.OrganizationView with DELETE added.
     path(ORG, views.OrganizationView.as_view(), name="api-organization"),
     path(TEAM, teams.TeamView.as_view(), name="api-team"),
     path(TEAM + "/members", teams.TeamMemberListView.as_view(), name="api-team-members"),

@@ -29,6 +29,7 @@ from orgs.selectors import (
     team_names_of,
 )
 from orgs.services import organization_create
+from orgs.services.organization_delete import organization_delete
 from orgs.services.profile import organization_update, user_update
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.services.time_machine import time_machine_window
@@ -159,7 +160,7 @@ def _organization_view(organization: Organization, user: User) -> dict:
 
 
 class OrganizationView(APIView):
-    required_scopes = {"GET": ["user:read"], "PUT": ["org:admin"]}
+    required_scopes = {"GET": ["user:read"], "PUT": ["org:admin"], "DELETE": ["org:admin"]}
 
     def get_permissions(self) -> list:
         return [] if self.request.method == "GET" else [IsAuthenticated()]
@@ -193,3 +194,15 @@ class OrganizationView(APIView):
             organization=organization, actor=request.user, **data.validated_data
         )
         return Response(OrganizationOutput(_organization_view(organization, request.user)).data)
+
+    @extend_schema(
+        operation_id="deleteAdminedOrganization",
+        description=(
+            "Delete the organization (administrators only): its name is free at once, its "
+            "repositories' data is reclaimed by garbage collection."
+        ),
+        responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+    )
+    def delete(self, request: Request, orgname: str) -> Response:
+        organization_delete(actor=request.user, organization=organization_get(name=orgname))
+        return Response(status=204)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import logs, manifests, permissions, search, tags, views
+from registry.api import gc, logs, manifests, permissions, search, tags, views
 
 
 class RepositoryPathConverter:
@@ -21,6 +21,7 @@ register_converter(RepositoryPathConverter, "repopath")
 urlpatterns = [
     path("repository", views.RepositoryListView.as_view(), name="api-repository-list"),
     path("find/repositories", search.RepositorySearchView.as_view(), name="api-find-repositories"),
+    path("superuser/gc", gc.GCView.as_view(), name="api-superuser-gc"),
     path(
         "repository/<repopath:repository>/changevisibility",
         views.RepositoryVisibilityView.as_view(),

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import transaction
+from django.utils import timezone
 
 from registry import selectors
 from registry.digests import ResumableSha256
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
+from registry.services.blob_locks import blob_reference_guard
 from registry.storage import preferred_location, storage_for
 from registry.storage.base import BlobWriter, StorageDriver
 from registry.storage.paths import blob_path
@@ -42,8 +44,12 @@ def blob_get_in_repository(*, namespace: str, name: str, digest: str) -> StoredB
 
 
 def blob_link(*, repository: Repository, blob: Blob) -> None:
+    """Links the blob into the repository, or renews the link's grace period if it exists."""
     RepositoryBlob.objects.bulk_create(
-        [RepositoryBlob(repository=repository, blob=blob)], ignore_conflicts=True
+        [RepositoryBlob(repository=repository, blob=blob, touched=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["repository", "blob"],
+        update_fields=["touched"],
     )
 
 
@@ -65,7 +71,11 @@ def blob_stored_location(*, digest: str) -> str | None:
     return location if location in locations else next(iter(locations), None)
 
 
+@transaction.atomic
 def blob_mount(*, repository: Repository, digest: str, source: Repository) -> Blob | None:
+    # Without the guard, GC could unlink the source and delete the blob between the lookup and
+    # the new link, and the commit would fail on the deferred foreign key.
+    blob_reference_guard(digest)
     blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
     if blob is not None:
         blob_link(repository=repository, blob=blob)

@@ -99,13 +99,15 @@ def manifest_put(
     parsed = manifest_parse(content, content_type)
     repository = repository_get_or_create(full_name=full_name, creator=creator)
     repository_push_check(repository=repository, user_id=pusher_id)
-    blob_ids = _blobs_check(repository, parsed)
-    child_ids = _children_check(repository, parsed)
     known = Manifest.objects.filter(repository=repository, digest=digest).exists()
     # Read before the lock: storage may be slow, and the labels of a known manifest are stored.
     labels = None if known else config_labels_read(parsed=parsed)
-    # Serializes tag writes per repository; pulls never take this lock.
+    # Serializes tag writes per repository, and holds GC off it: the links and manifests checked
+    # below stay until this commits, and GC's next look sees the new references. Pulls never
+    # take this lock.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    blob_ids = _blobs_check(repository, parsed)
+    child_ids = _children_check(repository, parsed)
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
     if manifest is None:
         manifest = _manifest_create(repository, digest, parsed, content, blob_ids, child_ids)

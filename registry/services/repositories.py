@@ -15,6 +15,7 @@ from registry import selectors
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import Manifest, ManifestChild, Repository, Tag
 from registry.names import repository_name_split
+from registry.services.gc import gc_blobs_enqueue
 
 
 def repository_get(*, full_name: str) -> Repository:
@@ -85,12 +86,23 @@ def repository_create(
     return repository
 
 
-@transaction.atomic
-def repository_delete(*, repository: Repository, actor: User | None) -> None:
-    """Deletes the repository's rows; blobs no repository links any more are left to GC."""
-    require_repository_admin(actor=actor, repository=repository)
+def repository_rows_delete(*, repository: Repository) -> None:
+    """Deletes the repository with its tags, manifests and blob links, in the caller's transaction;
+    the name is free once it commits. Blobs no repository links any more are left to GC: the
+    caller queues it (gc_blobs_enqueue), so the bytes go through GC's locks, never from here."""
     # Pushes tag under this row's lock: none lands between the deletes below.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    # Tags and child links protect manifests; delete them first, in dependency order.
+    Tag.objects.filter(repository=repository).delete()
+    ManifestChild.objects.filter(manifest__repository=repository).delete()
+    Manifest.objects.filter(repository=repository).delete()
+    repository.delete()
+
+
+@transaction.atomic
+def repository_delete(*, repository: Repository, actor: User | None) -> None:
+    """Deletes the repository at once, so its name is free; GC then reclaims its blobs."""
+    require_repository_admin(actor=actor, repository=repository)
     audit_log_write(
         kind="delete_repo",
         performer=actor,
@@ -98,11 +110,8 @@ def repository_delete(*, repository: Repository, actor: User | None) -> None:
         repository=repository,
         metadata={"repo": repository.name, "namespace": repository.namespace.name},
     )
-    # Tags and child links protect manifests; delete them first, in dependency order.
-    Tag.objects.filter(repository=repository).delete()
-    ManifestChild.objects.filter(manifest__repository=repository).delete()
-    Manifest.objects.filter(repository=repository).delete()
-    repository.delete()
+    repository_rows_delete(repository=repository)
+    gc_blobs_enqueue()
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import itertools
 import uuid as uuid_module
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
 from registry import selectors
@@ -18,6 +19,7 @@ from registry.digests import DIGEST_RE, ResumableSha256
 from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
 from registry.names import repository_name_split
+from registry.services.blob_locks import blob_reference_guard
 from registry.services.blobs import blob_record, blob_stored_location, stream_into
 from registry.storage import preferred_location, storage_for
 from registry.storage.paths import blob_path, upload_segment_path
@@ -120,17 +122,21 @@ def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) ->
     actual = _content_digest(upload)
     if actual != digest:
         raise DigestInvalid(detail={"expected": digest, "actual": actual})
-    existing = blob_stored_location(digest=digest)
-    if existing is None:
-        storage = storage_for(upload.location)
-        segments = [upload_segment_path(upload.uuid, n) for n in range(upload.segments)]
-        if len(segments) == 1:
-            storage.move(segments[0], blob_path(digest))
-        else:
-            storage.concat(blob_path(digest), segments)
-    return blob_record(
-        digest=digest, size=upload.offset, location=existing or upload.location, repository=repository
-    )
+    with transaction.atomic():
+        # Held to the commit: GC cannot delete the stored copy found here, nor the bytes moved
+        # here, before the blob row and link below are committed.
+        blob_reference_guard(digest)
+        existing = blob_stored_location(digest=digest)
+        if existing is None:
+            storage = storage_for(upload.location)
+            segments = [upload_segment_path(upload.uuid, n) for n in range(upload.segments)]
+            if len(segments) == 1:
+                storage.move(segments[0], blob_path(digest))
+            else:
+                storage.concat(blob_path(digest), segments)
+        return blob_record(
+            digest=digest, size=upload.offset, location=existing or upload.location, repository=repository
+        )
 
 
 def upload_finish(*, upload: BlobUpload, digest: str | None, chunks: Iterable[bytes]) -> Blob:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import BinaryIO
 
 COPY_CHUNK = 1024 * 1024
@@ -83,6 +84,12 @@ class StorageDriver(ABC):
                     while chunk := stream.read(COPY_CHUNK):
                         out.write(chunk)
             out.commit()
+
+    def partial_writes_abort(self, *, older_than: timedelta) -> int:
+        """Discards writes begun longer ago than ``older_than`` that were never committed or
+        cancelled (a server crashed mid-write); returns how many. Drivers whose writes leave
+        nothing behind have none."""
+        return 0
 
     def redirect_url(self, path: str, expires_in: int) -> str | None:
         """A short-lived URL a client may fetch the object from directly, where the store has one."""

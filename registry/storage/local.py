@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,6 +16,9 @@ from registry.storage.base import (
     StorageConfigError,
     StorageDriver,
 )
+
+# One cleanup looks at this many temporary files at most; the next run sees the rest.
+PARTIAL_SCAN_LIMIT = 100_000
 
 
 class LocalBlobWriter(BlobWriter):
@@ -94,6 +99,22 @@ class LocalStorage(StorageDriver):
                 parent.rmdir()
             except OSError:
                 pass
+
+    def partial_writes_abort(self, *, older_than: timedelta) -> int:
+        """Removes temporary files a crashed writer left (never renamed into place)."""
+        cutoff = time.time() - older_than.total_seconds()
+        removed = 0
+        for number, temporary in enumerate(self.root.rglob(".*.part")):
+            if number >= PARTIAL_SCAN_LIMIT:
+                break
+            try:
+                if temporary.stat().st_mtime < cutoff:
+                    temporary.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                # Its writer committed or cancelled it meanwhile.
+                continue
+        return removed
 
     def local_file(self, path: str) -> str | None:
         return str(self._full(path))

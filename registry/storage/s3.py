@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, cast
 
 import boto3
@@ -179,6 +180,31 @@ class S3Storage(StorageDriver):
                 raise PathNotFound(source) from None
             raise
         self.delete(source)
+
+    def partial_writes_abort(self, *, older_than: timedelta) -> int:
+        """Aborts multipart uploads under this driver's prefix begun before ``older_than`` ago:
+        S3 keeps (and bills) their parts until someone does."""
+        cutoff = datetime.now(UTC) - older_than
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        aborted = 0
+        for page in paginator.paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"MaxItems": 100_000}
+        ):
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] >= cutoff:
+                    continue
+                try:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                except ClientError as exc:
+                    # Completed or aborted meanwhile by its own writer.
+                    if _error_code(exc) != "NoSuchUpload":
+                        raise
+                    continue
+                aborted += 1
+        return aborted
 
     def redirect_url(self, path: str, expires_in: int) -> str | None:
         return self.client.generate_presigned_url(

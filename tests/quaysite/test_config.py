@@ -26,6 +26,7 @@ def test_no_configuration_gives_the_embedded_defaults():
     assert config["DB_URI"] == ""
     assert config["REDIS_URL"] == ""
     assert config["DISTRIBUTED_STORAGE_CONFIG"] == {}
+    assert (config["PUSH_TEMP_TAG_EXPIRATION_SEC"], config["BLOBUPLOAD_DELETION_DATE_THRESHOLD"]) == (3600, 2)
 
 
 def test_file_values_are_read_and_environment_overrides_them(tmp_path):
@@ -55,6 +56,8 @@ def test_unknown_key_is_named(tmp_path):
         ("DEFAULT_TAG_EXPIRATION: 2 weeks\n", "'2 weeks'"),
         ("DEFAULT_TAG_EXPIRATION: 3w\n", "DEFAULT_TAG_EXPIRATION must be one of"),
         ("TAG_EXPIRATION_OPTIONS: [1d, soon]\n", "'soon'"),
+        ("PUSH_TEMP_TAG_EXPIRATION_SEC: -1\n", "PUSH_TEMP_TAG_EXPIRATION_SEC"),
+        ("BLOBUPLOAD_DELETION_DATE_THRESHOLD: 0\n", "BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
         ("- a list\n", "mapping"),
         ("key: [unclosed\n", "YAML"),
     ],

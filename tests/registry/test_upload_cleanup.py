@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from django.utils import timezone
 from orgs.models import Namespace
 from quaysite import jobs
 from registry.models import BlobUpload, Repository
-from registry.services.upload_cleanup import STALE_UPLOAD_AGE, uploads_stale_cleanup
+from registry.services.upload_cleanup import uploads_stale_cleanup
 from registry.services.uploads import upload_append, upload_start
+from registry.storage import storage_for
+from registry.storage.s3 import S3Storage
 
 WAIT_SECONDS = 10
 # A database index of its own on the shared Redis; the tests remove only the jobs they add.
@@ -70,8 +74,8 @@ def test_cleanup_keeps_fresh_uploads_and_their_segments(repository, isolated_sto
     assert segment_files(isolated_storage, fresh) == ["000000", "000001"]
 
 
-def test_cleanup_by_default_removes_uploads_idle_for_more_than_two_days(repository):
-    assert STALE_UPLOAD_AGE == timedelta(days=2)
+def test_cleanup_by_default_removes_uploads_idle_for_more_than_two_days(repository, settings):
+    assert settings.BLOBUPLOAD_DELETION_DATE_THRESHOLD == 2
     upload_with_segments(repository, idle_for=timedelta(hours=49))
     kept = upload_with_segments(repository, idle_for=timedelta(hours=47))
 
@@ -171,6 +175,7 @@ def test_cleanup_command_with_redis_enqueues_the_periodic_cleanups_on_the_gc_que
     try:
         assert sorted(job.func_name for job in added) == [
             "orgs.tasks.login_failures_expire_task",
+            "registry.tasks.gc_run_task",
             "registry.tasks.uploads_stale_cleanup_task",
         ]
     finally:
@@ -178,3 +183,69 @@ def test_cleanup_command_with_redis_enqueues_the_periodic_cleanups_on_the_gc_que
             job.delete()
         if queue.count == 0:
             queue.delete()
+
+
+def test_cleanup_age_follows_blobupload_deletion_date_threshold(repository, settings):
+    settings.BLOBUPLOAD_DELETION_DATE_THRESHOLD = 1
+    upload_with_segments(repository, idle_for=timedelta(hours=25))
+    kept = upload_with_segments(repository, idle_for=timedelta(hours=23))
+
+    uploads_stale_cleanup()
+
+    assert upload_pks() == [kept.pk]
+
+
+def multipart_started(driver: S3Storage, path: str) -> str:
+    """A multipart upload with one part, as a server that crashed mid-write leaves it."""
+    key = driver._key(path)
+    upload_id = driver.client.create_multipart_upload(Bucket=driver.bucket, Key=key)["UploadId"]
+    driver.client.upload_part(Bucket=driver.bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"part")
+    return upload_id
+
+
+def multipart_ids(driver: S3Storage) -> list[str]:
+    listed = driver.client.list_multipart_uploads(Bucket=driver.bucket, Prefix=driver._key(""))
+    return sorted(upload["UploadId"] for upload in listed.get("Uploads", []))
+
+
+def test_s3_abandoned_multipart_uploads_are_aborted_once_old_enough(s3_driver):
+    abandoned = multipart_started(s3_driver, "uploads/0b0c0d0e-0000-4000-8000-000000000000/000000")
+    with s3_driver.writer("sha256/ab/finished") as writer:
+        writer.write(b"finished")
+        writer.commit()
+
+    # moto reports every multipart upload as begun in November 2010: 30 years is not old enough.
+    assert s3_driver.partial_writes_abort(older_than=timedelta(days=30 * 365)) == 0
+    assert multipart_ids(s3_driver) == [abandoned]
+
+    assert s3_driver.partial_writes_abort(older_than=timedelta(days=2)) == 1
+    assert multipart_ids(s3_driver) == []
+    assert s3_driver.exists("sha256/ab/finished")
+
+
+def test_stale_cleanup_aborts_multipart_uploads_in_every_s3_location(s3_server, settings):
+    settings.STORAGE_CONFIG = {"s3": ["S3Storage", s3_server.driver_options()]}
+    settings.STORAGE_PREFERENCE = ["s3"]
+    storage_for.cache_clear()
+    driver = storage_for("s3")
+    multipart_started(driver, "uploads/0b0c0d0e-0000-4000-8000-000000000001/000000")
+
+    uploads_stale_cleanup()
+
+    assert multipart_ids(driver) == []
+
+
+def test_local_files_a_crashed_writer_left_are_removed_once_old_enough(local_driver):
+    writer = local_driver.writer("uploads/0b0c0d0e-0000-4000-8000-000000000002/000000")
+    writer.write(b"half")
+    writer.file.close()
+    old = time.time() - 3 * 86400
+    os.utime(writer.temporary, (old, old))
+    fresh = local_driver.writer("uploads/0b0c0d0e-0000-4000-8000-000000000003/000000")
+    fresh.write(b"still writing")
+
+    assert local_driver.partial_writes_abort(older_than=timedelta(days=2)) == 1
+
+    assert not writer.temporary.exists()
+    assert fresh.temporary.exists()
+    fresh.cancel()
