@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from registry.models import Blob, Manifest, Repository, Tag
+from registry.models import Blob, GCRun, Manifest, Repository, Tag
+from registry.services.gc import gc_repository_enqueue
 from registry.services.repository_states import repository_set_state
 from registry.services.tags import tag_active_q
 
@@ -21,7 +22,7 @@ class RepositoryAdmin(admin.ModelAdmin):
     search_fields = ("namespace__name", "name", "description")
     list_select_related = ("namespace",)
     date_hierarchy = "created"
-    actions = ["set_state_normal", "set_state_read_only", "set_state_mirror"]
+    actions = ["set_state_normal", "set_state_read_only", "set_state_mirror", "queue_gc"]
     # Visibility and state change through the services (audited); only the description is free text.
     readonly_fields = ("namespace", "name", "is_public", "state", "created")
 
@@ -48,6 +49,16 @@ class RepositoryAdmin(admin.ModelAdmin):
     @admin.action(description="Set state: mirror (only the mirror robot pushes)")
     def set_state_mirror(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
         self._set_state(request, queryset, Repository.State.MIRROR)
+
+    @admin.action(description="Queue garbage collection of selected repositories")
+    def queue_gc(self, request: HttpRequest, queryset: QuerySet[Repository]) -> None:
+        count = 0
+        for repository in queryset.order_by("pk"):
+            gc_repository_enqueue(repository)
+            count += 1
+        self.message_user(
+            request, f"Garbage collection queued for {count} repository(ies); see GC runs.", messages.SUCCESS
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -106,3 +117,21 @@ class TagAdmin(ReadOnlyAdmin):
     @admin.display(description="manifest")
     def manifest_digest(self, tag: Tag) -> str:
         return tag.manifest.digest
+
+
+@admin.register(GCRun)
+class GCRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started",
+        "finished",
+        "repository_name",
+        "dry_run",
+        "tags_deleted",
+        "manifests_deleted",
+        "blobs_deleted",
+        "bytes_reclaimed",
+        "storage_errors",
+    )
+    list_filter = ("dry_run",)
+    search_fields = ("repository_name",)
+    date_hierarchy = "started"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from orgs.models import AuditLog, TeamMember, User
+import pytest
+from django.utils import timezone
+
+from orgs.models import AuditLog, Namespace, TeamMember, User
 from orgs.services import user_create
-from registry.models import Repository
-from tests.web.conftest import signed_in
+from quaysite import jobs
+from registry.models import GCRun, Repository, Tag
+from tests.web.conftest import image_push, signed_in
 
 
 @pytest.fixture
@@ -43,8 +47,6 @@ def test_changing_a_repository_state_is_audited(root_web, acme_app):
 
 
 def test_manifests_and_blobs_cannot_be_edited_or_deleted(root_web, acme_app):
-    from tests.web.conftest import image_push
-
     manifest = image_push(acme_app, "v1", layer=b"layer")
     assert root_web.get(f"/admin/registry/manifest/{manifest.pk}/change/").status_code == 200
     assert root_web.post(f"/admin/registry/manifest/{manifest.pk}/delete/").status_code == 403
@@ -99,3 +101,24 @@ def test_a_superuser_cannot_be_disabled_from_the_console(root_web):
     assert "is a superuser" in response.content.decode()
     other.refresh_from_db()
     assert other.is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queue_gc_collects_the_selected_repository(settings, acme_app):
+    """Real jobs: the in-process worker runs the queued collection after the action commits."""
+    settings.JOBS_IN_PROCESS = True
+    root_web = signed_in(user_create(username="root", password="root password", superuser=True))
+    Namespace.objects.filter(pk=acme_app.namespace_id).update(time_machine_seconds=0)
+    image_push(acme_app, "old", layer=b"garbage soon")
+    Tag.objects.filter(repository=acme_app, name="old").update(end=timezone.now() - timedelta(seconds=1))
+    try:
+        root_web.post(
+            "/admin/registry/repository/", {"action": "queue_gc", "_selected_action": [acme_app.pk]}
+        )
+        assert jobs.in_process_worker_wait_idle(timeout=20)
+    finally:
+        assert jobs.in_process_worker_stop(timeout=20)
+    run = GCRun.objects.get(repository_name="acme/app")
+    # The manifest itself waits out GC's grace period for untagged manifests.
+    assert run.tags_deleted == 1 and run.finished is not None
+    assert not Tag.objects.filter(repository=acme_app).exists()
