@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_rq",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "orgs",
     "registry",
@@ -205,6 +206,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The registry's management API, on Quay's resource paths and JSON shapes.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets come from this server, not a CDN: registries often run without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "OAUTH2_FLOWS": ["authorizationCode"],
     "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
@@ -36,6 +39,11 @@ def test_swagger_ui_is_served(client, db):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    # Its scripts are this server's own (no CDN), and they are there.
+    scripts = re.findall(r'src="([^"]+)"', response.content.decode())
+    assert scripts and all(src.startswith("/static/") for src in scripts), scripts
+    for src in scripts:
+        assert finders.find(src.removeprefix("/static/")), src
 
 
 def test_errors_have_quays_shape(client, db):
