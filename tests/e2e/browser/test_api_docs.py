@@ -1,0 +1,35 @@
+"""The discovery document renders in Swagger UI, from this server's own assets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import Page, expect
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import RegistryServer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_swagger_ui_renders_every_operation_of_the_discovery_document(
+    web: Page, registry_server: RegistryServer, screenshot: Callable[[Page, str], None]
+) -> None:
+    base = registry_server.url
+    document = web.request.get(f"{base}/api/v1/discovery?format=json").json()
+    operations = sum(
+        1
+        for methods in document["paths"].values()
+        for method in methods
+        if method in {"get", "put", "post", "delete"}
+    )
+    failed: list[str] = []
+    web.on("requestfailed", lambda request: failed.append(request.url))
+    web.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+    web.goto(f"{base}/api/v1/docs")
+    expect(web.locator(".swagger-ui .info .title")).to_contain_text("API")
+    expect(web.locator(".swagger-ui .opblock")).to_have_count(operations)
+    screenshot(web, "api-docs")
+    assert failed == []
