@@ -175,3 +175,26 @@ def team_names_of(*, user: User, organization: Organization) -> set[str]:
             "team__name", flat=True
         )
     )
+
+
+def organization_get_for_member(*, user: User, name: str) -> Organization:
+    """The organization when ``user`` belongs to it; otherwise the same 404 as a missing one."""
+    organization = organization_get(name=name)
+    if namespace_role(user=user, namespace=organization.namespace) is None:
+        raise NotFound(f"no organization named {name!r}")
+    return organization
+
+
+def team_get(*, organization: Organization, name: str) -> Team:
+    team = Team.objects.filter(organization=organization, name=name).select_related("organization__namespace")
+    found = team.first()
+    if found is None:
+        raise NotFound(f"no team {name!r} in {organization}")
+    return found
+
+
+def user_get(*, name: str) -> User:
+    user = User.objects.filter(username=name, is_active=True).first()
+    if user is None:
+        raise NotFound(f"no user named {name!r}")
+    return user

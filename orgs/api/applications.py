@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import organization_get_for_member
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.selectors import organization_get_for_member
 from orgs.services.applications import (
     application_create,
     application_delete,

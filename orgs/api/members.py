@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import is_robot_name, organization_get_for_member, user_get
+from orgs.api.access import is_robot_name
 from orgs.errors import NotFound
 from orgs.member_selectors import (
     MemberView,
@@ -18,6 +18,7 @@ from orgs.member_selectors import (
     organization_members,
 )
 from orgs.models import Organization
+from orgs.selectors import organization_get_for_member, user_get
 from orgs.services.authorization import require_namespace_admin
 from orgs.services.organizations import organization_member_remove
 from quaysite.api_schema import ERROR_RESPONSES

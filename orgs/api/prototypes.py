@@ -9,11 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import entity_view, organization_get_for_member, team_get, user_get
+from orgs.api.access import entity_view
 from orgs.errors import NotFound
 from orgs.models import DefaultPermission, Organization
 from orgs.models.permissions import Role
-from orgs.selectors import prototype_list
+from orgs.selectors import organization_get_for_member, prototype_list, team_get, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES

@@ -9,11 +9,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import entity_view, organization_get_for_member, team_get, user_get
+from orgs.api.access import entity_view
 from orgs.api.serializers import TeamOutput
 from orgs.errors import NotPermitted
 from orgs.models import Team
-from orgs.selectors import namespace_role, team_list_with_counts, team_names_of
+from orgs.selectors import (
+    namespace_role,
+    organization_get_for_member,
+    team_get,
+    team_list_with_counts,
+    team_names_of,
+    user_get,
+)
 from orgs.services import (
     team_create,
     team_delete,

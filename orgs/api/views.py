@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.access import is_robot_name, organization_get_for_member, user_get
+from orgs.api.access import is_robot_name
 from orgs.api.serializers import (
     OrganizationCreateInput,
     OrganizationOutput,
@@ -24,9 +24,11 @@ from orgs.selectors import (
     is_superuser,
     namespace_role,
     organization_get,
+    organization_get_for_member,
     organization_roles_for,
     team_list_with_counts,
     team_names_of,
+    user_get,
 )
 from orgs.services import organization_create
 from orgs.services.organization_delete import organization_delete

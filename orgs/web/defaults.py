@@ -7,10 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from orgs.api.access import user_get
 from orgs.errors import NotFound
 from orgs.models import Team
-from orgs.selectors import prototype_list
+from orgs.selectors import prototype_list, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.web.forms import PrototypeForm
 from orgs.web.http import FORM_ERRORS, page

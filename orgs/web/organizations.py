@@ -8,16 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from orgs.api.access import organization_get_for_member, team_get, user_get
 from orgs.errors import NotFound, NotPermitted
 from orgs.member_selectors import organization_collaborators, organization_members, team_member_list
 from orgs.models import Organization, Team
 from orgs.selectors import (
     is_superuser,
     namespace_role,
+    organization_get_for_member,
     organization_roles_for,
+    team_get,
     team_list_with_counts,
     team_names_of,
+    user_get,
 )
 from orgs.services import (
     organization_create,

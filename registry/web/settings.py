@@ -7,10 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from orgs.api.access import user_get
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Team
-from orgs.selectors import permission_list
+from orgs.selectors import permission_list, user_get
 from orgs.services import permission_delete, permission_set
 from orgs.web.http import FORM_ERRORS, page
 from registry.services.repositories import repository_delete, repository_set_visibility
