@@ -18,7 +18,9 @@ attacker stops.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Max
@@ -31,6 +33,14 @@ ADDRESS_FREE_FAILURES = 30
 WINDOW = timedelta(minutes=10)
 MAX_BLOCK_SECONDS = 60
 USERNAME_MAX = 255
+
+T = TypeVar("T")
+
+
+class LoginThrottled(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"retry in {wait:.1f}s")
+        self.wait = wait
 
 
 def _address(ip: str | None) -> str:
@@ -86,6 +96,21 @@ def login_succeeded(*, ip: str | None, username: str) -> None:
     # Nearly every login has no row: a read is cheaper than a DELETE (a write lock on SQLite).
     if rows.exists():
         rows.delete()
+
+
+def login_attempt(*, ip: str | None, username: str, verify: Callable[[], T | None]) -> T | None:
+    """Runs ``verify`` (None: the credentials were wrong) unless the pair is blocked, and counts
+    the outcome; every login form and endpoint goes through here so they share one throttle.
+    Raises LoginThrottled without calling ``verify`` while blocked."""
+    wait = login_throttle_check(ip=ip, username=username)
+    if wait > 0:
+        raise LoginThrottled(wait)
+    verified = verify()
+    if verified is None:
+        login_failed(ip=ip, username=username)
+    else:
+        login_succeeded(ip=ip, username=username)
+    return verified
 
 
 def login_failures_expire() -> int:

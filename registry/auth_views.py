@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from orgs.audit import audit_log_registry
 from orgs.authentication import Login, login_verify
-from orgs.throttle import login_failed, login_succeeded, login_throttle_check
+from orgs.throttle import LoginThrottled, login_attempt
 from registry.access import access_grant
 from registry.errors import TooManyRequests, Unauthorized
 from registry.http import error_response, json_response, service_host
@@ -21,12 +21,6 @@ from registry.tokens import token_issue
 
 class BadCredentials(Exception):
     pass
-
-
-class LoginThrottled(Exception):
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"retry in {wait:.1f}s")
-        self.wait = wait
 
 
 def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
@@ -51,12 +45,10 @@ def _basic_login(request: HttpRequest) -> Login | None:
         return None
     username, password = credentials
     ip = request.META.get("REMOTE_ADDR")
-    wait = login_throttle_check(ip=ip, username=username)
-    if wait > 0:
-        raise LoginThrottled(wait)
-    login = login_verify(username=username, password=password)
+    login = login_attempt(
+        ip=ip, username=username, verify=lambda: login_verify(username=username, password=password)
+    )
     if login is None:
-        login_failed(ip=ip, username=username)
         audit_log_registry(
             kind="login_failure",
             performer_id=None,
@@ -66,7 +58,6 @@ def _basic_login(request: HttpRequest) -> Login | None:
             metadata={"username": username[:255]},
         )
         raise BadCredentials()
-    login_succeeded(ip=ip, username=username)
     return login
 
 

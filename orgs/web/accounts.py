@@ -19,7 +19,7 @@ from orgs.services import (
     user_set_email,
     user_signup,
 )
-from orgs.throttle import login_failed, login_succeeded, login_throttle_check
+from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
 from registry.http import service_host
@@ -37,17 +37,19 @@ def _next_url(request: HttpRequest) -> str:
 def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        username, ip = form.cleaned_data["username"], request.META.get("REMOTE_ADDR")
-        wait = login_throttle_check(ip=ip, username=username)
-        if wait > 0:
-            form.add_error(None, f"Too many failed sign-ins: try again in {int(wait) + 1} seconds.")
+        username, password = form.cleaned_data["username"], form.cleaned_data["password"]
+        try:
+            user = login_attempt(
+                ip=request.META.get("REMOTE_ADDR"),
+                username=username,
+                verify=lambda: authenticate(request, username=username, password=password),
+            )
+        except LoginThrottled as throttled:
+            form.add_error(None, f"Too many failed sign-ins: try again in {int(throttled.wait) + 1} seconds.")
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                login_failed(ip=ip, username=username)
                 form.add_error(None, "The user name or password is wrong, or the account is disabled.")
             else:
-                login_succeeded(ip=ip, username=username)
                 login(request, user)
                 return redirect(_next_url(request))
     return render(request, "ui/account/signin.html", {"form": form, "next": _next_url(request)})
