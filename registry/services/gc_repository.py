@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
+from registry.services.tags import tag_active_q
 from registry.services.time_machine import time_machine_window
 
 # Rows per transaction: small enough that a push waits milliseconds for the repository lock.
@@ -81,9 +82,10 @@ def manifests_kept(*, repository: Repository, now: datetime, grace: timedelta) -
     """Manifests GC must keep: those a non-garbage tag row points to, those pushed within the
     grace period (an index's children and referrers arrive before, or without, a tag), and all
     that a kept index names or that refer to a kept manifest, transitively."""
+    # A row not yet garbage is one that was still live at the window's start.
     tag_cutoff = now - time_machine_window(repository.namespace)
-    kept_tags = Q(end__isnull=True) | Q(end__gt=tag_cutoff)
-    roots = set(Tag.objects.filter(kept_tags, repository=repository).values_list("manifest_id", flat=True))
+    kept_tags = Tag.objects.filter(tag_active_q(tag_cutoff), repository=repository)
+    roots = set(kept_tags.values_list("manifest_id", flat=True))
     roots |= set(
         Manifest.objects.filter(repository=repository, created__gt=now - grace).values_list("pk", flat=True)
     )
