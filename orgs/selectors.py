@@ -193,6 +193,14 @@ def team_get(*, organization: Organization, name: str) -> Team:
     return found
 
 
+def repository_team_get(*, repository: Repository, name: str) -> Team:
+    """A team of the organization owning the repository (none in a user's namespace)."""
+    team = Team.objects.filter(organization__namespace_id=repository.namespace_id, name=name).first()
+    if team is None:
+        raise NotFound(f"no team {name!r} in {repository.namespace.name}")
+    return team
+
+
 def user_get(*, name: str) -> User:
     user = User.objects.filter(username=name, is_active=True).first()
     if user is None:

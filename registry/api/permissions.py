@@ -18,7 +18,7 @@ from orgs.member_selectors import repository_roles_of
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors import permission_list
+from orgs.selectors import permission_list, repository_team_get
 from orgs.services import permission_delete, permission_set
 from orgs.services.authorization import require_repository_admin
 from quaysite.api_schema import ERROR_RESPONSES
@@ -79,13 +79,6 @@ def _grantee_user(name: str) -> User:
     if user is None:
         raise NotFound(f"no user named {name!r}")
     return user
-
-
-def _grantee_team(repository: Repository, name: str) -> Team:
-    team = Team.objects.filter(organization__namespace_id=repository.namespace_id, name=name).first()
-    if team is None:
-        raise NotFound(f"no team named {name!r} in {repository.namespace.name}")
-    return team
 
 
 def _permission_get(repository: Repository, **grantee: User | Team) -> RepositoryPermission:
@@ -178,7 +171,9 @@ class TeamPermissionView(APIView):
     )
     def get(self, request: Request, repository: str, teamname: str) -> Response:
         found = _repository_for_admin(request, repository)
-        return Response(_team_view(_permission_get(found, team=_grantee_team(found, teamname))))
+        return Response(
+            _team_view(_permission_get(found, team=repository_team_get(repository=found, name=teamname)))
+        )
 
     @extend_schema(
         operation_id="changeTeamPermissions",
@@ -193,7 +188,7 @@ class TeamPermissionView(APIView):
         permission = permission_set(
             repository=found,
             role=data.validated_data["role"],
-            team=_grantee_team(found, teamname),
+            team=repository_team_get(repository=found, name=teamname),
             actor=request.user,
         )
         return Response(_team_view(permission))
@@ -205,7 +200,9 @@ class TeamPermissionView(APIView):
     )
     def delete(self, request: Request, repository: str, teamname: str) -> Response:
         found = _repository_for_admin(request, repository)
-        permission_delete(repository=found, team=_grantee_team(found, teamname), actor=request.user)
+        permission_delete(
+            repository=found, team=repository_team_get(repository=found, name=teamname), actor=request.user
+        )
         return Response(status=204)
 
 

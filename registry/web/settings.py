@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
-from orgs.models import Team
-from orgs.selectors import permission_list, user_get
+from orgs.selectors import permission_list, repository_team_get, user_get
 from orgs.services import permission_delete, permission_set
 from orgs.web.http import FORM_ERRORS, page
 from registry.services.repositories import repository_delete, repository_set_visibility
@@ -43,15 +42,12 @@ def repository_settings(request: HttpRequest, repository: str) -> HttpResponse:
     return _settings_page(request, _admin_context(request, repository))
 
 
-def _team_get(context: dict, name: str) -> Team:
-    team = Team.objects.filter(organization__namespace=context["repository"].namespace, name=name).first()
-    if team is None:
-        raise NotFound(f"no team {name!r} in {context['repository'].namespace}")
-    return team
-
-
 def _grantee(context: dict, kind: str, name: str) -> dict:
-    return {"team": _team_get(context, name)} if kind == "team" else {"user": user_get(name=name)}
+    return (
+        {"team": repository_team_get(repository=context["repository"], name=name)}
+        if kind == "team"
+        else {"user": user_get(name=name)}
+    )
 
 
 @page
