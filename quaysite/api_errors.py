@@ -1,14 +1,16 @@
 """The REST API's errors, rendered in one place as Quay renders them.
 
-Every error body has the same keys: ``status``, ``error_type``, ``title``, ``detail`` and Quay's
-``error_message`` (the same text as ``detail``), so scripts written against Quay read them
-unchanged. Domain errors raised by the services map to a status here and nowhere else.
+Every error body has the same keys: ``status``, ``error_type``, ``title``, ``type`` (the URL of
+the error type's description, as Quay's), ``detail`` and Quay's ``error_message`` (the same text
+as ``detail``), so scripts written against Quay read them unchanged. Domain errors raised by the
+services map to a status here and nowhere else.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from orgs import errors
+from quaysite.oauth import CsrfFailed
 
 # Quay's error types by status; any other 4xx keeps the generic request error.
 ERROR_TYPES = {
@@ -27,6 +30,18 @@ ERROR_TYPES = {
     405: "method_not_allowed",
     415: "unsupported_media_type",
     429: "too_many_requests",
+}
+
+# Quay's descriptions of its error types, served at /api/v1/error/<type>.
+ERROR_DESCRIPTIONS = {
+    "invalid_request": "The request was invalid: it may have held invalid values or been malformed.",
+    "invalid_token": "The access token provided was invalid.",
+    "insufficient_scope": "The caller lacks the role or the token lacks the scope for this resource.",
+    "not_found": "The resource was not found.",
+    "method_not_allowed": "The resource does not take this HTTP method.",
+    "unsupported_media_type": "The request body must be JSON.",
+    "too_many_requests": "Too many requests; retry after the time given in Retry-After.",
+    "csrf_failed": "A write with the browser's session needs the CSRF token (header X-CSRFToken).",
 }
 
 # Quay answers a taken name with a 400 request error, not a 409.
@@ -42,19 +57,28 @@ DOMAIN_STATUS: list[tuple[type[errors.IdentityError], int]] = [
 ]
 
 
-def api_error_body(status: int, detail: str) -> dict:
-    error_type = ERROR_TYPES.get(status, "invalid_request")
+def error_type_url(error_type: str) -> str:
+    path = f"/api/v1/error/{error_type}"
+    # Without a configured host name the link stays relative to whichever host was asked.
+    if not settings.SERVER_HOSTNAME:
+        return path
+    return f"{settings.PREFERRED_URL_SCHEME}://{settings.SERVER_HOSTNAME}{path}"
+
+
+def api_error_body(status: int, detail: str, error_type: str | None = None) -> dict:
+    error_type = error_type or ERROR_TYPES.get(status, "invalid_request")
     return {
         "status": status,
         "error_type": error_type,
         "title": error_type,
+        "type": error_type_url(error_type),
         "detail": detail,
         "error_message": detail,
     }
 
 
-def api_error(status: int, detail: str) -> Response:
-    return Response(api_error_body(status, detail), status=status)
+def api_error(status: int, detail: str, error_type: str | None = None) -> Response:
+    return Response(api_error_body(status, detail, error_type), status=status)
 
 
 def _detail_text(detail: Any) -> str:
@@ -70,10 +94,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     for error_class, status in DOMAIN_STATUS:
         if isinstance(exc, error_class):
             return api_error(status, str(exc))
-    if isinstance(exc, exceptions.NotAuthenticated):
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         # Session authentication names no WWW-Authenticate scheme, so DRF would answer 403;
-        # Quay answers a missing login with 401.
+        # Quay answers a missing login or a bad token with 401.
         return api_error(401, str(exc.detail))
+    if isinstance(exc, CsrfFailed):
+        detail = f"{exc.detail} (send the csrftoken cookie's value as X-CSRFToken)"
+        return api_error(403, detail, "csrf_failed")
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -83,6 +110,18 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         if header in response:
             error[header] = response[header]
     return error
+
+
+# The target of every error body's type URL, public and outside the discovery document as in Quay.
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([])
+def api_error_type(request: Request, error_type: str) -> Response:
+    if error_type not in ERROR_DESCRIPTIONS:
+        return api_error(404, f"no error type {error_type!r}")
+    description = ERROR_DESCRIPTIONS[error_type]
+    return Response({"type": error_type_url(error_type), "title": error_type, "description": description})
 
 
 @extend_schema(exclude=True)

@@ -13,7 +13,7 @@ from django.test import Client
 from orgs.models import AuditLog
 from orgs.services import permission_set
 from registry.models import Label, Manifest, Repository
-from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
+from tests.api.conftest import bearer, token_for
 from tests.conftest import Registry
 from tests.registry.pushing import image_manifest, push_blob, push_image, push_manifest
 
@@ -166,7 +166,7 @@ def test_layers_carry_the_config_history(client, alice_client, acme):
     assert body["layers"][0]["created_datetime"] == formatdate(1714557600)
 
 
-def test_read_token_may_list_but_not_add_labels(alice, pushed, application):  # noqa: F811
+def test_read_token_may_list_but_not_add_labels(alice, pushed, application):
     manifest, _ = pushed
     read = bearer(token_for(application, alice, "repo:read"))
     assert Client().get(url(manifest, "/labels"), **read).status_code == 200
