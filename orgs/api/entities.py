@@ -75,13 +75,15 @@ class EntitySearchView(APIView):
         prefix = prefix.replace(" ", "").lower()
         namespace = Namespace.objects.filter(name=args["namespace"]).first() if args["namespace"] else None
         role = namespace_role(user=request.user, namespace=namespace) if namespace is not None else None
+        # Who belongs to an organization is for its members to know: a stranger naming it gets
+        # the plain user search, without teams or is_org_member.
         organization = (
             Organization.objects.filter(namespace=namespace).first()
-            if namespace is not None and namespace.kind == Namespace.Kind.ORGANIZATION
+            if role is not None and namespace.kind == Namespace.Kind.ORGANIZATION
             else None
         )
         results: list[dict] = []
-        if organization is not None and role is not None and args["includeTeams"]:
+        if organization is not None and args["includeTeams"]:
             teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")[
                 :RESULTS_MAX
             ]
