@@ -95,7 +95,11 @@ def log_window(request: Request, query_class: type[LogQuery] = LogQuery) -> tupl
     args = query.validated_data
     now = timezone.now()
     start = _day(args.get("starttime")) or now - timedelta(days=1)
-    end = (_day(args.get("endtime")) or now) + timedelta(days=1)
+    try:
+        end = (_day(args.get("endtime")) or now) + timedelta(days=1)
+    except OverflowError:
+        # 12/31/9999 has no next day in the calendar; no log is that late anyway.
+        end = datetime(9999, 12, 31, tzinfo=UTC)
     if end < start:
         raise ValidationError("the end of the window lies before its start")
     return start, end, args

@@ -20,7 +20,9 @@ PAGES_MAX = 10
 
 class RepositorySearchQuery(serializers.Serializer):
     query = serializers.CharField(required=False, allow_blank=True, default="", help_text="The search text")
-    page = serializers.IntegerField(required=False, default=1, help_text="The page, from 1")
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=-(10**9), max_value=10**9, help_text="The page, from 1"
+    )
 
 
 class SearchNamespaceOutput(serializers.Serializer):

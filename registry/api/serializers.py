@@ -10,6 +10,9 @@ from registry.manifest_formats import INDEX_TYPES
 from registry.models import Repository, Tag
 
 VISIBILITY_CHOICES = ["public", "private"]
+# Out-of-range limits and pages are clamped as Quay does, but within this bound: beyond it an
+# offset no longer fits the database's 64-bit integers.
+PAGE_MAX = 10**9
 
 
 class RepositoryListQuery(serializers.Serializer):
@@ -87,8 +90,12 @@ class TagListQuery(serializers.Serializer):
     filter_tag_name = serializers.CharField(
         required=False, help_text="<op>:<name>, op 'like' (names containing name) or 'eq' (exactly name)"
     )
-    limit = serializers.IntegerField(default=50, help_text="Tags per page, at most 100")
-    page = serializers.IntegerField(default=1, help_text="The page number, from 1")
+    limit = serializers.IntegerField(
+        default=50, min_value=-PAGE_MAX, max_value=PAGE_MAX, help_text="Tags per page, at most 100"
+    )
+    page = serializers.IntegerField(
+        default=1, min_value=-PAGE_MAX, max_value=PAGE_MAX, help_text="The page number, from 1"
+    )
 
     def validate_filter_tag_name(self, value: str) -> tuple[str, str]:
         operation, sep, name = value.partition(":")
