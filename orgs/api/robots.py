@@ -5,14 +5,15 @@ A robot's token is in the responses of creation and regeneration only: it is sto
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.fields import QuayDateField
+from orgs.api.fields import AvatarOutput, QuayDateField
+from orgs.avatars import user_avatar
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Namespace, RobotAccount, User
 from orgs.selectors import organization_get_for_member, robot_list
@@ -34,6 +35,11 @@ class RobotOutput(serializers.Serializer):
     created = QuayDateField()
     last_accessed = QuayDateField(source="user.last_login")
     unstructured_metadata = serializers.DictField(default=dict)
+    avatar = serializers.SerializerMethodField()
+
+    @extend_schema_field(AvatarOutput)
+    def get_avatar(self, robot: RobotAccount) -> dict:
+        return user_avatar(robot.user.username)
 
 
 class RobotWithTokenOutput(RobotOutput):

@@ -7,7 +7,7 @@ import pytest
 from orgs.models import AuditLog, RobotAccount
 from orgs.services import robot_create, robot_verify, team_create, team_member_add
 
-ROBOT_FIELDS = {"name", "description", "created", "last_accessed", "unstructured_metadata"}
+ROBOT_FIELDS = {"name", "description", "created", "last_accessed", "unstructured_metadata", "avatar"}
 
 
 @pytest.mark.parametrize(
