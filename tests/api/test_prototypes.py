@@ -81,3 +81,43 @@ def test_stranger_sees_the_defaults_as_missing(bob_client, bob, acme):
     assert bob_client.get(PROTOTYPES).status_code == 404
     assert bob_client.delete(f"{PROTOTYPES}/{prototype.pk}").status_code == 404
     assert DefaultPermission.objects.exists()
+
+
+def test_admin_changes_the_role_of_a_default(alice_client, alice, bob, acme):
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    response = alice_client.put(
+        f"{PROTOTYPES}/{prototype.pk}", {"role": "admin"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["role"]) == (str(prototype.pk), "admin")
+    prototype.refresh_from_db()
+    assert prototype.role == "admin"
+    row = AuditLog.objects.get(kind="modify_prototype_permission")
+    assert (row.performer, row.metadata["role"], row.metadata["original_role"]) == (alice, "admin", "read")
+
+
+def test_changing_a_default_needs_a_valid_role_and_an_existing_default(alice_client, bob, acme):
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    assert (
+        alice_client.put(
+            f"{PROTOTYPES}/{prototype.pk}", {"role": "owner"}, content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        alice_client.put(
+            f"{PROTOTYPES}/999999", {"role": "read"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+def test_member_may_not_change_a_default(bob_client, bob, acme):
+    team_member_add(team=team_create(organization=acme, name="readers", role="member"), user=bob)
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    response = bob_client.put(
+        f"{PROTOTYPES}/{prototype.pk}", {"role": "admin"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    prototype.refresh_from_db()
+    assert prototype.role == "read"
