@@ -45,6 +45,11 @@ class RepositorySummaryOutput(serializers.Serializer):
     is_public = serializers.BooleanField()
     kind = serializers.CharField(default="image")
     state = serializers.CharField()
+    is_starred = serializers.SerializerMethodField()
+
+    def get_is_starred(self, repository: Repository) -> bool:
+        """Needs ``starred``, the ids the caller starred, in the context."""
+        return repository.pk in self.context["starred"]
 
 
 class RepositoryListOutput(serializers.Serializer):
@@ -53,10 +58,15 @@ class RepositoryListOutput(serializers.Serializer):
 
 
 class RepositoryOutput(RepositorySummaryOutput):
-    """Needs the caller's role on the repository in the context: ``{"role": "read"}``."""
+    """Needs the caller's role on the repository and the namespace's time machine window in the
+    context: ``{"role": "read", "starred": {ids}, "tag_expiration_s": 1209600}``."""
 
     is_organization = serializers.SerializerMethodField()
-    is_starred = serializers.BooleanField(default=False)
+    status_token = serializers.CharField(
+        default="", help_text="Quay's status badge token: empty, this registry serves no badges"
+    )
+    trust_enabled = serializers.BooleanField(default=False, help_text="Content trust (Notary): not offered")
+    tag_expiration_s = serializers.SerializerMethodField(help_text="How long ended tags stay restorable")
     can_write = serializers.SerializerMethodField()
     can_admin = serializers.SerializerMethodField()
 
@@ -70,6 +80,9 @@ class RepositoryOutput(RepositorySummaryOutput):
 
     def get_can_admin(self, repository: Repository) -> bool:
         return self.context["role"] == "admin"
+
+    def get_tag_expiration_s(self, repository: Repository) -> int:
+        return self.context["tag_expiration_s"]
 
 
 class RepositoryUpdateInput(serializers.Serializer):
