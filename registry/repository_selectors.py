@@ -169,4 +169,7 @@ def manifest_summary(*, manifest: Manifest) -> dict:
         "manifest_data": bytes(manifest.content).decode("utf-8", errors="replace"),
         "config_media_type": manifest.config_media_type or None,
         "layers": layers,
+        "layers_compressed_size": sum(layer["compressed_size"] for layer in layers)
+        if layers is not None
+        else None,
     }

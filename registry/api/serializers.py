@@ -222,6 +222,9 @@ class ManifestOutput(serializers.Serializer):
     manifest_data = serializers.CharField()
     config_media_type = serializers.CharField(allow_null=True)
     layers = LayerOutput(many=True, allow_null=True)
+    layers_compressed_size = serializers.IntegerField(
+        allow_null=True, help_text="The layers' sizes added up; null for an index"
+    )
 
 
 class LabelOutput(serializers.Serializer):

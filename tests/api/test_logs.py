@@ -89,6 +89,18 @@ def test_repository_admin_reads_the_repositorys_log(alice_client, bob, acme):
     assert [(row["kind"], row["count"]) for row in aggregated] == [("add_repo_permission", 1)]
 
 
+def test_repository_log_pages_with_next_page(alice_client, bob, acme, monkeypatch):
+    monkeypatch.setattr(logs, "LOGS_PER_PAGE", 1)
+    repository = repository_make(acme, "app")
+    permission_set(repository=repository, role="read", user=bob, actor=None)
+    permission_set(repository=repository, role="write", user=bob, actor=None)
+    first = alice_client.get("/api/v1/repository/acme/app/logs").json()
+    assert len(first["logs"]) == 1 and first["next_page"]
+    second = alice_client.get("/api/v1/repository/acme/app/logs", {"next_page": first["next_page"]}).json()
+    assert len(second["logs"]) == 1 and "next_page" not in second
+    assert first["logs"] != second["logs"]
+
+
 def test_repository_reader_may_not_read_its_log(bob_client, bob, acme):
     permission_set(repository=repository_make(acme, "app"), role="write", user=bob)
     assert bob_client.get("/api/v1/repository/acme/app/logs").status_code == 403

@@ -48,6 +48,7 @@ def test_manifest_has_quays_shape(alice_client, pushed):
     assert [(layer["index"], layer["blob_digest"], layer["compressed_size"]) for layer in body["layers"]] == [
         (index, layer["digest"], layer["size"]) for index, layer in enumerate(layers)
     ]
+    assert body["layers_compressed_size"] == sum(layer["size"] for layer in layers)
 
 
 def test_unknown_and_deleted_manifests_are_404(alice_client, pushed):
