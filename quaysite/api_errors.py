@@ -8,9 +8,11 @@ services map to a status here and nowhere else.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -20,6 +22,8 @@ from rest_framework.views import exception_handler
 
 from orgs import errors
 from quaysite.oauth import CsrfFailed
+
+logger = logging.getLogger("django.request")
 
 # Quay's error types by status; any other 4xx keeps the generic request error.
 ERROR_TYPES = {
@@ -41,6 +45,7 @@ ERROR_DESCRIPTIONS = {
     "method_not_allowed": "The resource does not take this HTTP method.",
     "unsupported_media_type": "The request body must be JSON.",
     "too_many_requests": "Too many requests; retry after the time given in Retry-After.",
+    "server_error": "The server failed to answer; the error is logged.",
     "csrf_failed": "A write with the browser's session needs the CSRF token (header X-CSRFToken).",
 }
 
@@ -101,9 +106,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, CsrfFailed):
         detail = f"{exc.detail} (send the csrftoken cookie's value as X-CSRFToken)"
         return api_error(403, detail, "csrf_failed")
+    if isinstance(exc, RequestDataTooBig):
+        return api_error(413, f"the request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes")
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own answer would be its HTML 400 page.
+        return api_error(400, "the request was refused as malformed")
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug, not the client's fault: logged with its traceback as Django logs a 500, and
+        # answered in the API's shape rather than Django's HTML page.
+        logger.error("Internal Server Error: %s", context["request"].path, exc_info=exc)
+        return api_error(500, "internal server error", "server_error")
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     error = api_error(response.status_code, _detail_text(detail))
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):

@@ -151,3 +151,24 @@ def test_log_windows_at_the_edge_of_the_calendar_are_not_a_server_error(world, a
         for parameter in ("starttime", "endtime"):
             response = alice_client.get(path, {parameter: day})
             assert response.status_code < 500, (path, parameter, day)
+
+
+def test_a_body_over_the_size_limit_is_quays_413(alice_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = alice_client.post(
+        "/api/v1/organization/", '{"name": "' + "a" * 2000 + '"}', content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"] == "the request body exceeds 1000 bytes"
+
+
+def test_a_server_error_is_quays_json_and_logged(alice_client, monkeypatch, caplog):
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("orgs.api.views.organization_roles_for", broken)
+    response = alice_client.get("/api/v1/user/")
+    assert response.status_code == 500
+    assert response.json()["error_type"] == "server_error"
+    assert "a bug" not in response.content.decode()
+    assert any(record.exc_info and "a bug" in str(record.exc_info[1]) for record in caplog.records)
