@@ -36,12 +36,12 @@ ERROR_TYPES = {
     429: "too_many_requests",
 }
 
-# Quay's descriptions of its error types, served at /api/v1/error/<type>.
+# What each error type means, served at /api/v1/error/<type> (Quay's type URLs point there).
 ERROR_DESCRIPTIONS = {
-    "invalid_request": "The request was invalid: it may have held invalid values or been malformed.",
-    "invalid_token": "The access token provided was invalid.",
+    "invalid_request": "The request holds a value the API does not take, or is malformed.",
+    "invalid_token": "No login, or a bearer token that is unknown, revoked, expired or misplaced.",
     "insufficient_scope": "The caller lacks the role or the token lacks the scope for this resource.",
-    "not_found": "The resource was not found.",
+    "not_found": "No such resource, or none the caller may see.",
     "method_not_allowed": "The resource does not take this HTTP method.",
     "unsupported_media_type": "The request body must be JSON.",
     "too_many_requests": "Too many requests; retry after the time given in Retry-After.",

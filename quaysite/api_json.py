@@ -1,8 +1,8 @@
 """The API's JSON request parser: DRF's, with a bound on how deeply a body may nest.
 
 Python's JSON decoder recurses once per level, so a body of a hundred thousand opening brackets
-exhausts the interpreter's stack (RecursionError, a 500) before any view or permission check
-runs, and a body just under that limit can still exhaust it later, in validation or when stored.
+exhausts the interpreter's stack (RecursionError, a 500) as soon as a view reads request.data,
+and a body just under that limit can still exhaust it later, in validation or when stored.
 No Quay body nests more than a few levels; anything deeper than MAX_DEPTH is refused as a 400.
 """
 
