@@ -109,3 +109,24 @@ def robot_team_names(*, robot: RobotAccount) -> list[str]:
     return list(
         TeamMember.objects.filter(user=robot.user).order_by("team__name").values_list("team__name", flat=True)
     )
+
+
+@dataclass
+class RobotReach:
+    teams: list[str] = field(default_factory=list)
+    repositories: list[str] = field(default_factory=list)
+
+
+def robot_reach_in(*, namespace_id: int) -> dict[int, RobotReach]:
+    """By robot user id: the teams each robot of the namespace is in and the repositories granted
+    to it directly, by name. Two queries for all the namespace's robots."""
+    reach: dict[int, RobotReach] = {}
+    memberships = TeamMember.objects.filter(user__robot__namespace_id=namespace_id).order_by("team__name")
+    for user_id, team in memberships.values_list("user_id", "team__name"):
+        reach.setdefault(user_id, RobotReach()).teams.append(team)
+    grants = RepositoryPermission.objects.filter(user__robot__namespace_id=namespace_id).order_by(
+        "repository__name"
+    )
+    for user_id, repository in grants.values_list("user_id", "repository__name"):
+        reach.setdefault(user_id, RobotReach()).repositories.append(repository)
+    return reach

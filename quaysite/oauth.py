@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.urls import path
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.request import Request
 
@@ -36,13 +38,49 @@ def scopes_required(view: object, method: str) -> list[str]:
     return list(declared)
 
 
+class CsrfFailed(PermissionDenied):
+    """A session-authenticated write without a valid CSRF token: a browser's problem, not a scope's."""
+
+
+class CsrfNamingSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, whose CSRF refusal the error handler can tell from a role's."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except PermissionDenied as refused:
+            raise CsrfFailed(refused.detail) from None
+
+
+QUERY_TOKEN_REFUSED = (
+    "access tokens are not accepted in the URL (access_token): they end up in logs and browser "
+    "history; send the header Authorization: Bearer <token>"
+)
+TOKEN_INVALID = "the access token is invalid or has expired"
+
+
+def _bearer_header(request: Request) -> str | None:
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
+
+
 class ScopedOAuth2Authentication(OAuth2Authentication):
-    """The toolkit's bearer-token authentication, refusing a token without the view's scopes."""
+    """The toolkit's bearer-token authentication, refusing a token without the view's scopes.
+
+    A token is read from the Authorization header only; one in the query string is refused
+    outright rather than ignored, so a script learns why its token does not work.
+    """
 
     def authenticate(self, request: Request) -> tuple | None:
+        if "access_token" in request.query_params:
+            raise AuthenticationFailed(QUERY_TOKEN_REFUSED)
+        if not _bearer_header(request):
+            return None
         authenticated = super().authenticate(request)
         if authenticated is None:
-            return None
+            # A bearer token was sent and is not (or no longer) valid: say so instead of
+            # answering as if no credentials had been given.
+            raise AuthenticationFailed(TOKEN_INVALID)
         user, token = authenticated
         if user is None:
             # A client-credentials token acts for no user; the API has nobody to act as.
@@ -67,6 +105,12 @@ class ScopedOAuth2Scheme(DjangoOAuthToolkitScheme):
             # An endpoint for the browser's session only: no token is accepted, so none is listed.
             return None
         return {self.name: scopes_required(auto_schema.view, auto_schema.method)}
+
+
+class CsrfNamingSessionScheme(SessionScheme):
+    """The discovery document names the session as it names DRF's own."""
+
+    target_class = CsrfNamingSessionAuthentication
 
 
 # The toolkit's views under /oauth/, named as the toolkit names them.

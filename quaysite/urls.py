@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from quaysite import views
-from quaysite.api_errors import api_not_found
+from quaysite.api_errors import api_error_type, api_not_found
+from quaysite.api_schema import DiscoveryView
 
 api_v1 = [
-    path("discovery", SpectacularAPIView.as_view(), name="api-discovery"),
+    path("discovery", DiscoveryView.as_view(), name="api-discovery"),
+    path("error/<str:error_type>", api_error_type, name="api-error-type"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
     path("", include("orgs.api.urls")),
     path("", include("registry.api.urls")),

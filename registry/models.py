@@ -41,6 +41,20 @@ class Repository(models.Model):
         return f"{self.namespace.name}/{self.name}"
 
 
+class RepositoryStar(models.Model):
+    """A user's star on a repository, for their starred list (Quay's ``Star``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="repository_stars")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="stars")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "repository"], name="repository_star_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.repository}"
+
+
 class Blob(models.Model):
     digest = models.CharField(max_length=80, unique=True)
     size = models.BigIntegerField()

@@ -18,7 +18,7 @@ from orgs.models import User
 from orgs.selectors import repositories_visible_to, repository_role
 from registry.errors import NameInvalid
 from registry.manifest_formats import INDEX_TYPES, manifest_parse
-from registry.models import Manifest, Repository, Tag
+from registry.models import Manifest, Repository, RepositoryStar, Tag
 from registry.names import repository_name_split
 from registry.services.labels import image_config_read
 from registry.services.tags import tag_active_q
@@ -54,6 +54,21 @@ def repository_list_visible(
     if namespace:
         visible = visible.filter(namespace__name=namespace)
     return visible.select_related("namespace").order_by("namespace__name", "name")
+
+
+def repository_list_starred(*, user: User) -> QuerySet[Repository]:
+    """The repositories the user starred and still reads, by name: a star outlives neither the
+    user's access nor the repository."""
+    visible = repositories_visible_to(user=user, include_public=True)
+    return visible.filter(stars__user=user).select_related("namespace").order_by("namespace__name", "name")
+
+
+def repository_starred_ids(*, user: User | None, repositories: list[Repository]) -> set[int]:
+    """Which of ``repositories`` the user starred, in one query (none for the anonymous)."""
+    if user is None or not user.is_authenticated or not repositories:
+        return set()
+    starred = RepositoryStar.objects.filter(user=user, repository__in=repositories)
+    return set(starred.values_list("repository_id", flat=True))
 
 
 @dataclass(frozen=True)
@@ -154,4 +169,7 @@ def manifest_summary(*, manifest: Manifest) -> dict:
         "manifest_data": bytes(manifest.content).decode("utf-8", errors="replace"),
         "config_media_type": manifest.config_media_type or None,
         "layers": layers,
+        "layers_compressed_size": sum(layer["compressed_size"] for layer in layers)
+        if layers is not None
+        else None,
     }

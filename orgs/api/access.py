@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orgs.avatars import user_avatar
 from orgs.models import User
 from orgs.names import ROBOT_SEPARATOR
 
@@ -12,4 +13,9 @@ def is_robot_name(name: str) -> bool:
 
 def entity_view(user: User) -> dict:
     """Quay's short form of a user or robot in member and grant listings."""
-    return {"name": user.username, "kind": "user", "is_robot": is_robot_name(user.username)}
+    return {
+        "name": user.username,
+        "kind": "user",
+        "is_robot": is_robot_name(user.username),
+        "avatar": user_avatar(user.username),
+    }

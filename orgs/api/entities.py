@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import organization_avatar, team_avatar, user_avatar
 from orgs.models import Namespace, Organization, Team, TeamMember, User
 from orgs.names import ROBOT_SEPARATOR
 from orgs.selectors import namespace_role
@@ -32,7 +34,10 @@ class EntityOutput(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField(help_text="user, team or org")
     is_robot = serializers.BooleanField(required=False)
-    is_org_member = serializers.BooleanField(required=False)
+    is_org_member = serializers.BooleanField(
+        required=False, help_text="Shown to the organization's members only"
+    )
+    avatar = AvatarOutput()
 
 
 class EntityListOutput(serializers.Serializer):
@@ -75,17 +80,22 @@ class EntitySearchView(APIView):
         prefix = prefix.replace(" ", "").lower()
         namespace = Namespace.objects.filter(name=args["namespace"]).first() if args["namespace"] else None
         role = namespace_role(user=request.user, namespace=namespace) if namespace is not None else None
+        # Who belongs to an organization is for its members to know: a stranger naming it gets
+        # the plain user search, without teams or is_org_member.
         organization = (
             Organization.objects.filter(namespace=namespace).first()
-            if namespace is not None and namespace.kind == Namespace.Kind.ORGANIZATION
+            if role is not None and namespace.kind == Namespace.Kind.ORGANIZATION
             else None
         )
         results: list[dict] = []
-        if organization is not None and role is not None and args["includeTeams"]:
+        if organization is not None and args["includeTeams"]:
             teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")[
                 :RESULTS_MAX
             ]
-            results += [{"name": team.name, "kind": "team", "is_org_member": True} for team in teams]
+            results += [
+                {"name": team.name, "kind": "team", "is_org_member": True, "avatar": team_avatar(team.name)}
+                for team in teams
+            ]
         users = _users_matching(prefix, namespace if role is not None else None)
         members = set()
         if organization is not None:
@@ -96,11 +106,17 @@ class EntitySearchView(APIView):
             )
         for user in users:
             is_robot = ROBOT_SEPARATOR in user.username
-            entity = {"name": user.username, "kind": "user", "is_robot": is_robot}
+            entity = {
+                "name": user.username,
+                "kind": "user",
+                "is_robot": is_robot,
+                "avatar": user_avatar(user.username),
+            }
             if organization is not None:
                 entity["is_org_member"] = is_robot or user.pk in members
             results.append(entity)
         if organization is not None and role == "admin" and args["includeOrgs"]:
             if namespace.name.startswith(prefix):
-                results.append({"name": namespace.name, "kind": "org", "is_org_member": True})
+                org = {"name": namespace.name, "kind": "org", "is_org_member": True}
+                results.append({**org, "avatar": organization_avatar(namespace.name)})
         return Response({"results": results})

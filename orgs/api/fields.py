@@ -26,3 +26,12 @@ class QuayDateField(serializers.Field):
 
     def to_representation(self, value: datetime) -> str:
         return quay_date(value)
+
+
+class AvatarOutput(serializers.Serializer):
+    """Quay's avatar object, as orgs.avatars computes it."""
+
+    name = serializers.CharField()
+    hash = serializers.CharField(help_text="MD5 of the lower-cased name")
+    color = serializers.CharField(help_text="Background colour, #rrggbb")
+    kind = serializers.CharField(help_text="user, robot, org or team")

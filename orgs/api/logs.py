@@ -18,8 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.fields import quay_date
+from orgs.api.fields import AvatarOutput, quay_date
 from orgs.audit_selectors import audit_log_counts_per_day, audit_log_rows
+from orgs.avatars import user_avatar
 from orgs.errors import NotPermitted
 from orgs.models import AuditLog, Namespace, User
 from orgs.names import ROBOT_SEPARATOR
@@ -54,6 +55,7 @@ class LogPerformerOutput(serializers.Serializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     is_robot = serializers.BooleanField()
+    avatar = AvatarOutput()
 
 
 class LogOutput(serializers.Serializer):
@@ -95,7 +97,11 @@ def log_window(request: Request, query_class: type[LogQuery] = LogQuery) -> tupl
     args = query.validated_data
     now = timezone.now()
     start = _day(args.get("starttime")) or now - timedelta(days=1)
-    end = (_day(args.get("endtime")) or now) + timedelta(days=1)
+    try:
+        end = (_day(args.get("endtime")) or now) + timedelta(days=1)
+    except OverflowError:
+        # 12/31/9999 has no next day in the calendar; no log is that late anyway.
+        end = datetime(9999, 12, 31, tzinfo=UTC)
     if end < start:
         raise ValidationError("the end of the window lies before its start")
     return start, end, args
@@ -110,7 +116,12 @@ def _log_view(log: AuditLog) -> dict:
     }
     if log.performer_name:
         is_robot = ROBOT_SEPARATOR in log.performer_name
-        view["performer"] = {"kind": "user", "name": log.performer_name, "is_robot": is_robot}
+        view["performer"] = {
+            "kind": "user",
+            "name": log.performer_name,
+            "is_robot": is_robot,
+            "avatar": user_avatar(log.performer_name),
+        }
     return view
 
 

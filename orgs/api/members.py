@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.api.access import is_robot_name
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import user_avatar
 from orgs.errors import NotFound
 from orgs.member_selectors import (
     MemberView,
@@ -33,6 +35,7 @@ class MemberOutput(serializers.Serializer):
     kind = serializers.CharField(help_text="user or robot")
     teams = MemberTeamOutput(many=True)
     repositories = serializers.ListField(child=serializers.CharField(), help_text="Directly granted")
+    avatar = AvatarOutput()
 
 
 class MemberListOutput(serializers.Serializer):
@@ -43,6 +46,7 @@ class CollaboratorOutput(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField()
     repositories = serializers.ListField(child=serializers.CharField())
+    avatar = AvatarOutput()
 
 
 class CollaboratorListOutput(serializers.Serializer):
@@ -55,6 +59,7 @@ def _member_view(member: MemberView) -> dict:
         "kind": "robot" if is_robot_name(member.user.username) else "user",
         "teams": [{"name": team} for team in member.teams],
         "repositories": member.repositories,
+        "avatar": user_avatar(member.user.username),
     }
 
 
@@ -126,7 +131,12 @@ class OrganizationCollaboratorListView(APIView):
     def get(self, request: Request, orgname: str) -> Response:
         organization = _organization_for_admin(request, orgname)
         collaborators = [
-            {"name": member.user.username, "kind": "user", "repositories": member.repositories}
+            {
+                "name": member.user.username,
+                "kind": "user",
+                "repositories": member.repositories,
+                "avatar": user_avatar(member.user.username),
+            }
             for member in organization_collaborators(organization=organization)
         ]
         return Response({"collaborators": collaborators})

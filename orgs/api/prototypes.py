@@ -10,11 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.api.access import entity_view
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import team_avatar
 from orgs.errors import NotFound
-from orgs.models import DefaultPermission, Organization
+from orgs.models import DefaultPermission, Organization, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.selectors import organization_get_for_member, prototype_list, team_get, user_get
-from orgs.services import prototype_create, prototype_delete
+from orgs.services import prototype_create, prototype_delete, prototype_set_role
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES
 
@@ -40,6 +42,8 @@ class PrototypeEntityOutput(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField()
     is_robot = serializers.BooleanField(required=False)
+    is_org_member = serializers.BooleanField(required=False, help_text="Users and robots only")
+    avatar = AvatarOutput()
 
 
 class PrototypeOutput(serializers.Serializer):
@@ -53,16 +57,34 @@ class PrototypeListOutput(serializers.Serializer):
     prototypes = PrototypeOutput(many=True)
 
 
-def _prototype_view(prototype: DefaultPermission) -> dict:
+class PrototypeRoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.values)
+
+
+def _members_of(organization: Organization) -> set[int]:
+    return set(TeamMember.objects.filter(team__organization=organization).values_list("user_id", flat=True))
+
+
+def _prototype_user_view(user: User, members: set[int]) -> dict:
+    view = entity_view(user)
+    return {**view, "is_org_member": view["is_robot"] or user.pk in members}
+
+
+def _prototype_view(prototype: DefaultPermission, members: set[int]) -> dict:
+    """``members``: the ids of the organization's team members, for is_org_member."""
     if prototype.delegate_team is not None:
-        delegate = {"name": prototype.delegate_team.name, "kind": "team"}
+        delegate = {
+            "name": prototype.delegate_team.name,
+            "kind": "team",
+            "avatar": team_avatar(prototype.delegate_team.name),
+        }
     else:
-        delegate = entity_view(prototype.delegate_user)
+        delegate = _prototype_user_view(prototype.delegate_user, members)
     activating = prototype.activating_user
     return {
         "id": str(prototype.pk),
         "role": prototype.role,
-        "activating_user": entity_view(activating) if activating is not None else None,
+        "activating_user": _prototype_user_view(activating, members) if activating is not None else None,
         "delegate": delegate,
     }
 
@@ -84,7 +106,10 @@ class PrototypeListView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        prototypes = [_prototype_view(prototype) for prototype in prototype_list(organization=organization)]
+        members = _members_of(organization)
+        prototypes = [
+            _prototype_view(prototype, members) for prototype in prototype_list(organization=organization)
+        ]
         return Response(PrototypeListOutput({"prototypes": prototypes}).data)
 
     @extend_schema(
@@ -114,7 +139,16 @@ class PrototypeListView(APIView):
             activating_user=user_get(name=activating["name"]) if activating else None,
             actor=request.user,
         )
-        return Response(PrototypeOutput(_prototype_view(prototype)).data)
+        return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)
+
+
+def _prototype_get(organization: Organization, prototypeid: str) -> DefaultPermission:
+    prototype = None
+    if prototypeid.isdigit():
+        prototype = prototype_list(organization=organization).filter(pk=int(prototypeid)).first()
+    if prototype is None:
+        raise NotFound(f"no default permission {prototypeid!r} in {organization}")
+    return prototype
 
 
 class PrototypeView(APIView):
@@ -128,10 +162,21 @@ class PrototypeView(APIView):
     )
     def delete(self, request: Request, orgname: str, prototypeid: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        prototype = None
-        if prototypeid.isdigit():
-            prototype = prototype_list(organization=organization).filter(pk=int(prototypeid)).first()
-        if prototype is None:
-            raise NotFound(f"no default permission {prototypeid!r} in {organization}")
-        prototype_delete(prototype=prototype, actor=request.user)
+        prototype_delete(prototype=_prototype_get(organization, prototypeid), actor=request.user)
         return Response(status=204)
+
+    @extend_schema(
+        operation_id="updateOrganizationPrototypePermission",
+        description="Change the role a default permission grants; repositories already created keep theirs.",
+        request=PrototypeRoleInput,
+        responses={200: PrototypeOutput, **ERROR_RESPONSES},
+    )
+    def put(self, request: Request, orgname: str, prototypeid: str) -> Response:
+        organization = _organization_for_admin(request, orgname)
+        prototype = _prototype_get(organization, prototypeid)
+        data = PrototypeRoleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        prototype = prototype_set_role(
+            prototype=prototype, role=data.validated_data["role"], actor=request.user
+        )
+        return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)

@@ -5,17 +5,19 @@ A robot's token is in the responses of creation and regeneration only: it is sto
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.api.fields import QuayDateField
+from orgs.api.fields import AvatarOutput, QuayDateField
+from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound, NotPermitted
+from orgs.member_selectors import RobotReach, robot_grant_list, robot_reach_in
 from orgs.models import Namespace, RobotAccount, User
-from orgs.selectors import organization_get_for_member, robot_list
+from orgs.selectors import namespace_role, organization_get_for_member, robot_list
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES
@@ -34,14 +36,57 @@ class RobotOutput(serializers.Serializer):
     created = QuayDateField()
     last_accessed = QuayDateField(source="user.last_login")
     unstructured_metadata = serializers.DictField(default=dict)
+    avatar = serializers.SerializerMethodField()
+
+    @extend_schema_field(AvatarOutput)
+    def get_avatar(self, robot: RobotAccount) -> dict:
+        return user_avatar(robot.user.username)
 
 
 class RobotWithTokenOutput(RobotOutput):
     token = serializers.CharField(help_text="Shown by creation and regeneration only")
 
 
+class RobotTeamOutput(serializers.Serializer):
+    name = serializers.CharField()
+    avatar = AvatarOutput()
+
+
+class RobotWithPermissionsOutput(RobotOutput):
+    teams = RobotTeamOutput(many=True, required=False, help_text="With permissions=true, for admins")
+    repositories = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Granted directly; with permissions=true"
+    )
+
+
 class RobotListOutput(serializers.Serializer):
-    robots = RobotOutput(many=True)
+    robots = RobotWithPermissionsOutput(many=True)
+
+
+class RobotListQuery(serializers.Serializer):
+    permissions = serializers.BooleanField(
+        default=False, help_text="Add each robot's teams and repositories (namespace admins only, as in Quay)"
+    )
+    token = serializers.BooleanField(
+        default=False, help_text="Accepted for Quay compatibility; tokens are never listed"
+    )
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=10**6, help_text="At most this many robots"
+    )
+
+
+class RobotPermissionRepositoryOutput(serializers.Serializer):
+    name = serializers.CharField()
+    is_public = serializers.BooleanField()
+
+
+class RobotPermissionOutput(serializers.Serializer):
+    repository = RobotPermissionRepositoryOutput()
+    role = serializers.CharField()
+
+
+class RobotPermissionListOutput(serializers.Serializer):
+    permissions = RobotPermissionOutput(many=True)
 
 
 def _robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
@@ -49,6 +94,11 @@ def _robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
     if robot is None:
         raise NotFound(f"no robot {namespace.name}+{short_name}")
     return robot
+
+
+def _with_reach(view: dict, reach: RobotReach) -> dict:
+    teams = [{"name": team, "avatar": team_avatar(team)} for team in reach.teams]
+    return {**view, "teams": teams, "repositories": reach.repositories}
 
 
 def _with_token(robot: RobotAccount, token: str) -> dict:
@@ -72,13 +122,33 @@ class RobotListView(_RobotNamespaceMixin, APIView):
 
     @extend_schema(
         operation_id="getUserRobots",
-        description="List the robots of the namespace (its members, as in Quay); never their tokens.",
+        description=(
+            "List the robots of the namespace (its members, as in Quay); never their tokens. With "
+            "permissions=true, administrators also get each robot's teams and repositories."
+        ),
+        parameters=[RobotListQuery],
         responses={200: RobotListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str | None = None) -> Response:
         # Membership is all Quay asks to list an organization's robots; the tokens are never shown.
         namespace = self.namespace_for(request.user, orgname)
-        return Response(RobotListOutput({"robots": robot_list(namespace=namespace)}).data)
+        query = RobotListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        robots = robot_list(namespace=namespace)
+        if "limit" in query.validated_data:
+            robots = robots[: query.validated_data["limit"]]
+        robots = list(robots)
+        listed = RobotOutput(robots, many=True).data
+        if (
+            query.validated_data["permissions"]
+            and namespace_role(user=request.user, namespace=namespace) == "admin"
+        ):
+            reach = robot_reach_in(namespace_id=namespace.pk)
+            listed = [
+                _with_reach(view, reach.get(robot.user_id, RobotReach()))
+                for view, robot in zip(listed, robots, strict=True)
+            ]
+        return Response({"robots": listed})
 
 
 class RobotView(_RobotNamespaceMixin, APIView):
@@ -125,6 +195,29 @@ class RobotView(_RobotNamespaceMixin, APIView):
         return Response(status=204)
 
 
+class RobotPermissionsView(_RobotNamespaceMixin, APIView):
+    required_scopes = ["user:admin"]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="getUserRobotPermissions",
+        description="List the repositories granted to the robot directly, with the role (namespace admins).",
+        responses={200: RobotPermissionListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
+        namespace = self.namespace_for(request.user, orgname)
+        require_namespace_admin(actor=request.user, namespace=namespace)
+        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
+        permissions = [
+            {
+                "repository": {"name": grant.repository.name, "is_public": grant.repository.is_public},
+                "role": grant.role,
+            }
+            for grant in robot_grant_list(robot=robot)
+        ]
+        return Response(RobotPermissionListOutput({"permissions": permissions}).data)
+
+
 class RobotRegenerateView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
     permission_classes = [IsAuthenticated]
@@ -155,6 +248,11 @@ class OrgRobotListView(RobotListView):
     delete=extend_schema(operation_id="deleteOrgRobot"),
 )
 class OrgRobotView(RobotView):
+    required_scopes = ["org:admin"]
+
+
+@extend_schema_view(get=extend_schema(operation_id="getOrgRobotPermissions"))
+class OrgRobotPermissionsView(RobotPermissionsView):
     required_scopes = ["org:admin"]
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import team_avatar
+from orgs.models import Team
+
 
 class UserOrganizationOutput(serializers.Serializer):
     name = serializers.CharField()
@@ -11,6 +15,7 @@ class UserOrganizationOutput(serializers.Serializer):
     can_create_repo = serializers.BooleanField()
     public = serializers.BooleanField()
     preferred_namespace = serializers.BooleanField()
+    avatar = AvatarOutput()
 
 
 class UserOutput(serializers.Serializer):
@@ -23,6 +28,12 @@ class UserOutput(serializers.Serializer):
     super_user = serializers.BooleanField()
     organizations = UserOrganizationOutput(many=True)
     tag_expiration_s = serializers.IntegerField(help_text="How long ended tags stay restorable")
+    avatar = AvatarOutput()
+    logins = serializers.ListField(
+        child=serializers.DictField(), help_text="Linked external logins: none, this registry has its own"
+    )
+    invoice_email = serializers.BooleanField(help_text="Always false: this registry sends no invoices")
+    invoice_email_address = serializers.CharField(allow_null=True)
 
 
 class UserUpdateInput(serializers.Serializer):
@@ -36,6 +47,7 @@ class UserUpdateInput(serializers.Serializer):
 class PublicUserOutput(serializers.Serializer):
     username = serializers.CharField()
     is_robot = serializers.BooleanField()
+    avatar = AvatarOutput()
 
 
 class OrganizationUpdateInput(serializers.Serializer):
@@ -61,6 +73,21 @@ class TeamOutput(serializers.Serializer):
     repo_count = serializers.IntegerField()
     member_count = serializers.IntegerField()
     is_synced = serializers.BooleanField()
+    avatar = AvatarOutput()
+
+
+def team_view(team: Team, *, can_view: bool) -> dict:
+    """Quay's team object; ``team`` carries the repo_count and member_count annotations."""
+    return {
+        "name": team.name,
+        "description": team.description,
+        "role": team.role,
+        "can_view": can_view,
+        "repo_count": team.repo_count,
+        "member_count": team.member_count,
+        "is_synced": False,
+        "avatar": team_avatar(team.name),
+    }
 
 
 class OrganizationOutput(serializers.Serializer):
@@ -71,3 +98,7 @@ class OrganizationOutput(serializers.Serializer):
     teams = serializers.DictField(child=TeamOutput(), required=False, help_text="Members only")
     ordered_teams = serializers.ListField(child=serializers.CharField(), required=False)
     tag_expiration_s = serializers.IntegerField(required=False, help_text="Administrators only")
+    invoice_email = serializers.BooleanField(required=False, help_text="Administrators only; always false")
+    # Administrators only: not allow_null, which would put a null before strangers.
+    invoice_email_address = serializers.CharField(required=False)
+    avatar = AvatarOutput()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import secrets
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization, User
 from orgs.selectors import is_superuser, organization_get
@@ -46,9 +48,14 @@ class SuperuserUserOutput(serializers.Serializer):
     verified = serializers.BooleanField(default=True)
     super_user = serializers.SerializerMethodField()
     enabled = serializers.BooleanField(source="is_active")
+    avatar = serializers.SerializerMethodField()
 
     def get_super_user(self, user: User) -> bool:
         return is_superuser(user)
+
+    @extend_schema_field(AvatarOutput)
+    def get_avatar(self, user: User) -> dict:
+        return user_avatar(user.username)
 
 
 class SuperuserUserListOutput(serializers.Serializer):
@@ -66,6 +73,12 @@ class SuperuserUserCreatedOutput(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.CharField()
     password = serializers.CharField(help_text="Shown in this response only")
+    encrypted_password = serializers.CharField(
+        help_text=(
+            "The credential for docker login, as in Quay; this registry takes the password itself "
+            "(it keeps no separately encrypted form), so it is the same value"
+        )
+    )
 
 
 class SuperuserUserUpdateInput(serializers.Serializer):
@@ -77,6 +90,11 @@ class SuperuserUserUpdateInput(serializers.Serializer):
 class SuperuserOrganizationOutput(serializers.Serializer):
     name = serializers.CharField(source="namespace.name")
     email = serializers.CharField()
+    avatar = serializers.SerializerMethodField()
+
+    @extend_schema_field(AvatarOutput)
+    def get_avatar(self, organization: Organization) -> dict:
+        return organization_avatar(organization.namespace.name)
 
 
 class SuperuserOrganizationListOutput(serializers.Serializer):
@@ -131,7 +149,13 @@ class SuperuserUserListView(_SuperuserView):
             email=data.validated_data["email"],
             actor=request.user,
         )
-        return Response({"username": user.username, "email": user.email, "password": password})
+        body = {
+            "username": user.username,
+            "email": user.email,
+            "password": password,
+            "encrypted_password": password,
+        }
+        return Response(SuperuserUserCreatedOutput(body).data)
 
 
 class SuperuserUserView(_SuperuserView):

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.api.access import entity_view
-from orgs.api.serializers import TeamOutput
+from orgs.api.fields import AvatarOutput
+from orgs.api.serializers import TeamOutput, team_view
 from orgs.errors import NotPermitted
 from orgs.models import Team
 from orgs.selectors import (
@@ -43,6 +44,7 @@ class TeamMemberOutput(serializers.Serializer):
     kind = serializers.CharField()
     is_robot = serializers.BooleanField()
     invited = serializers.BooleanField(default=False)
+    avatar = AvatarOutput()
 
 
 class TeamMembersOutput(serializers.Serializer):
@@ -51,17 +53,13 @@ class TeamMembersOutput(serializers.Serializer):
     can_edit = serializers.BooleanField()
 
 
-def _team_view(team: Team) -> dict:
+class TeamChangedOutput(TeamOutput):
+    new_team = serializers.BooleanField(help_text="Whether this call created the team")
+
+
+def _team_view(team: Team, *, created: bool) -> dict:
     counted = team_list_with_counts(organization=team.organization).get(pk=team.pk)
-    return {
-        "name": team.name,
-        "description": team.description,
-        "role": team.role,
-        "can_view": True,
-        "repo_count": counted.repo_count,
-        "member_count": counted.member_count,
-        "is_synced": False,
-    }
+    return {**team_view(counted, can_view=True), "new_team": created}
 
 
 class TeamView(APIView):
@@ -72,7 +70,7 @@ class TeamView(APIView):
         operation_id="updateOrganizationTeam",
         description="Create the team, or change its role and description (organization admin).",
         request=TeamInput,
-        responses={200: TeamOutput, **ERROR_RESPONSES},
+        responses={200: TeamChangedOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str, teamname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
@@ -88,12 +86,12 @@ class TeamView(APIView):
                 description=description or "",
                 actor=request.user,
             )
-            return Response(TeamOutput(_team_view(team)).data)
+            return Response(TeamChangedOutput(_team_view(team, created=True)).data)
         if role != team.role:
             team = team_set_role(team=team, role=role, actor=request.user)
         if description is not None and description != team.description:
             team = team_set_description(team=team, description=description, actor=request.user)
-        return Response(TeamOutput(_team_view(team)).data)
+        return Response(TeamChangedOutput(_team_view(team, created=False)).data)
 
     @extend_schema(
         operation_id="deleteOrganizationTeam",

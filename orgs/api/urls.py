@@ -26,6 +26,11 @@ urlpatterns = [
     path("user/robots", robots.RobotListView.as_view(), name="api-user-robots"),
     path("user/robots/<str:robot_shortname>", robots.RobotView.as_view(), name="api-user-robot"),
     path(
+        "user/robots/<str:robot_shortname>/permissions",
+        robots.RobotPermissionsView.as_view(),
+        name="api-user-robot-permissions",
+    ),
+    path(
         "user/robots/<str:robot_shortname>/regenerate",
         robots.RobotRegenerateView.as_view(),
         name="api-user-robot-regenerate",
@@ -38,6 +43,11 @@ urlpatterns = [
     path(TEAM + "/members/<str:membername>", teams.TeamMemberView.as_view(), name="api-team-member"),
     path(ORG + "/robots", robots.OrgRobotListView.as_view(), name="api-org-robots"),
     path(ORG + "/robots/<str:robot_shortname>", robots.OrgRobotView.as_view(), name="api-org-robot"),
+    path(
+        ORG + "/robots/<str:robot_shortname>/permissions",
+        robots.OrgRobotPermissionsView.as_view(),
+        name="api-org-robot-permissions",
+    ),
     path(
         ORG + "/robots/<str:robot_shortname>/regenerate",
         robots.OrgRobotRegenerateView.as_view(),

@@ -17,7 +17,9 @@ from orgs.api.serializers import (
     PublicUserOutput,
     UserOutput,
     UserUpdateInput,
+    team_view,
 )
+from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Namespace, Organization, Team, User
 from orgs.selectors import (
@@ -52,6 +54,10 @@ def _user_view(user: User) -> dict:
         "can_create_repo": True,
         "super_user": is_superuser(user),
         "tag_expiration_s": _tag_expiration_seconds(user.namespace) if user.namespace else 0,
+        "avatar": user_avatar(user.username),
+        "logins": [],
+        "invoice_email": False,
+        "invoice_email_address": None,
         "organizations": [
             {
                 "name": organization.namespace.name,
@@ -59,6 +65,7 @@ def _user_view(user: User) -> dict:
                 "can_create_repo": role in (Team.Role.ADMIN, Team.Role.CREATOR),
                 "public": False,
                 "preferred_namespace": False,
+                "avatar": organization_avatar(organization.namespace.name),
             }
             for organization, role in memberships
         ],
@@ -108,7 +115,8 @@ class PublicUserView(APIView):
         user = user_get(name=username)
         if is_robot_name(user.username):
             raise NotFound(f"no user named {username!r}")
-        return Response(PublicUserOutput({"username": user.username, "is_robot": False}).data)
+        body = {"username": user.username, "is_robot": False, "avatar": user_avatar(user.username)}
+        return Response(PublicUserOutput(body).data)
 
 
 class OrganizationListView(APIView):
@@ -138,26 +146,20 @@ def _organization_view(organization: Organization, user: User) -> dict:
         "email": organization.email if is_admin else "",
         "is_admin": is_admin,
         "is_member": role is not None,
+        "avatar": organization_avatar(organization.namespace.name),
     }
     if role is None:
         return view
     teams = list(team_list_with_counts(organization=organization))
     viewable = None if is_admin else team_names_of(user=user, organization=organization)
     view["teams"] = {
-        team.name: {
-            "name": team.name,
-            "description": team.description,
-            "role": team.role,
-            "can_view": viewable is None or team.name in viewable,
-            "repo_count": team.repo_count,
-            "member_count": team.member_count,
-            "is_synced": False,
-        }
-        for team in teams
+        team.name: team_view(team, can_view=viewable is None or team.name in viewable) for team in teams
     }
     view["ordered_teams"] = [team.name for team in teams]
     if is_admin:
         view["tag_expiration_s"] = _tag_expiration_seconds(organization.namespace)
+        view["invoice_email"] = False
+        view["invoice_email_address"] = ""
     return view
 
 

@@ -18,6 +18,7 @@ from orgs.services.permissions import (
     permission_set,
     prototype_create,
     prototype_delete,
+    prototype_set_role,
     repository_defaults_apply,
 )
 from orgs.services.robots import robot_create, robot_delete, robot_token_regenerate, robot_verify
@@ -58,6 +59,7 @@ __all__ = [
     "permission_set",
     "prototype_create",
     "prototype_delete",
+    "prototype_set_role",
     "repository_defaults_apply",
     "robot_create",
     "robot_delete",

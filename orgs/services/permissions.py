@@ -146,6 +146,26 @@ def prototype_create(
 
 
 @transaction.atomic
+def prototype_set_role(
+    *, prototype: DefaultPermission, role: str, actor: User | None = None
+) -> DefaultPermission:
+    """The role new repositories grant the delegate; repositories already created keep theirs."""
+    namespace = prototype.organization.namespace
+    require_namespace_admin(actor=actor, namespace=namespace)
+    _role_check(role)
+    original_role = prototype.role
+    prototype.role = role
+    prototype.save(update_fields=["role"])
+    audit_log_write(
+        kind="modify_prototype_permission",
+        performer=actor,
+        namespace=namespace,
+        metadata={**_prototype_metadata(prototype), "original_role": original_role},
+    )
+    return prototype
+
+
+@transaction.atomic
 def prototype_delete(*, prototype: DefaultPermission, actor: User | None = None) -> None:
     namespace = prototype.organization.namespace
     require_namespace_admin(actor=actor, namespace=namespace)

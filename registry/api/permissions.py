@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.member_selectors import repository_roles_of
 from orgs.models import RepositoryPermission, Team, TeamMember, User
@@ -35,11 +37,13 @@ class UserPermissionOutput(serializers.Serializer):
     role = serializers.CharField()
     is_robot = serializers.BooleanField()
     is_org_member = serializers.BooleanField()
+    avatar = AvatarOutput()
 
 
 class TeamPermissionOutput(serializers.Serializer):
     name = serializers.CharField()
     role = serializers.CharField()
+    avatar = AvatarOutput()
 
 
 class UserPermissionListOutput(serializers.Serializer):
@@ -67,11 +71,16 @@ def _user_view(permission: RepositoryPermission) -> dict:
         "role": permission.role,
         "is_robot": is_robot,
         "is_org_member": is_robot or members.exists(),
+        "avatar": user_avatar(user.username),
     }
 
 
 def _team_view(permission: RepositoryPermission) -> dict:
-    return {"name": permission.team.name, "role": permission.role}
+    return {
+        "name": permission.team.name,
+        "role": permission.role,
+        "avatar": team_avatar(permission.team.name),
+    }
 
 
 def _grantee_user(name: str) -> User:

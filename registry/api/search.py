@@ -9,10 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.api.fields import AvatarOutput
+from orgs.avatars import organization_avatar, user_avatar
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
 from registry.repository_selectors import repository_list_visible
 
+# Quay's scores: what kind of thing a result is, not how well it matched.
+ENTITY_SEARCH_SCORE = 1
+REPOSITORY_SEARCH_SCORE = 4
 RESULTS_PER_PAGE = 10
 # Quay stops at ten pages: a search is for finding, not for walking the whole registry.
 PAGES_MAX = 10
@@ -20,7 +25,9 @@ PAGES_MAX = 10
 
 class RepositorySearchQuery(serializers.Serializer):
     query = serializers.CharField(required=False, allow_blank=True, default="", help_text="The search text")
-    page = serializers.IntegerField(required=False, default=1, help_text="The page, from 1")
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=-(10**9), max_value=10**9, help_text="The page, from 1"
+    )
 
 
 class SearchNamespaceOutput(serializers.Serializer):
@@ -28,6 +35,8 @@ class SearchNamespaceOutput(serializers.Serializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     href = serializers.CharField()
+    avatar = AvatarOutput()
+    score = serializers.IntegerField()
 
 
 class RepositorySearchResultOutput(serializers.Serializer):
@@ -37,7 +46,7 @@ class RepositorySearchResultOutput(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     is_public = serializers.BooleanField()
-    score = serializers.FloatField()
+    score = serializers.IntegerField()
     href = serializers.CharField()
 
 
@@ -60,11 +69,13 @@ def _result_view(repository: Repository) -> dict:
             "kind": "organization" if is_organization else "user",
             "name": namespace.name,
             "href": f"/{'organization' if is_organization else 'user'}/{namespace.name}",
+            "avatar": organization_avatar(namespace.name) if is_organization else user_avatar(namespace.name),
+            "score": ENTITY_SEARCH_SCORE,
         },
         "name": repository.name,
         "description": repository.description,
         "is_public": repository.is_public,
-        "score": 4.0,
+        "score": REPOSITORY_SEARCH_SCORE,
         "href": f"/repository/{namespace.name}/{repository.name}",
     }
 

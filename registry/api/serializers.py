@@ -10,6 +10,9 @@ from registry.manifest_formats import INDEX_TYPES
 from registry.models import Repository, Tag
 
 VISIBILITY_CHOICES = ["public", "private"]
+# Out-of-range limits and pages are clamped as Quay does, but within this bound: beyond it an
+# offset no longer fits the database's 64-bit integers.
+PAGE_MAX = 10**9
 
 
 class RepositoryListQuery(serializers.Serializer):
@@ -42,6 +45,11 @@ class RepositorySummaryOutput(serializers.Serializer):
     is_public = serializers.BooleanField()
     kind = serializers.CharField(default="image")
     state = serializers.CharField()
+    is_starred = serializers.SerializerMethodField()
+
+    def get_is_starred(self, repository: Repository) -> bool:
+        """Needs ``starred``, the ids the caller starred, in the context."""
+        return repository.pk in self.context["starred"]
 
 
 class RepositoryListOutput(serializers.Serializer):
@@ -50,10 +58,15 @@ class RepositoryListOutput(serializers.Serializer):
 
 
 class RepositoryOutput(RepositorySummaryOutput):
-    """Needs the caller's role on the repository in the context: ``{"role": "read"}``."""
+    """Needs the caller's role on the repository and the namespace's time machine window in the
+    context: ``{"role": "read", "starred": {ids}, "tag_expiration_s": 1209600}``."""
 
     is_organization = serializers.SerializerMethodField()
-    is_starred = serializers.BooleanField(default=False)
+    status_token = serializers.CharField(
+        default="", help_text="Quay's status badge token: empty, this registry serves no badges"
+    )
+    trust_enabled = serializers.BooleanField(default=False, help_text="Content trust (Notary): not offered")
+    tag_expiration_s = serializers.SerializerMethodField(help_text="How long ended tags stay restorable")
     can_write = serializers.SerializerMethodField()
     can_admin = serializers.SerializerMethodField()
 
@@ -67,6 +80,9 @@ class RepositoryOutput(RepositorySummaryOutput):
 
     def get_can_admin(self, repository: Repository) -> bool:
         return self.context["role"] == "admin"
+
+    def get_tag_expiration_s(self, repository: Repository) -> int:
+        return self.context["tag_expiration_s"]
 
 
 class RepositoryUpdateInput(serializers.Serializer):
@@ -87,8 +103,12 @@ class TagListQuery(serializers.Serializer):
     filter_tag_name = serializers.CharField(
         required=False, help_text="<op>:<name>, op 'like' (names containing name) or 'eq' (exactly name)"
     )
-    limit = serializers.IntegerField(default=50, help_text="Tags per page, at most 100")
-    page = serializers.IntegerField(default=1, help_text="The page number, from 1")
+    limit = serializers.IntegerField(
+        default=50, min_value=-PAGE_MAX, max_value=PAGE_MAX, help_text="Tags per page, at most 100"
+    )
+    page = serializers.IntegerField(
+        default=1, min_value=-PAGE_MAX, max_value=PAGE_MAX, help_text="The page number, from 1"
+    )
 
     def validate_filter_tag_name(self, value: str) -> tuple[str, str]:
         operation, sep, name = value.partition(":")
@@ -202,6 +222,9 @@ class ManifestOutput(serializers.Serializer):
     manifest_data = serializers.CharField()
     config_media_type = serializers.CharField(allow_null=True)
     layers = LayerOutput(many=True, allow_null=True)
+    layers_compressed_size = serializers.IntegerField(
+        allow_null=True, help_text="The layers' sizes added up; null for an index"
+    )
 
 
 class LabelOutput(serializers.Serializer):

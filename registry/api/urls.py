@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import gc, logs, manifests, permissions, search, tags, views
+from registry.api import gc, logs, manifests, permissions, search, stars, tags, views
 
 
 class RepositoryPathConverter:
@@ -22,6 +22,12 @@ urlpatterns = [
     path("repository", views.RepositoryListView.as_view(), name="api-repository-list"),
     path("find/repositories", search.RepositorySearchView.as_view(), name="api-find-repositories"),
     path("superuser/gc", gc.GCView.as_view(), name="api-superuser-gc"),
+    path("user/starred", stars.StarredRepositoryListView.as_view(), name="api-starred"),
+    path(
+        "user/starred/<repopath:repository>",
+        stars.StarredRepositoryView.as_view(),
+        name="api-starred-repository",
+    ),
     path(
         "repository/<repopath:repository>/changevisibility",
         views.RepositoryVisibilityView.as_view(),

@@ -30,7 +30,13 @@ from registry.api.serializers import (
     TagOutput,
     VisibilityInput,
 )
-from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
+from registry.repository_selectors import (
+    repository_get_readable,
+    repository_list_starred,
+    repository_list_visible,
+    repository_starred_ids,
+    tag_history_page,
+)
 from registry.services.repositories import (
     repository_create,
     repository_delete,
@@ -38,6 +44,7 @@ from registry.services.repositories import (
     repository_set_visibility,
 )
 from registry.services.repository_states import repository_set_state
+from registry.services.time_machine import time_machine_window
 
 REPOSITORIES_PER_PAGE = 100
 TAGS_PER_PAGE_MAX = 100
@@ -65,15 +72,22 @@ class RepositoryListView(APIView):
         if not (args.get("namespace") or args["starred"] or args["public"]):
             raise ValidationError("namespace, starred or public are required for this API call")
         if args["starred"]:
-            # Stars are not kept yet: nobody has starred anything.
             if not request.user.is_authenticated:
                 raise ValidationError("starred repositories need a logged-in user")
-            return Response({"repositories": []})
-        visible = repository_list_visible(
-            user=request.user, namespace=args.get("namespace"), public=args["public"]
-        )
-        repositories, next_page = page_slice(visible, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
-        body = {"repositories": RepositorySummaryOutput(repositories, many=True).data}
+            listed = repository_list_starred(user=request.user)
+            if args.get("namespace"):
+                listed = listed.filter(namespace__name=args["namespace"])
+        else:
+            listed = repository_list_visible(
+                user=request.user, namespace=args.get("namespace"), public=args["public"]
+            )
+        repositories, next_page = page_slice(listed, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
+        starred = repository_starred_ids(user=request.user, repositories=repositories)
+        body = {
+            "repositories": RepositorySummaryOutput(
+                repositories, many=True, context={"starred": starred}
+            ).data
+        }
         if next_page:
             body["next_page"] = next_page
         return Response(body)
@@ -110,7 +124,12 @@ class RepositoryView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         access = repository_get_readable(user=request.user, full_name=repository)
-        return Response(RepositoryOutput(access.repository, context={"role": access.role}).data)
+        context = {
+            "role": access.role,
+            "starred": repository_starred_ids(user=request.user, repositories=[access.repository]),
+            "tag_expiration_s": int(time_machine_window(access.repository.namespace).total_seconds()),
+        }
+        return Response(RepositoryOutput(access.repository, context=context).data)
 
     @extend_schema(
         operation_id="updateRepo",

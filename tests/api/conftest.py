@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from oauth2_provider.models import Application
 
-from orgs.models import Organization, User
+from orgs.models import Organization, OrganizationApplication, User
+from orgs.oauth import oauth_token_generate
 from registry.models import Manifest, Repository, Tag
 
 
@@ -47,5 +49,43 @@ def tag_make(
     return Tag.objects.create(repository=repository, name=name, manifest=manifest, start=start, end=end)
 
 
+REDIRECT_URI = "http://localhost/callback"
+CLIENT_SECRET = "client-secret-for-tests"
+
+
 def ago(minutes: int) -> datetime:
     return timezone.now() - timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def application(alice, acme) -> Application:
+    """An application of acme, whose administrator alice is."""
+    application = Application.objects.create(
+        name="deployer",
+        user=alice,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=REDIRECT_URI,
+        client_secret=CLIENT_SECRET,
+    )
+    OrganizationApplication.objects.create(application=application, organization=acme)
+    return application
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def token_for(application: Application, user, *scopes: str) -> str:
+    _, raw = oauth_token_generate(application=application, user=user, scopes=list(scopes), actor=user)
+    return raw
+
+
+def without_avatars(data: object) -> object:
+    """``data`` with every ``avatar`` key dropped, for tests about the other fields
+    (test_avatars.py checks the avatars themselves)."""
+    if isinstance(data, dict):
+        return {key: without_avatars(value) for key, value in data.items() if key != "avatar"}
+    if isinstance(data, list):
+        return [without_avatars(item) for item in data]
+    return data

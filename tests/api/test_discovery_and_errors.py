@@ -53,6 +53,7 @@ def test_errors_have_quays_shape(client, db):
         "status": 401,
         "error_type": "invalid_token",
         "title": "invalid_token",
+        "type": "/api/v1/error/invalid_token",
         "detail": "Authentication credentials were not provided.",
         "error_message": "Authentication credentials were not provided.",
     }
@@ -72,7 +73,7 @@ def test_session_post_without_csrf_token_is_refused(alice):
     client.force_login(alice)
     response = client.post("/api/v1/organization/", {"name": "initech"}, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["error_type"] == "insufficient_scope"
+    assert response.json()["error_type"] == "csrf_failed"
     assert "CSRF" in response.json()["detail"]
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from orgs.models import AuditLog
 from orgs.services import permission_set
 from registry.models import Label, Manifest, Repository
-from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
+from tests.api.conftest import bearer, token_for
 from tests.conftest import Registry
 from tests.registry.pushing import image_manifest, push_blob, push_image, push_manifest
 
@@ -48,6 +48,7 @@ def test_manifest_has_quays_shape(alice_client, pushed):
     assert [(layer["index"], layer["blob_digest"], layer["compressed_size"]) for layer in body["layers"]] == [
         (index, layer["digest"], layer["size"]) for index, layer in enumerate(layers)
     ]
+    assert body["layers_compressed_size"] == sum(layer["size"] for layer in layers)
 
 
 def test_unknown_and_deleted_manifests_are_404(alice_client, pushed):
@@ -166,7 +167,7 @@ def test_layers_carry_the_config_history(client, alice_client, acme):
     assert body["layers"][0]["created_datetime"] == formatdate(1714557600)
 
 
-def test_read_token_may_list_but_not_add_labels(alice, pushed, application):  # noqa: F811
+def test_read_token_may_list_but_not_add_labels(alice, pushed, application):
     manifest, _ = pushed
     read = bearer(token_for(application, alice, "repo:read"))
     assert Client().get(url(manifest, "/labels"), **read).status_code == 200

@@ -12,32 +12,15 @@ from oauth2_provider.models import Application
 
 from orgs.audit import audit_log_discard
 from orgs.errors import NotPermitted
-from orgs.models import AuditLog, OrganizationApplication
+from orgs.models import AuditLog
 from orgs.oauth import oauth_token_generate
-from tests.api.conftest import repository_make
+from tests.api.conftest import CLIENT_SECRET, REDIRECT_URI, bearer, repository_make, token_for
 
-REDIRECT_URI = "http://localhost/callback"
-CLIENT_SECRET = "client-secret-for-tests"
 VERIFIER = "a-code-verifier-long-enough-for-rfc-7636-0123456789"
 
 
 def challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-@pytest.fixture
-def application(alice, acme) -> Application:
-    """An application of acme, whose administrator alice is."""
-    application = Application.objects.create(
-        name="deployer",
-        user=alice,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=REDIRECT_URI,
-        client_secret=CLIENT_SECRET,
-    )
-    OrganizationApplication.objects.create(application=application, organization=acme)
-    return application
 
 
 def authorize_params(application: Application, **extra: str) -> dict:
@@ -51,15 +34,6 @@ def authorize_params(application: Application, **extra: str) -> dict:
         "code_challenge_method": "S256",
     }
     return {**params, **extra}
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def token_for(application: Application, user, *scopes: str) -> str:
-    _, raw = oauth_token_generate(application=application, user=user, scopes=list(scopes), actor=user)
-    return raw
 
 
 def test_authorize_shows_consent_with_the_scopes(alice_client, application):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orgs.models import AuditLog, DefaultPermission
 from orgs.services import prototype_create, team_create, team_member_add
+from tests.api.conftest import without_avatars
 
 PROTOTYPES = "/api/v1/organization/acme/prototypes"
 
@@ -16,7 +17,7 @@ def test_admin_creates_a_team_default(alice_client, alice, acme):
         content_type="application/json",
     )
     assert response.status_code == 200
-    body = response.json()
+    body = without_avatars(response.json())
     assert body == {
         "id": str(DefaultPermission.objects.get().pk),
         "role": "read",
@@ -32,8 +33,8 @@ def test_admin_creates_a_user_default_for_one_creator(alice_client, bob, acme):
         {"role": "write", "delegate": {"kind": "user", "name": "bob"}, "activating_user": {"name": "alice"}},
         content_type="application/json",
     )
-    body = response.json()
-    assert body["delegate"] == {"name": "bob", "kind": "user", "is_robot": False}
+    body = without_avatars(response.json())
+    assert body["delegate"] == {"name": "bob", "kind": "user", "is_robot": False, "is_org_member": False}
     assert body["activating_user"]["name"] == "alice"
 
 
@@ -80,3 +81,43 @@ def test_stranger_sees_the_defaults_as_missing(bob_client, bob, acme):
     assert bob_client.get(PROTOTYPES).status_code == 404
     assert bob_client.delete(f"{PROTOTYPES}/{prototype.pk}").status_code == 404
     assert DefaultPermission.objects.exists()
+
+
+def test_admin_changes_the_role_of_a_default(alice_client, alice, bob, acme):
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    response = alice_client.put(
+        f"{PROTOTYPES}/{prototype.pk}", {"role": "admin"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["id"], response.json()["role"]) == (str(prototype.pk), "admin")
+    prototype.refresh_from_db()
+    assert prototype.role == "admin"
+    row = AuditLog.objects.get(kind="modify_prototype_permission")
+    assert (row.performer, row.metadata["role"], row.metadata["original_role"]) == (alice, "admin", "read")
+
+
+def test_changing_a_default_needs_a_valid_role_and_an_existing_default(alice_client, bob, acme):
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    assert (
+        alice_client.put(
+            f"{PROTOTYPES}/{prototype.pk}", {"role": "owner"}, content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        alice_client.put(
+            f"{PROTOTYPES}/999999", {"role": "read"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+def test_member_may_not_change_a_default(bob_client, bob, acme):
+    team_member_add(team=team_create(organization=acme, name="readers", role="member"), user=bob)
+    prototype = prototype_create(organization=acme, role="read", delegate_user=bob)
+    response = bob_client.put(
+        f"{PROTOTYPES}/{prototype.pk}", {"role": "admin"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    prototype.refresh_from_db()
+    assert prototype.role == "read"

@@ -9,8 +9,7 @@ from django.test import Client
 from orgs.models import AuditLog
 from orgs.services import permission_set
 from registry.models import Repository
-from tests.api.conftest import ago, manifest_make, repository_make, tag_make
-from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
+from tests.api.conftest import ago, bearer, manifest_make, repository_make, tag_make, token_for
 
 URL = "/api/v1/repository/acme/app/changestate"
 
@@ -52,7 +51,7 @@ def test_stranger_gets_404(bob_client, repo):
     assert change(bob_client, "READ_ONLY").status_code == 404
 
 
-def test_write_token_may_not_change_the_state(alice, repo, application):  # noqa: F811
+def test_write_token_may_not_change_the_state(alice, repo, application):
     response = change(Client(), "READ_ONLY", **bearer(token_for(application, alice, "repo:write")))
     assert response.status_code == 403
     admin = bearer(token_for(application, alice, "repo:admin"))

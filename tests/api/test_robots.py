@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import AuditLog, RobotAccount
-from orgs.services import robot_create, robot_verify, team_create, team_member_add
+from orgs.services import permission_set, robot_create, robot_verify, team_create, team_member_add
+from tests.api.conftest import repository_make
 
-ROBOT_FIELDS = {"name", "description", "created", "last_accessed", "unstructured_metadata"}
+ROBOT_FIELDS = {"name", "description", "created", "last_accessed", "unstructured_metadata", "avatar"}
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,59 @@ def test_robot_dates_are_quays_rfc_2822(alice_client, acme):
     body = alice_client.get("/api/v1/organization/acme/robots/deployer").json()
     assert body["created"].endswith("-0000")
     assert body["last_accessed"] is None
+
+
+def _robot_with_reach(acme):
+    robot, _ = robot_create(namespace=acme.namespace, short_name="deployer")
+    team_member_add(team=team_create(organization=acme, name="pushers", role="member"), user=robot.user)
+    permission_set(repository=repository_make(acme, "app"), user=robot.user, role="write")
+    repository_make(acme, "other")
+    return robot
+
+
+def test_admin_lists_robots_with_their_teams_and_repositories(alice_client, acme):
+    _robot_with_reach(acme)
+    robot_create(namespace=acme.namespace, short_name="idle")
+    robots = alice_client.get("/api/v1/organization/acme/robots", {"permissions": "true"}).json()["robots"]
+    by_name = {robot["name"]: robot for robot in robots}
+    assert [team["name"] for team in by_name["acme+deployer"]["teams"]] == ["pushers"]
+    assert by_name["acme+deployer"]["teams"][0]["avatar"]["kind"] == "team"
+    assert by_name["acme+deployer"]["repositories"] == ["app"]
+    assert (by_name["acme+idle"]["teams"], by_name["acme+idle"]["repositories"]) == ([], [])
+
+
+def test_robot_list_without_permissions_names_no_teams(alice_client, acme):
+    _robot_with_reach(acme)
+    robots = alice_client.get("/api/v1/organization/acme/robots").json()["robots"]
+    assert "teams" not in robots[0] and "repositories" not in robots[0]
+
+
+def test_member_asking_for_permissions_gets_the_plain_list(bob_client, bob, acme):
+    team_member_add(team=team_create(organization=acme, name="readers", role="member"), user=bob)
+    _robot_with_reach(acme)
+    robots = bob_client.get("/api/v1/organization/acme/robots", {"permissions": "true"}).json()["robots"]
+    assert [set(robot) for robot in robots] == [ROBOT_FIELDS]
+
+
+def test_admin_reads_a_robots_permissions(alice_client, acme):
+    _robot_with_reach(acme)
+    response = alice_client.get("/api/v1/organization/acme/robots/deployer/permissions")
+    assert response.status_code == 200
+    assert response.json() == {
+        "permissions": [{"repository": {"name": "app", "is_public": False}, "role": "write"}]
+    }
+
+
+def test_users_own_robot_permissions(alice_client, alice):
+    robot, _ = robot_create(namespace=alice.namespace, short_name="mine")
+    repository = repository_make(alice, "tool", public=True)
+    permission_set(repository=repository, user=robot.user, role="read")
+    body = alice_client.get("/api/v1/user/robots/mine/permissions").json()
+    assert body == {"permissions": [{"repository": {"name": "tool", "is_public": True}, "role": "read"}]}
+
+
+def test_robot_permissions_are_for_admins(bob_client, bob, acme):
+    team_member_add(team=team_create(organization=acme, name="readers", role="member"), user=bob)
+    _robot_with_reach(acme)
+    assert bob_client.get("/api/v1/organization/acme/robots/deployer/permissions").status_code == 403
+    assert bob_client.get("/api/v1/organization/acme/robots/nobody/permissions").status_code == 403

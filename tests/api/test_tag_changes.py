@@ -13,8 +13,7 @@ from django.utils import timezone
 from orgs.models import AuditLog, Namespace
 from orgs.services import permission_set
 from registry.models import Repository, Tag
-from tests.api.conftest import ago, manifest_make, repository_make, tag_make
-from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
+from tests.api.conftest import ago, bearer, manifest_make, repository_make, tag_make, token_for
 
 URL = "/api/v1/repository/acme/app/tag"
 
@@ -282,7 +281,7 @@ def test_anonymous_is_401(client, repo):
     assert client.delete(f"{URL}/latest").status_code == 401
 
 
-def test_read_token_may_not_change_tags_and_write_token_may(alice, repo, application):  # noqa: F811
+def test_read_token_may_not_change_tags_and_write_token_may(alice, repo, application):
     read = bearer(token_for(application, alice, "repo:read"))
     response = put(Client(), "v1", {"manifest_digest": repo[1].digest}, **read)
     assert response.status_code == 403
