@@ -12,8 +12,8 @@ def test_repository_page_lists_tags_with_digest_size_and_pull_commands(alice_web
     assert 'data-tag="v1"' in page
     assert manifest.digest[:19] in page
     assert "2.1\xa0KB" in page or "2.2\xa0KB" in page
-    assert "podman pull testserver/acme/app:v1" in page
-    assert "skopeo copy docker://testserver/acme/app:v1 oci:app" in page
+    assert "podman pull --tls-verify=false testserver/acme/app:v1" in page
+    assert "skopeo copy --tls-verify=false docker://testserver/acme/app:v1 oci:app" in page
 
 
 def test_manifest_page_shows_layers_config_and_labels(alice_web, acme_app):

@@ -47,7 +47,9 @@ def _create_org_team_robot(web: Page, base: str, org: str, screenshot: Shot) -> 
     web.fill("#id_description", "CI pushes")
     _submit(web, "#robot-form")
     web.wait_for_url(f"{base}/organization/{org}/robots/pusher/")
-    expect(web.locator("#robot-login")).to_contain_text(f"podman login -u '{org}+pusher' -p ")
+    expect(web.locator("#robot-login-podman")).to_contain_text(
+        f"podman login --tls-verify=false -u {org}+pusher -p "
+    )
     expect(web.locator("#robot-secret")).to_contain_text("kubernetes.io/dockerconfigjson")
     screenshot(web, "robot-token")
     return web.locator("#robot-token").inner_text().strip()
@@ -91,7 +93,9 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     first_row = web.locator('tr[data-tag="v1"]')
     expect(first_row).to_contain_text("sha256:")
     first_digest = first_row.locator("a.mono").get_attribute("title")
-    expect(web.locator("#pull-podman")).to_have_text(f"podman pull {registry_server.host}/{org}/app:v1")
+    expect(web.locator("#pull-podman")).to_have_text(
+        f"podman pull --tls-verify=false {registry_server.host}/{org}/app:v1"
+    )
     screenshot(web, "repository")
     first_row.locator("a.mono").click()
     expect(web.locator("main")).to_contain_text("Layers")
