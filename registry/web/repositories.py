@@ -18,6 +18,7 @@ from registry.services.repositories import repository_create, repository_set_des
 from registry.services.repository_states import registry_read_only
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.client_commands import pull_commands
+from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
 from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
 
@@ -137,6 +138,7 @@ def repository_detail(request: HttpRequest, repository: str) -> HttpResponse:
         tags=rows,
         search=search,
         pull_commands=commands,
+        description_html=description_html(context["repository"].description),
         description_form=DescriptionForm(initial={"description": context["repository"].description}),
     )
     return render(request, "ui/registry/repository.html", context)
