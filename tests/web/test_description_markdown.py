@@ -22,7 +22,7 @@ HOSTILE = [
     "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "[click](vbscript:msgbox(1))",
     '![x" onerror="alert(1)](javascript:alert(1))',
-    "<https://ok.example/\"onmouseover=\"alert(1)>",
+    '<https://ok.example/"onmouseover="alert(1)>',
 ]
 
 
