@@ -77,7 +77,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_signup(**form.cleaned_data)
+            user = user_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
         except FORM_ERRORS as error:
             form.add_error(_signup_field(error), str(error))
         else:
