@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser.conftest import sign_in
+from tests.e2e.browser.conftest import overflowing, sign_in
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ContainerTools, RegistryServer
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 Shot = Callable[[Page, str], None]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 def _submit(page: Page, form: str) -> None:
@@ -52,6 +54,10 @@ def _create_org_team_robot(web: Page, base: str, org: str, screenshot: Shot) -> 
     )
     expect(web.locator("#robot-secret")).to_contain_text("kubernetes.io/dockerconfigjson")
     screenshot(web, "robot-token")
+    web.set_viewport_size(PHONE)
+    assert overflowing(web, ".copyline pre, main pre") == []
+    screenshot(web, "robot-token-phone")
+    web.set_viewport_size(DESKTOP)
     return web.locator("#robot-token").inner_text().strip()
 
 
@@ -122,10 +128,11 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     screenshot(web, "usage-logs")
     web.goto(f"{base}/organization/{org}/applications/")
     screenshot(web, "applications")
-    web.set_viewport_size({"width": 390, "height": 844})
+    web.set_viewport_size(PHONE)
     web.goto(f"{base}/repository/{org}/app/")
+    assert overflowing(web, ".copyline pre, main pre") == []
     screenshot(web, "repository-phone")
-    web.set_viewport_size({"width": 1280, "height": 800})
+    web.set_viewport_size(DESKTOP)
 
     web.locator("header form button[type=submit]").click()
     web.wait_for_url(f"{base}/signin")
