@@ -65,10 +65,11 @@ def _create_repository_and_grant(web: Page, base: str, org: str, screenshot: Sho
     web.goto(f"{base}/repositories/new?namespace={org}")
     screenshot(web, "repository-new")
     web.fill("#id_name", "app")
-    web.fill("#id_description", "Built by CI, pushed by a robot.")
+    web.fill("#id_description", "Built by **CI**, pushed by a robot.")
     _submit(web, "main form.stack")
     web.wait_for_url(f"{base}/repository/{org}/app/")
     expect(web.locator("main")).to_contain_text("No tags yet")
+    expect(web.locator("#description strong")).to_have_text("CI")
     web.locator("#settings-tab").click()
     for kind, name, role in (("user", f"{org}+pusher", "write"), ("team", "devs", "read")):
         web.select_option("#id_kind", kind)
@@ -77,6 +78,27 @@ def _create_repository_and_grant(web: Page, base: str, org: str, screenshot: Sho
         _submit(web, "#grant-form")
         expect(web.locator("#permissions")).to_contain_text(name)
     screenshot(web, "repository-settings")
+
+
+def _create_application_and_consent(web: Page, base: str, org: str, screenshot: Shot) -> None:
+    """An OAuth application: a token generated with one scope, and its consent page."""
+    web.goto(f"{base}/organization/{org}/applications/")
+    screenshot(web, "applications")
+    web.fill("#id_name", "CI dashboard")
+    web.fill("#id_redirect_uri", "https://ci.example.com/callback")
+    _submit(web, "#application-form")
+    expect(web.locator("#secret-reveal")).to_be_visible()
+    screenshot(web, "application")
+    authorize_url = web.locator("#authorize-url").inner_text().strip()
+    web.locator("#generate-token").click()
+    web.locator('input[name=scopes][value="repo:read"]').check()
+    _submit(web, "#token-form")
+    expect(web.locator("#oauth-token")).not_to_be_empty()
+    screenshot(web, "application-token")
+    web.goto(authorize_url)
+    expect(web.locator("#requested-scopes")).to_contain_text("View all visible repositories")
+    expect(web.locator("#allow")).to_be_visible()
+    screenshot(web, "oauth-consent")
 
 
 def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
@@ -126,8 +148,7 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     web.goto(f"{base}/organization/{org}/logs/")
     expect(web.locator("main")).to_contain_text("create_robot")
     screenshot(web, "usage-logs")
-    web.goto(f"{base}/organization/{org}/applications/")
-    screenshot(web, "applications")
+    _create_application_and_consent(web, base, org, screenshot)
     web.set_viewport_size(PHONE)
     web.goto(f"{base}/repository/{org}/app/")
     assert overflowing(web, ".copyline pre, main pre") == []
