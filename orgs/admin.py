@@ -9,8 +9,17 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django_rq.admin import QueueAdmin
+from django_rq.models import Dashboard
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
 from orgs.errors import InvalidName, NotPermitted
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
@@ -21,6 +30,42 @@ from orgs.services.superuser import organization_take_ownership, superuser_user_
 admin.site.site_header = f"{settings.REGISTRY_TITLE} superuser console"
 admin.site.site_title = f"{settings.REGISTRY_TITLE} superuser console"
 admin.site.site_url = "/repositories/"
+# The lists need the width: the index and the breadcrumbs lead to every model.
+admin.site.enable_nav_sidebar = False
+
+
+class QueueDashboardAdmin(QueueAdmin):
+    """django-rq's dashboard, shown only with Redis: the embedded default's in-process queues are
+    invisible to django-rq, whose dashboard would show no queue at all."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return not settings.JOBS_IN_PROCESS and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return not settings.JOBS_IN_PROCESS and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return not settings.JOBS_IN_PROCESS and super().has_change_permission(request, obj)
+
+
+def _console_hide_what_means_nothing_here() -> None:
+    """Groups grant nothing here (teams and repository roles do), and the OAuth toolkit's tokens
+    and grants are credentials to revoke through the API, not rows to edit by hand."""
+    for model in (
+        Group,
+        get_access_token_model(),
+        get_refresh_token_model(),
+        get_id_token_model(),
+        get_grant_model(),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+    if admin.site.is_registered(Dashboard):
+        admin.site.unregister(Dashboard)
+        admin.site.register(Dashboard, QueueDashboardAdmin)
+
+
+_console_hide_what_means_nothing_here()
 
 
 class ViewOnlyMixin:
@@ -50,26 +95,18 @@ class NewUserForm(AdminUserCreationForm):
         return username
 
 
-class IsRobotFilter(admin.SimpleListFilter):
-    title = "account kind"
-    parameter_name = "robot"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("no", "people"), ("yes", "robots")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(robot__isnull=self.value() == "no")
-        return queryset
-
-
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
+    """People only: robots have their own list (Robot accounts), made and rotated by services."""
+
     list_display = ("username", "email", "is_active", "is_superuser", "date_joined", "last_login")
-    list_filter = ("is_active", "is_superuser", IsRobotFilter)
+    list_filter = ("is_active", "is_superuser")
     search_fields = ("username", "email")
     actions = ["disable_users", "enable_users"]
     add_form = NewUserForm
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).filter(robot__isnull=True)
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         # The name is the namespace's; enabling and disabling go through the audited actions.
@@ -184,16 +221,19 @@ class RobotAccountAdmin(ViewOnlyMixin, admin.ModelAdmin):
 class AuditLogAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """The record of what happened stays as it was written."""
 
-    list_display = (
-        "created",
-        "kind",
-        "performer_name",
-        "credential",
-        "namespace_name",
-        "repository_name",
-        "ip",
-    )
+    list_display = ("created", "kind", "performer", "where", "credential", "ip")
     list_filter = ("kind", "credential")
     search_fields = ("performer_name", "namespace_name", "repository_name", "kind")
     date_hierarchy = "created"
     readonly_fields = [field.name for field in AuditLog._meta.fields]
+
+    # Short headers and one "where" column: the list then fits a laptop's width.
+    @admin.display(description="performer", ordering="performer_name")
+    def performer(self, row: AuditLog) -> str:
+        return row.performer_name or "-"
+
+    @admin.display(description="where", ordering="namespace_name")
+    def where(self, row: AuditLog) -> str:
+        if row.repository_name:
+            return f"{row.namespace_name}/{row.repository_name}"
+        return row.namespace_name or "-"

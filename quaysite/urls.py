@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from quaysite import views
@@ -18,6 +20,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links; one icon, in SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("ui/favicon.svg"), permanent=True)),
     path("", include("registry.urls")),
     path("api/v1/", include(api_v1)),
     path("oauth/", include(("quaysite.oauth", "oauth2_provider"))),

@@ -4,19 +4,37 @@ Manifests, blobs and tags are content-addressed history: editing one by hand wou
 clients verify, so they are view-only here; repositories change through the services.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from orgs.models import User
 from registry.models import Blob, GCRun, Manifest, Repository, Tag
 from registry.services.gc import gc_repository_enqueue
 from registry.services.repository_states import repository_set_state
 from registry.services.tags import tag_active_q
 
 
+class RepositoryForm(forms.ModelForm):
+    """A mirror robot is a robot of the repository's own namespace, never a person."""
+
+    class Meta:
+        model = Repository
+        fields = ("description", "mirror_robot")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if "mirror_robot" in self.fields:
+            robots = User.objects.filter(robot__isnull=False, robot__namespace=self.instance.namespace_id)
+            self.fields["mirror_robot"].queryset = robots.order_by("username")
+            self.fields["mirror_robot"].help_text = "Only this robot may push while the state is MIRROR."
+
+
 @admin.register(Repository)
 class RepositoryAdmin(admin.ModelAdmin):
+    form = RepositoryForm
     list_display = ("__str__", "is_public", "state", "created")
     list_filter = ("is_public", "state", "namespace__kind")
     search_fields = ("namespace__name", "name", "description")

@@ -23,6 +23,7 @@ from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
 from registry.http import service_host
+from registry.web.client_commands import login_commands
 
 APP_TOKEN_REVEAL = "app-token"
 
@@ -76,7 +77,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_signup(**form.cleaned_data)
+            user = user_signup(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+            )
         except FORM_ERRORS as error:
             form.add_error(_signup_field(error), str(error))
         else:
@@ -96,9 +101,11 @@ def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
         "tokens": app_token_list(user=request.user),
         "app_tokens_enabled": settings.FEATURE_APP_SPECIFIC_TOKENS,
         "new_token": token,
-        "login_command": f"podman login -u {request.user.username} -p {token} {service_host(request)}"
+        "login_commands": login_commands(
+            host=service_host(request), username=request.user.username, token=token
+        )
         if token
-        else "",
+        else [],
         **forms,
     }
     return render(request, "ui/account/settings.html", context)

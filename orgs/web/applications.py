@@ -1,8 +1,15 @@
 """An organization's OAuth applications: create, see the client id, reveal the secret once,
-reset it, delete. The toolkit keeps only the secret's hash."""
+reset it, delete, and generate a token for oneself with chosen scopes (Quay's "Generate token").
+The toolkit keeps only the secret's hash."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,10 +18,16 @@ from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
+from orgs.oauth import oauth_token_generate
 from orgs.services.applications import application_create, application_delete, application_secret_reset
-from orgs.web.forms import ApplicationForm
+from orgs.web.forms import ApplicationForm, ApplicationTokenForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
 from orgs.web.organizations import organization_admin_context
+from registry.http import service_host
+from registry.web.client_commands import login_commands
+
+# The registry's user name for a login with an OAuth token, as in Quay.
+OAUTH_TOKEN_USERNAME = "$oauthtoken"
 
 
 def _applications(organization: Organization) -> list[OrganizationApplication]:
@@ -51,17 +64,67 @@ def application_index(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "ui/orgs/applications.html", context)
 
 
+def _pkce_example() -> tuple[str, str]:
+    """A fresh (verifier, S256 challenge) pair, so the shown URL works as pasted (RFC 7636)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _authorize_url(request: HttpRequest, owned: OrganizationApplication, challenge: str) -> str:
+    """The consent page's address with what the toolkit demands here: PKCE is required."""
+    params = {"response_type": "code", "client_id": owned.application.client_id, "scope": "repo:read"}
+    redirect_uris = owned.application.redirect_uris.split()
+    if redirect_uris:
+        params["redirect_uri"] = redirect_uris[0]
+    params.update(state=secrets.token_urlsafe(12), code_challenge=challenge, code_challenge_method="S256")
+    authorize = request.build_absolute_uri(reverse("oauth2_provider:authorize"))
+    return f"{authorize}?{urlencode(params)}"
+
+
 @page
 def application_detail(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
     owned = _application_get(context["org"], client_id)
-    authorize = request.build_absolute_uri(reverse("oauth2_provider:authorize"))
+    verifier, challenge = _pkce_example()
     context.update(
         owned=owned,
         secret=secret_reveal_take(request, subject=f"application:{client_id}"),
-        authorize_url=f"{authorize}?response_type=code&client_id={client_id}&scope=repo:read",
+        authorize_url=_authorize_url(request, owned, challenge),
+        code_verifier=verifier,
+        token_url=request.build_absolute_uri(reverse("oauth2_provider:token")),
     )
     return render(request, "ui/orgs/application.html", context)
+
+
+@page
+def application_token(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
+    """Pick scopes, get a token of this application for oneself; shown once, like every secret."""
+    context = organization_admin_context(request, org, "applications")
+    owned = _application_get(context["org"], client_id)
+    subject = f"application-token:{client_id}"
+    # Bound on every POST: ticking nothing sends no field at all, and that is an error to show.
+    posted = request.POST if request.method == "POST" else None
+    form = ApplicationTokenForm(posted, scopes=settings.OAUTH2_PROVIDER["SCOPES"])
+    if posted is not None and form.is_valid():
+        _, token = oauth_token_generate(
+            application=owned.application,
+            user=request.user,
+            scopes=form.cleaned_data["scopes"],
+            actor=request.user,
+        )
+        secret_reveal_later(request, subject=subject, secret=token)
+        return redirect("ui-application-token", org=org, client_id=client_id)
+    token = secret_reveal_take(request, subject=subject)
+    context.update(
+        owned=owned,
+        form=form,
+        token=token,
+        login_commands=login_commands(host=service_host(request), username=OAUTH_TOKEN_USERNAME, token=token)
+        if token
+        else [],
+    )
+    return render(request, "ui/orgs/application_token.html", context)
 
 
 @page

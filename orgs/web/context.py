@@ -1,5 +1,5 @@
-"""What every page's layout needs: the registry's title and host, whether sign-up is open and
-whether the registry is in read-only mode."""
+"""What every page's layout needs: the registry's title and host, whether sign-up is open,
+whether the registry is in read-only mode, and what clients need on plain HTTP."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from django.http import HttpRequest
 
 from registry.http import service_host
 from registry.services.repository_states import registry_read_only
+from registry.web.client_commands import docker_insecure_config, tls_flag
 
 
 def site(request: HttpRequest) -> dict:
+    host = service_host(request)
     return {
         "site": {
             "title": settings.REGISTRY_TITLE,
-            "host": service_host(request),
+            "host": host,
+            "tls_flag": tls_flag(),
+            "docker_insecure": docker_insecure_config(host),
             "signup": settings.FEATURE_USER_CREATION,
             "read_only": registry_read_only(),
         }

@@ -17,6 +17,15 @@ class SignUpForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="Lowercase letters and digits, also your namespace.")
     email = forms.EmailField(required=False)
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data
 
 
 class PasswordChangeForm(forms.Form):
@@ -83,3 +92,17 @@ class ApplicationForm(forms.Form):
     )
     application_uri = forms.URLField(required=False, label="Application homepage", assume_scheme="https")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplicationTokenForm(forms.Form):
+    """Quay's "Generate token": the scopes the caller's own token carries, ticked one by one."""
+
+    scopes = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one scope."},
+    )
+
+    def __init__(self, *args: object, scopes: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(name, f"{name}: {text}") for name, text in scopes.items()]

@@ -19,6 +19,7 @@ from orgs.web.forms import RobotForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
 from orgs.web.organizations import organization_admin_context
 from registry.http import service_host
+from registry.web.client_commands import login_commands
 
 
 def _robot_get(context: dict, short_name: str) -> RobotAccount:
@@ -73,7 +74,7 @@ def robot_detail(request: HttpRequest, org: str, robot: str) -> HttpResponse:
         token=token,
         grants=robot_grant_list(robot=found),
         teams=robot_team_names(robot=found),
-        login_command=f"podman login -u '{username}' -p {token} {host}" if token else "",
+        login_commands=login_commands(host=host, username=username, token=token) if token else [],
         pull_secret=_pull_secret(host=host, username=username, token=token, name=org + "-" + found.short_name)
         if token
         else "",

@@ -38,6 +38,11 @@ urlpatterns = [
     path(ORG + "applications/", applications.application_index, name="ui-org-applications"),
     path(ORG + "applications/<str:client_id>/", applications.application_detail, name="ui-application"),
     path(
+        ORG + "applications/<str:client_id>/token",
+        applications.application_token,
+        name="ui-application-token",
+    ),
+    path(
         ORG + "applications/<str:client_id>/reset",
         applications.application_reset,
         name="ui-application-reset",

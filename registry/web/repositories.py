@@ -17,6 +17,8 @@ from registry.repository_selectors import repository_get_readable, repository_li
 from registry.services.repositories import repository_create, repository_set_description
 from registry.services.repository_states import registry_read_only
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
+from registry.web.client_commands import pull_commands
+from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
 from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
 
@@ -99,15 +101,6 @@ def repository_context(request: HttpRequest, repository: str, tab: str) -> dict:
     }
 
 
-def pull_commands(reference: str, name: str) -> list[tuple[str, str]]:
-    local = name.rsplit("/", 1)[-1]
-    return [
-        ("podman", f"podman pull {reference}"),
-        ("docker", f"docker pull {reference}"),
-        ("skopeo", f"skopeo copy docker://{reference} oci:{local}"),
-    ]
-
-
 def _tag_rows(tags: list) -> list[dict]:
     return [
         {
@@ -136,11 +129,16 @@ def repository_detail(request: HttpRequest, repository: str) -> HttpResponse:
         page=1,
     ).tags
     rows = _tag_rows(sorted(tags, key=lambda tag: tag.name))
-    reference = f"{context['pull_ref']}:{rows[0]['tag'].name if rows else 'latest'}"
+    # No tag, no pull command: naming one that does not exist (`latest`) would only fail.
+    commands: list[tuple[str, str]] = []
+    if rows:
+        reference = f"{context['pull_ref']}:{rows[0]['tag'].name}"
+        commands = pull_commands(reference=reference, name=context["repository"].name)
     context.update(
         tags=rows,
         search=search,
-        pull_commands=pull_commands(reference, context["repository"].name),
+        pull_commands=commands,
+        description_html=description_html(context["repository"].description),
         description_form=DescriptionForm(initial={"description": context["repository"].description}),
     )
     return render(request, "ui/registry/repository.html", context)

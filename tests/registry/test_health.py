@@ -42,4 +42,4 @@ def test_endtoend_health_answers_503_when_storage_fails(client, settings, tmp_pa
 def test_front_page_shows_how_to_log_in(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert b"podman login testserver" in response.content
+    assert b"podman login --tls-verify=false testserver" in response.content

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgs.models import AppToken, LoginFailure
+from orgs.models import AppToken, LoginFailure, User
 from orgs.services import app_token_verify
 from tests.conftest import PASSWORD
 
@@ -29,9 +29,19 @@ def test_sign_in_refuses_a_redirect_to_another_site(client, alice):
 
 
 def test_sign_up_creates_the_user_and_their_namespace(client, db):
-    response = client.post("/signup", {"username": "carol", "password": "long enough pass", "email": ""})
+    form = {"username": "carol", "password": "long enough pass", "password_again": "long enough pass"}
+    response = client.post("/signup", {**form, "email": ""})
     assert response.status_code == 302
     assert client.get("/account/").content.decode().count("carol") >= 1
+
+
+def test_sign_up_with_differing_passwords_is_an_error_beside_the_second_field(client, db):
+    form = {"username": "carol", "password": "long enough pass", "password_again": "long enough pas"}
+    response = client.post("/signup", {**form, "email": ""})
+    assert response.status_code == 200
+    errors = response.content.decode().split('id="password_again-errors"', 1)[1].split("</ul>", 1)[0]
+    assert "The two passwords differ." in errors
+    assert not User.objects.filter(username="carol").exists()
 
 
 def test_password_change_needs_the_current_password(alice_web, alice):
@@ -60,8 +70,8 @@ def test_password_change_needs_the_current_password(alice_web, alice):
 def test_app_token_is_revealed_once_with_a_login_command_and_logs_in(alice_web):
     response = alice_web.post("/account/tokens/new", {"title": "laptop"})
     page = alice_web.get(response["Location"]).content.decode()
-    assert "podman login -u alice -p " in page
-    secret = page.split("podman login -u alice -p ", 1)[1].split(" ", 1)[0]
+    assert "podman login --tls-verify=false -u alice -p " in page
+    secret = page.split("podman login --tls-verify=false -u alice -p ", 1)[1].split(" ", 1)[0]
     assert app_token_verify(username="alice", token=secret) is not None
     assert secret not in alice_web.get("/account/").content.decode()
     code = AppToken.objects.get(title="laptop").code

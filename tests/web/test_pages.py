@@ -12,8 +12,8 @@ def test_repository_page_lists_tags_with_digest_size_and_pull_commands(alice_web
     assert 'data-tag="v1"' in page
     assert manifest.digest[:19] in page
     assert "2.1\xa0KB" in page or "2.2\xa0KB" in page
-    assert "podman pull testserver/acme/app:v1" in page
-    assert "skopeo copy docker://testserver/acme/app:v1 oci:app" in page
+    assert "podman pull --tls-verify=false testserver/acme/app:v1" in page
+    assert "skopeo copy --tls-verify=false docker://testserver/acme/app:v1 oci:app" in page
 
 
 def test_manifest_page_shows_layers_config_and_labels(alice_web, acme_app):
@@ -52,3 +52,24 @@ def test_teams_page_lists_members_with_teams_and_outside_collaborators(alice_web
     members = page.split('id="collaborators"')[0]
     assert "owners" in members and "alice" in members
     assert "bob" in page.split('id="collaborators"')[1]
+
+
+def test_every_page_links_the_svg_favicon_and_it_is_served(client, db):
+    assert (
+        '<link rel="icon" href="/static/ui/favicon.svg" type="image/svg+xml">'
+        in client.get("/").content.decode()
+    )
+    icon = client.get("/static/ui/favicon.svg")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
+
+
+def test_favicon_ico_answers_with_the_svg_icon(client, db):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.redirect_chain == [("/static/ui/favicon.svg", 301)]
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+
+
+def test_the_console_links_the_favicon_too(client, db):
+    page = client.get("/admin/login/").content.decode()
+    assert 'href="/static/ui/favicon.svg"' in page

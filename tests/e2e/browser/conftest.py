@@ -62,3 +62,14 @@ def screenshot() -> Callable[[Page, str], None]:
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return take
+
+
+# Elements whose content is wider than their box: text cut off or scrolled out of sight.
+_OVERFLOWING = """selector => Array.from(document.querySelectorAll(selector))
+    .filter(element => element.scrollWidth > element.clientWidth + 1)
+    .map(element => element.id || element.className || element.tagName)"""
+
+
+def overflowing(page: Page, selector: str) -> list[str]:
+    """The elements matching `selector` that clip their content (none, on a page that fits)."""
+    return page.evaluate(_OVERFLOWING, selector)

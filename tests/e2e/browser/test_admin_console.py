@@ -1,4 +1,5 @@
-"""The superuser console: disabling a user in the admin stops their next podman login."""
+"""The superuser console: disabling a user in the admin stops their next podman login; its
+lists fit the window, at desktop and phone widths."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.e2e.browser.conftest import overflowing
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ContainerTools, RegistryServer
@@ -45,6 +48,16 @@ def test_superuser_disables_a_user_whose_next_podman_login_fails(
     web.locator("button[name=index]").click()
     expect(web.locator("ul.messagelist")).to_contain_text("1 user(s) disabled")
     screenshot(web, "admin-users")
+    for width, label in ((1280, "desktop"), (390, "phone")):
+        web.set_viewport_size({"width": width, "height": 800})
+        for model in ("orgs/user", "orgs/auditlog", "orgs/robotaccount", "registry/repository"):
+            web.goto(f"{base}/admin/{model}/")
+            screenshot(web, f"admin-{model.replace('/', '-')}-{label}")
+            assert overflowing(web, "#changelist-form .results") == [], (model, label)
+    web.set_viewport_size({"width": 1280, "height": 800})
+    web.goto(f"{base}/admin/")
+    expect(web.locator("#audit-recent")).to_contain_text("user_disable")
+    screenshot(web, "admin-index")
 
     after = new_tools("dave-after")
     after.run_failing(*login, after.registry)

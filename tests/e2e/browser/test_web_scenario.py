@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser.conftest import sign_in
+from tests.e2e.browser.conftest import overflowing, sign_in
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import ContainerTools, RegistryServer
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 Shot = Callable[[Page, str], None]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 def _submit(page: Page, form: str) -> None:
@@ -47,9 +49,15 @@ def _create_org_team_robot(web: Page, base: str, org: str, screenshot: Shot) -> 
     web.fill("#id_description", "CI pushes")
     _submit(web, "#robot-form")
     web.wait_for_url(f"{base}/organization/{org}/robots/pusher/")
-    expect(web.locator("#robot-login")).to_contain_text(f"podman login -u '{org}+pusher' -p ")
+    expect(web.locator("#robot-login-podman")).to_contain_text(
+        f"podman login --tls-verify=false -u {org}+pusher -p "
+    )
     expect(web.locator("#robot-secret")).to_contain_text("kubernetes.io/dockerconfigjson")
     screenshot(web, "robot-token")
+    web.set_viewport_size(PHONE)
+    assert overflowing(web, ".copyline pre, main pre") == []
+    screenshot(web, "robot-token-phone")
+    web.set_viewport_size(DESKTOP)
     return web.locator("#robot-token").inner_text().strip()
 
 
@@ -57,10 +65,11 @@ def _create_repository_and_grant(web: Page, base: str, org: str, screenshot: Sho
     web.goto(f"{base}/repositories/new?namespace={org}")
     screenshot(web, "repository-new")
     web.fill("#id_name", "app")
-    web.fill("#id_description", "Built by CI, pushed by a robot.")
+    web.fill("#id_description", "Built by **CI**, pushed by a robot.")
     _submit(web, "main form.stack")
     web.wait_for_url(f"{base}/repository/{org}/app/")
     expect(web.locator("main")).to_contain_text("No tags yet")
+    expect(web.locator("#description strong")).to_have_text("CI")
     web.locator("#settings-tab").click()
     for kind, name, role in (("user", f"{org}+pusher", "write"), ("team", "devs", "read")):
         web.select_option("#id_kind", kind)
@@ -69,6 +78,27 @@ def _create_repository_and_grant(web: Page, base: str, org: str, screenshot: Sho
         _submit(web, "#grant-form")
         expect(web.locator("#permissions")).to_contain_text(name)
     screenshot(web, "repository-settings")
+
+
+def _create_application_and_consent(web: Page, base: str, org: str, screenshot: Shot) -> None:
+    """An OAuth application: a token generated with one scope, and its consent page."""
+    web.goto(f"{base}/organization/{org}/applications/")
+    screenshot(web, "applications")
+    web.fill("#id_name", "CI dashboard")
+    web.fill("#id_redirect_uri", "https://ci.example.com/callback")
+    _submit(web, "#application-form")
+    expect(web.locator("#secret-reveal")).to_be_visible()
+    screenshot(web, "application")
+    authorize_url = web.locator("#authorize-url").inner_text().strip()
+    web.locator("#generate-token").click()
+    web.locator('input[name=scopes][value="repo:read"]').check()
+    _submit(web, "#token-form")
+    expect(web.locator("#oauth-token")).not_to_be_empty()
+    screenshot(web, "application-token")
+    web.goto(authorize_url)
+    expect(web.locator("#requested-scopes")).to_contain_text("View all visible repositories")
+    expect(web.locator("#allow")).to_be_visible()
+    screenshot(web, "oauth-consent")
 
 
 def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
@@ -91,7 +121,9 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     first_row = web.locator('tr[data-tag="v1"]')
     expect(first_row).to_contain_text("sha256:")
     first_digest = first_row.locator("a.mono").get_attribute("title")
-    expect(web.locator("#pull-podman")).to_have_text(f"podman pull {registry_server.host}/{org}/app:v1")
+    expect(web.locator("#pull-podman")).to_have_text(
+        f"podman pull --tls-verify=false {registry_server.host}/{org}/app:v1"
+    )
     screenshot(web, "repository")
     first_row.locator("a.mono").click()
     expect(web.locator("main")).to_contain_text("Layers")
@@ -116,12 +148,12 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     web.goto(f"{base}/organization/{org}/logs/")
     expect(web.locator("main")).to_contain_text("create_robot")
     screenshot(web, "usage-logs")
-    web.goto(f"{base}/organization/{org}/applications/")
-    screenshot(web, "applications")
-    web.set_viewport_size({"width": 390, "height": 844})
+    _create_application_and_consent(web, base, org, screenshot)
+    web.set_viewport_size(PHONE)
     web.goto(f"{base}/repository/{org}/app/")
+    assert overflowing(web, ".copyline pre, main pre") == []
     screenshot(web, "repository-phone")
-    web.set_viewport_size({"width": 1280, "height": 800})
+    web.set_viewport_size(DESKTOP)
 
     web.locator("header form button[type=submit]").click()
     web.wait_for_url(f"{base}/signin")
