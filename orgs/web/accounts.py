@@ -22,7 +22,7 @@ from orgs.services import (
 from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
-from registry.http import service_host
+from quaysite.hosts import service_host
 
 APP_TOKEN_REVEAL = "app-token"
 

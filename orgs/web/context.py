@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from registry.http import service_host
-from registry.services.repository_states import registry_read_only
+from quaysite.hosts import service_host
+from quaysite.readonly import registry_read_only
 
 
 def site(request: HttpRequest) -> dict:

@@ -18,7 +18,7 @@ from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.web.forms import RobotForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
 from orgs.web.organizations import organization_admin_context
-from registry.http import service_host
+from quaysite.hosts import service_host
 
 
 def _robot_get(context: dict, short_name: str) -> RobotAccount:

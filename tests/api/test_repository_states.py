@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from orgs.models import AuditLog
-from orgs.services import permission_set
 from registry.models import Repository
+from registry.services.permissions import permission_set
 from tests.api.conftest import ago, manifest_make, repository_make, tag_make
 from tests.api.test_oauth import application, bearer, token_for  # noqa: F401
 
