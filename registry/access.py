@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orgs.models import Namespace, User
-from orgs.selectors import namespace_role
+from orgs.selectors.identity import namespace_role
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split

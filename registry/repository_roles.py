@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 
 from orgs.errors import NotFound
 from orgs.models import RepositoryPermission, Team, TeamMember, User
-from orgs.selectors import ROLE_ORDER, anonymous_may_read, has_full_access
+from orgs.selectors.identity import ROLE_ORDER, anonymous_may_read, has_full_access
 from registry.models import Repository
 
 

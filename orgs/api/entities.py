@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from orgs.models import Namespace, Organization, Team, TeamMember, User
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors import namespace_role
+from orgs.selectors.identity import namespace_role
 from quaysite.api_schema import ERROR_RESPONSES
 
 RESULTS_MAX = 10

@@ -13,7 +13,7 @@ from orgs.api.access import entity_view
 from orgs.errors import NotFound
 from orgs.models import DefaultPermission, Organization
 from orgs.models.permissions import Role
-from orgs.selectors import organization_get_for_member, prototype_list, team_get, user_get
+from orgs.selectors.identity import organization_get_for_member, prototype_list, team_get, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from orgs.api.fields import QuayDateField
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Namespace, RobotAccount, User
-from orgs.selectors import organization_get_for_member, robot_list
+from orgs.selectors.identity import organization_get_for_member, robot_list
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES

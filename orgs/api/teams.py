@@ -13,7 +13,7 @@ from orgs.api.access import entity_view
 from orgs.api.serializers import TeamOutput
 from orgs.errors import NotPermitted
 from orgs.models import Team
-from orgs.selectors import (
+from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
     team_get,

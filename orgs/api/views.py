@@ -20,7 +20,7 @@ from orgs.api.serializers import (
 )
 from orgs.errors import NotFound
 from orgs.models import Namespace, Organization, Team, User
-from orgs.selectors import (
+from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
     organization_get,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from orgs.errors import NotPermitted
 from orgs.models import Namespace, User
-from orgs.selectors import is_superuser, namespace_role
+from orgs.selectors.identity import is_superuser, namespace_role
 
 
 def require_namespace_admin(*, actor: User | None, namespace: Namespace) -> None:

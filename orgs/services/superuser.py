@@ -9,7 +9,7 @@ from orgs import hooks
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotPermitted
 from orgs.models import Namespace, Organization, RobotAccount, Team, TeamMember, User
-from orgs.selectors import is_superuser
+from orgs.selectors.identity import is_superuser
 from orgs.services.authorization import require_superuser
 from orgs.services.organizations import OWNERS_TEAM, organization_rename, organization_set_email
 from orgs.services.users import user_password_change, user_set_active, user_set_email

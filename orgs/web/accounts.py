@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
-from orgs.selectors import app_token_list
+from orgs.selectors.identity import app_token_list
 from orgs.services import (
     app_token_create,
     app_token_revoke,

@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
-from orgs.member_selectors import organization_collaborators, organization_members, team_member_list
 from orgs.models import Organization, Team
-from orgs.selectors import (
+from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
     organization_get_for_member,
@@ -21,6 +20,7 @@ from orgs.selectors import (
     team_names_of,
     user_get,
 )
+from orgs.selectors.members import organization_collaborators, organization_members, team_member_list
 from orgs.services import (
     organization_create,
     team_create,

@@ -13,7 +13,7 @@ from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotFound
 from orgs.models import DefaultPermission, RepositoryPermission, Team, User
 from orgs.models.permissions import Role
-from orgs.selectors import ROLE_ORDER
+from orgs.selectors.identity import ROLE_ORDER
 from orgs.services.permissions import grantee_validate, repository_role_validate
 from registry.models import Repository
 from registry.services.authorization import require_repository_admin

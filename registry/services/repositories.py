@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, InvalidName, NameTaken, NotPermitted
 from orgs.models import Namespace, User
-from orgs.selectors import may_create_repository
+from orgs.selectors.identity import may_create_repository
 from registry import selectors
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import Manifest, ManifestChild, Repository, Tag

@@ -12,7 +12,7 @@ from django.db import transaction
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, WritesSuspended
 from orgs.models import User
-from orgs.selectors import is_superuser
+from orgs.selectors.identity import is_superuser
 from quaysite.readonly import registry_read_only
 from registry.errors import Denied
 from registry.models import Repository

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
-from orgs.selectors import user_get
+from orgs.selectors.identity import user_get
 from orgs.web.http import FORM_ERRORS, page
 from registry.repository_roles import permission_list, repository_team_get
 from registry.services.permissions import permission_delete, permission_set

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import DefaultPermission, RepositoryPermission, Team
-from orgs.selectors import may_create_repository, namespace_role, prototype_list
+from orgs.selectors.identity import may_create_repository, namespace_role, prototype_list
 from orgs.services import (
     InvalidInput,
     NotFound,

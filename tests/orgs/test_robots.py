@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import authenticate
 
 from orgs.models import RepositoryPermission, RobotAccount, Team, TeamMember, User
-from orgs.selectors import robot_list
+from orgs.selectors.identity import robot_list
 from orgs.services import (
     NameTaken,
     robot_create,
