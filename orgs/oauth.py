@@ -22,7 +22,7 @@ from oauthlib.common import generate_token
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotPermitted
 from orgs.models import OrganizationApplication, User
-from orgs.selectors import namespace_role
+from orgs.selectors.identity import namespace_role
 from orgs.services.authorization import require_self
 
 

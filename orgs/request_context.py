@@ -14,6 +14,9 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 from oauth2_provider.models import AbstractAccessToken
 
+from orgs.errors import NotPermitted
+from orgs.models import User
+
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 # How a web or REST API caller authenticated (orgs.audit names the registry's credentials).
@@ -50,3 +53,20 @@ def request_credential() -> str:
     if user is not None and user.is_authenticated:
         return CREDENTIAL_SESSION
     return ""
+
+
+def request_user(request: HttpRequest) -> User | None:
+    """The signed-in user for reads (selectors take None as anonymous), never Django's
+    AnonymousUser."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, User) and user.is_authenticated else None
+
+
+def request_actor(request: HttpRequest) -> User:
+    """The signed-in user a view passes to a service as ``actor``. Services read ``actor=None``
+    as the system itself, so an anonymous caller must never become None: it is refused here
+    (views that write require a login before they get this far)."""
+    user = request_user(request)
+    if user is None:
+        raise NotPermitted("sign in first: an anonymous caller may not change anything")
+    return user

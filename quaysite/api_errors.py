@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from orgs import errors
 from quaysite.oauth import CsrfFailed
 
 logger = logging.getLogger("django.request")
@@ -49,17 +48,13 @@ ERROR_DESCRIPTIONS = {
     "csrf_failed": "A write with the browser's session needs the CSRF token (header X-CSRFToken).",
 }
 
-# Quay answers a taken name with a 400 request error, not a 409.
-DOMAIN_STATUS: list[tuple[type[errors.IdentityError], int]] = [
-    (errors.WritesSuspended, 503),
-    (errors.NotPermitted, 403),
-    (errors.FeatureDisabled, 403),
-    (errors.NotFound, 404),
-    (errors.InvalidInput, 400),
-    (errors.NameTaken, 400),
-    (errors.OwnersTeamProtected, 400),
-    (errors.AlreadyTeamMember, 400),
-]
+# Each app's domain errors and the status they answer with, registered by the app at start-up
+# (quaysite knows no app); checked in registration order, so a subclass comes before its base.
+DOMAIN_STATUS: list[tuple[type[Exception], int]] = []
+
+
+def domain_status_register(*pairs: tuple[type[Exception], int]) -> None:
+    DOMAIN_STATUS.extend(pair for pair in pairs if pair not in DOMAIN_STATUS)
 
 
 def error_type_url(error_type: str) -> str:

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "quaysite.readonly.RegistryReadOnlyMiddleware",
+    "registry.middleware.RegistryReadOnlyMiddleware",
     # Management actions' audit rows record the request's address and credential.
     "orgs.request_context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

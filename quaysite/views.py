@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.static import serve
 
-from registry.http import service_host
+from quaysite.hosts import service_host
 
 
 def index(request: HttpRequest) -> HttpResponse:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orgs.models import Namespace, User
-from orgs.selectors import namespace_role, repository_role
+from orgs.selectors.identity import namespace_role
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split
+from registry.repository_roles import repository_role
 from registry.services.repository_states import (
     READ_ACTIONS,
     registry_read_only,

@@ -13,9 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from orgs.audit import audit_log_registry
 from orgs.authentication import Login, login_verify
 from orgs.throttle import LoginThrottled, login_attempt
+from quaysite.hosts import service_host
 from registry.access import access_grant
 from registry.errors import TooManyRequests, Unauthorized
-from registry.http import error_response, json_response, service_host
+from registry.http import error_response, json_response
 from registry.tokens import token_issue
 
 

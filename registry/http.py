@@ -8,17 +8,13 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from quaysite.hosts import service_host
 from registry.errors import RegistryError, SizeInvalid, Unauthorized
 from registry.services.uploads import BodyIncomplete
 from registry.tokens import Claims, InvalidToken, token_verify
 
 API_VERSION_HEADER = ("Docker-Distribution-API-Version", "registry/2.0")
 BODY_CHUNK = 1024 * 1024
-
-
-def service_host(request: HttpRequest) -> str:
-    """The name clients reach us by: SERVER_HOSTNAME when configured, else the request's host."""
-    return settings.SERVER_HOSTNAME or request.get_host()
 
 
 def realm_url(request: HttpRequest) -> str:

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from orgs.errors import NotFound
 from orgs.models import User
-from orgs.selectors import repositories_visible_to, repository_role
 from registry.errors import NameInvalid
 from registry.manifest_formats import INDEX_TYPES, manifest_parse
 from registry.models import Manifest, Repository, RepositoryStar, Tag
 from registry.names import repository_name_split
+from registry.repository_roles import repositories_visible_to, repository_role
 from registry.services.labels import image_config_read
 from registry.services.tags import tag_active_q
 

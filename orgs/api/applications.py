@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
-from orgs.selectors import organization_get_for_member
+from orgs.selectors.identity import organization_get_for_member
 from orgs.services.applications import (
     application_create,
     application_delete,

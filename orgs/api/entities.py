@@ -15,7 +15,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, team_avatar, user_avatar
 from orgs.models import Namespace, Organization, Team, TeamMember, User
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors import namespace_role
+from orgs.selectors.identity import namespace_role
 from quaysite.api_schema import ERROR_RESPONSES
 
 RESULTS_MAX = 10

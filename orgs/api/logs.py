@@ -19,12 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput, quay_date
-from orgs.audit_selectors import audit_log_counts_per_day, audit_log_rows
 from orgs.avatars import user_avatar
 from orgs.errors import NotPermitted
 from orgs.models import AuditLog, Namespace, User
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors import organization_get_for_member
+from orgs.selectors.audit import audit_log_counts_per_day, audit_log_rows
+from orgs.selectors.identity import organization_get_for_member
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES

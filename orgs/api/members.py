@@ -13,14 +13,14 @@ from orgs.api.access import is_robot_name
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import user_avatar
 from orgs.errors import NotFound
-from orgs.member_selectors import (
+from orgs.models import Organization
+from orgs.selectors.identity import organization_get_for_member, user_get
+from orgs.selectors.members import (
     MemberView,
     organization_collaborators,
     organization_member_get,
     organization_members,
 )
-from orgs.models import Organization
-from orgs.selectors import organization_get_for_member, user_get
 from orgs.services.authorization import require_namespace_admin
 from orgs.services.organizations import organization_member_remove
 from quaysite.api_schema import ERROR_RESPONSES

@@ -15,7 +15,7 @@ from orgs.avatars import team_avatar
 from orgs.errors import NotFound
 from orgs.models import DefaultPermission, Organization, TeamMember, User
 from orgs.models.permissions import Role
-from orgs.selectors import organization_get_for_member, prototype_list, team_get, user_get
+from orgs.selectors.identity import organization_get_for_member, prototype_list, team_get, user_get
 from orgs.services import prototype_create, prototype_delete, prototype_set_role
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES

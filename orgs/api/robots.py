@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound, NotPermitted
-from orgs.member_selectors import RobotReach, robot_grant_list, robot_reach_in
 from orgs.models import Namespace, RobotAccount, User
-from orgs.selectors import namespace_role, organization_get_for_member, robot_list
+from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
+from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES

@@ -20,7 +20,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization, User
-from orgs.selectors import is_superuser, organization_get
+from orgs.selectors.identity import is_superuser, organization_get
 from orgs.services import user_create
 from orgs.services.superuser import superuser_organization_update, superuser_user_update, user_delete
 from quaysite.api_paging import page_slice

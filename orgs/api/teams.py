@@ -14,7 +14,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.api.serializers import TeamOutput, team_view
 from orgs.errors import NotPermitted
 from orgs.models import Team
-from orgs.selectors import (
+from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
     team_get,

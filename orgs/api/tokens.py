@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from orgs.api.fields import QuayDateField
 from orgs.errors import NotFound
 from orgs.models import AppToken, User
-from orgs.selectors import app_token_list
+from orgs.selectors.identity import app_token_list
 from orgs.services import app_token_create, app_token_revoke
 from quaysite.api_schema import ERROR_RESPONSES
 

@@ -22,7 +22,7 @@ from orgs.api.serializers import (
 from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Namespace, Organization, Team, User
-from orgs.selectors import (
+from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
     organization_get,
@@ -33,10 +33,10 @@ from orgs.selectors import (
     user_get,
 )
 from orgs.services import organization_create
+from orgs.services.namespaces import time_machine_window
 from orgs.services.organization_delete import organization_delete
 from orgs.services.profile import organization_update, user_update
 from quaysite.api_schema import ERROR_RESPONSES
-from registry.services.time_machine import time_machine_window
 
 
 def _tag_expiration_seconds(namespace: Namespace) -> int:

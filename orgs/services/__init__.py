@@ -13,14 +13,7 @@ from orgs.errors import (
     OwnersTeamProtected,
 )
 from orgs.services.organizations import OWNERS_TEAM, organization_create
-from orgs.services.permissions import (
-    permission_delete,
-    permission_set,
-    prototype_create,
-    prototype_delete,
-    prototype_set_role,
-    repository_defaults_apply,
-)
+from orgs.services.permissions import prototype_create, prototype_delete, prototype_set_role
 from orgs.services.robots import robot_create, robot_delete, robot_token_regenerate, robot_verify
 from orgs.services.teams import (
     team_create,
@@ -55,12 +48,9 @@ __all__ = [
     "app_token_revoke",
     "app_token_verify",
     "organization_create",
-    "permission_delete",
-    "permission_set",
     "prototype_create",
     "prototype_delete",
     "prototype_set_role",
-    "repository_defaults_apply",
     "robot_create",
     "robot_delete",
     "robot_token_regenerate",

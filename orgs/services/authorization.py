@@ -10,13 +10,7 @@ from __future__ import annotations
 
 from orgs.errors import NotPermitted
 from orgs.models import Namespace, User
-from orgs.selectors import is_superuser, namespace_role, repository_role
-from registry.models import Repository
-
-
-def require_repository_admin(*, actor: User | None, repository: Repository) -> None:
-    if actor is not None and repository_role(user=actor, repository=repository) != "admin":
-        raise NotPermitted(f"{actor} is not an administrator of the repository {repository}")
+from orgs.selectors.identity import is_superuser, namespace_role
 
 
 def require_namespace_admin(*, actor: User | None, namespace: Namespace) -> None:
@@ -42,8 +36,3 @@ def require_self_or_superuser(*, actor: User | None, user: User) -> None:
         return
     if not actor.is_active or actor.pk != user.pk:
         raise NotPermitted(f"{actor} may not change the account {user}")
-
-
-def require_repository_write(*, actor: User | None, repository: Repository) -> None:
-    if actor is not None and repository_role(user=actor, repository=repository) not in ("write", "admin"):
-        raise NotPermitted(f"{actor} may not write to the repository {repository}")

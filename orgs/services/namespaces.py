@@ -3,6 +3,8 @@ window (Quay's tag expiration)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -21,6 +23,18 @@ def namespace_create(*, name: str, kind: str) -> Namespace:
             return Namespace.objects.create(name=name, kind=kind)
     except IntegrityError:
         raise NamespaceTaken(f"the name {name!r} is already taken by a user or organization") from None
+
+
+def default_window() -> timedelta:
+    return duration_parse(settings.DEFAULT_TAG_EXPIRATION) or timedelta(weeks=2)
+
+
+def time_machine_window(namespace: Namespace) -> timedelta:
+    """How long ended tag rows of this namespace stay restorable, and their manifests and blobs
+    safe from garbage collection."""
+    if namespace.time_machine_seconds is None:
+        return default_window()
+    return timedelta(seconds=namespace.time_machine_seconds)
 
 
 def tag_expiration_options() -> list[int]:

@@ -26,7 +26,7 @@ from orgs.models import (
     User,
 )
 from orgs.names import namespace_name_validate
-from orgs.selectors import is_superuser
+from orgs.selectors.identity import is_superuser
 from orgs.services.authorization import require_namespace_admin, require_superuser
 from orgs.services.namespaces import namespace_create
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from orgs import hooks
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotPermitted
 from orgs.models import Namespace, Organization, RobotAccount, Team, TeamMember, User
-from orgs.selectors import is_superuser
+from orgs.selectors.identity import is_superuser
 from orgs.services.authorization import require_superuser
 from orgs.services.organizations import OWNERS_TEAM, organization_rename, organization_set_email
 from orgs.services.users import user_password_change, user_set_active, user_set_email
-from registry.models import Repository
 
 
 def _protect_superuser(user: User) -> None:
@@ -50,8 +50,9 @@ def user_delete(*, user: User, actor: User | None = None) -> None:
     if RobotAccount.objects.filter(user=user).exists():
         raise InvalidInput(f"{user} is a robot: delete it from its namespace")
     namespace = user.namespace
-    if namespace is not None and Repository.objects.filter(namespace=namespace).exists():
-        raise InvalidInput(f"{user} still owns repositories: delete them first")
+    refusal = hooks.namespace_delete_refused(namespace) if namespace is not None else None
+    if refusal is not None:
+        raise InvalidInput(f"{user} {refusal}")
     owned = TeamMember.objects.filter(user=user, team__name=OWNERS_TEAM).values_list(
         "team_id", "team__organization__namespace__name"
     )

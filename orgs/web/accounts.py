@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
-from orgs.selectors import app_token_list
+from orgs.selectors.identity import app_token_list
 from orgs.services import (
     app_token_create,
     app_token_revoke,
@@ -22,8 +22,8 @@ from orgs.services import (
 from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
-from registry.http import service_host
-from registry.web.client_commands import login_commands
+from quaysite.client_commands import login_commands
+from quaysite.hosts import service_host
 
 APP_TOKEN_REVEAL = "app-token"
 

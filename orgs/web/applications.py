@@ -23,8 +23,8 @@ from orgs.services.applications import application_create, application_delete, a
 from orgs.web.forms import ApplicationForm, ApplicationTokenForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
 from orgs.web.organizations import organization_admin_context
-from registry.http import service_host
-from registry.web.client_commands import login_commands
+from quaysite.client_commands import login_commands
+from quaysite.hosts import service_host
 
 # The registry's user name for a login with an OAuth token, as in Quay.
 OAUTH_TOKEN_USERNAME = "$oauthtoken"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from registry.http import service_host
-from registry.services.repository_states import registry_read_only
-from registry.web.client_commands import docker_insecure_config, tls_flag
+from quaysite.client_commands import docker_insecure_config, tls_flag
+from quaysite.hosts import service_host
+from quaysite.readonly import registry_read_only
 
 
 def site(request: HttpRequest) -> dict:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
 from orgs.models import Team
-from orgs.selectors import prototype_list, user_get
+from orgs.selectors.identity import prototype_list, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.web.forms import PrototypeForm
 from orgs.web.http import FORM_ERRORS, page

@@ -24,8 +24,7 @@ from orgs.errors import (
     OwnersTeamProtected,
 )
 from quaysite.readonly import MESSAGE as READ_ONLY_MESSAGE
-from quaysite.readonly import READ_METHODS
-from registry.services.repository_states import registry_read_only
+from quaysite.readonly import READ_METHODS, registry_read_only
 
 # Errors that say what is wrong with the submitted values: shown beside the form's fields.
 FORM_ERRORS = (InvalidInput, NameTaken, OwnersTeamProtected, AlreadyTeamMember)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from orgs.audit_selectors import audit_log_counts_per_day, audit_log_rows
+from orgs.selectors.audit import audit_log_counts_per_day, audit_log_rows
 from orgs.web.http import page
 from orgs.web.organizations import organization_admin_context
 

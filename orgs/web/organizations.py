@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
-from orgs.member_selectors import organization_collaborators, organization_members, team_member_list
 from orgs.models import Organization, Team
-from orgs.selectors import (
+from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
     organization_get_for_member,
@@ -21,6 +20,7 @@ from orgs.selectors import (
     team_names_of,
     user_get,
 )
+from orgs.selectors.members import organization_collaborators, organization_members, team_member_list
 from orgs.services import (
     organization_create,
     team_create,
@@ -31,7 +31,6 @@ from orgs.services import (
 )
 from orgs.web.forms import MemberForm, OrganizationForm, TeamForm, TeamRoleForm
 from orgs.web.http import FORM_ERRORS, page
-from registry.repository_selectors import repository_list_visible
 
 
 def _may_create_organizations(request: HttpRequest) -> bool:
@@ -76,14 +75,6 @@ def organization_admin_context(request: HttpRequest, org: str, tab: str) -> dict
     if not context["is_admin"]:
         raise NotPermitted(f"{request.user} is not an administrator of {org}")
     return context
-
-
-@page
-def organization_overview(request: HttpRequest, org: str) -> HttpResponse:
-    context = organization_context(request, org, "repositories")
-    context["repositories"] = repository_list_visible(user=request.user, namespace=org, public=True)
-    context["may_create_repository"] = context["role"] in ("admin", "creator")
-    return render(request, "ui/orgs/overview.html", context)
 
 
 def _teams_page(request: HttpRequest, context: dict, form: TeamForm | None = None) -> HttpResponse:

@@ -11,15 +11,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
-from orgs.member_selectors import robot_grant_list, robot_team_names
 from orgs.models import RobotAccount
-from orgs.selectors import robot_list
+from orgs.selectors.identity import robot_list
+from orgs.selectors.members import robot_grant_list, robot_team_names
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.web.forms import RobotForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
 from orgs.web.organizations import organization_admin_context
-from registry.http import service_host
-from registry.web.client_commands import login_commands
+from quaysite.client_commands import login_commands
+from quaysite.hosts import service_host
 
 
 def _robot_get(context: dict, short_name: str) -> RobotAccount:

@@ -14,7 +14,6 @@ urlpatterns = [
     path("account/tokens/new", accounts.app_token_new, name="ui-apptoken-new"),
     path("account/tokens/<str:code>/revoke", accounts.app_token_delete, name="ui-apptoken-delete"),
     path("organizations/", organizations.organization_list, name="ui-organizations"),
-    path(ORG, organizations.organization_overview, name="ui-organization"),
     path(ORG + "teams/", organizations.organization_teams, name="ui-org-teams"),
     path(ORG + "teams/<str:team>/", organizations.team_detail, name="ui-team"),
     path(ORG + "teams/<str:team>/role", organizations.team_role_change, name="ui-team-role"),

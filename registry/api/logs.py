@@ -16,9 +16,9 @@ from orgs.api.logs import (
     log_aggregate_response,
     log_page_response,
 )
-from orgs.services.authorization import require_repository_admin
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.repository_selectors import repository_get_readable
+from registry.services.authorization import require_repository_admin
 
 
 class RepositoryLogsView(APIView):

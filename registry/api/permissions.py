@@ -16,16 +16,15 @@ from rest_framework.views import APIView
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound
-from orgs.member_selectors import repository_roles_of
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors import permission_list, repository_team_get
-from orgs.services import permission_delete, permission_set
-from orgs.services.authorization import require_repository_admin
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
+from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
 from registry.repository_selectors import repository_get_readable
+from registry.services.authorization import require_repository_admin
+from registry.services.permissions import permission_delete, permission_set
 
 
 class PermissionInput(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import (
@@ -44,7 +45,6 @@ from registry.services.repositories import (
     repository_set_visibility,
 )
 from registry.services.repository_states import repository_set_state
-from registry.services.time_machine import time_machine_window
 
 REPOSITORIES_PER_PAGE = 100
 TAGS_PER_PAGE_MAX = 100

@@ -6,7 +6,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 
 from orgs.models import User
-from orgs.selectors import repositories_visible_to
+from registry.repository_roles import repositories_visible_to
 
 
 def catalog_list(*, user_id: int | None, last: str | None, limit: int | None) -> list[str]:

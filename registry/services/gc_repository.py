@@ -20,9 +20,9 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from orgs.services.namespaces import time_machine_window
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.services.tags import tag_active_q
-from registry.services.time_machine import time_machine_window
 
 # Rows per transaction: small enough that a push waits milliseconds for the repository lock.
 GC_BATCH_SIZE = 500

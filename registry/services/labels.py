@@ -19,10 +19,10 @@ from django.db.models import QuerySet
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotFound
 from orgs.models import User
-from orgs.services.authorization import require_repository_write
 from quaysite.durations import duration_parse
 from registry.manifest_formats import IMAGE_TYPES, ParsedManifest
 from registry.models import BlobPlacement, Label, Manifest
+from registry.services.authorization import require_repository_write
 from registry.services.repository_states import repository_require_normal
 from registry.storage import storage_for
 from registry.storage.base import PathNotFound

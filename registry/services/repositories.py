@@ -8,14 +8,14 @@ from django.db import IntegrityError, transaction
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, InvalidName, NameTaken, NotPermitted
 from orgs.models import Namespace, User
-from orgs.selectors import may_create_repository
-from orgs.services import repository_defaults_apply
-from orgs.services.authorization import require_repository_admin, require_repository_write
+from orgs.selectors.identity import may_create_repository
 from registry import selectors
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import Manifest, ManifestChild, Repository, Tag
 from registry.names import repository_name_split
+from registry.services.authorization import require_repository_admin, require_repository_write
 from registry.services.gc import gc_blobs_enqueue
+from registry.services.permissions import repository_defaults_apply
 
 
 def repository_get(*, full_name: str) -> Repository:
@@ -140,3 +140,18 @@ def repository_set_description(*, repository: Repository, description: str, acto
         metadata={"repo": repository.name, "description": description},
     )
     return repository
+
+
+def namespace_repositories_delete(namespace: Namespace) -> None:
+    """orgs' namespace_delete hook: the namespace's repositories go first, by pk, each under its
+    own row lock, as a single deletion would; one GC pass then collects their bytes."""
+    for repository in Repository.objects.filter(namespace=namespace).order_by("pk"):
+        repository_rows_delete(repository=repository)
+    gc_blobs_enqueue()
+
+
+def namespace_repositories_refusal(namespace: Namespace) -> str | None:
+    """orgs' namespace_delete_refusal hook: a user's namespace with repositories stays."""
+    if Repository.objects.filter(namespace=namespace).exists():
+        return "still owns repositories: delete them first"
+    return None

@@ -7,22 +7,18 @@ tag and label changes check again, as a token outlives a state change.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, WritesSuspended
 from orgs.models import User
-from orgs.selectors import is_superuser
-from orgs.services.authorization import require_repository_admin
+from orgs.selectors.identity import is_superuser
+from quaysite.readonly import registry_read_only
 from registry.errors import Denied
 from registry.models import Repository
+from registry.services.authorization import require_repository_admin
 
 READ_ACTIONS = frozenset({"pull"})
-
-
-def registry_read_only() -> bool:
-    return settings.REGISTRY_STATE == "readonly"
 
 
 def repository_takes_pushes_from(*, repository: Repository, user_id: int | None) -> bool:

@@ -18,12 +18,12 @@ from django.utils import timezone
 from orgs.audit import audit_log_write
 from orgs.errors import FeatureDisabled, InvalidInput, NotFound
 from orgs.models import User
-from orgs.services.authorization import require_repository_write
+from orgs.services.namespaces import time_machine_window
 from registry.errors import ManifestUnknown
 from registry.models import Manifest, Repository, Tag
 from registry.names import is_tag
+from registry.services.authorization import require_repository_write
 from registry.services.repository_states import repository_require_normal
-from registry.services.time_machine import time_machine_window
 
 
 def tag_active_q(now: datetime, prefix: str = "") -> Q:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from registry.digests import DIGEST_RE
-
+# Storage keeps its own narrow grammar of what may name a blob file (it knows no manifests or
+# digest rules): the algorithms the registry accepts, lowercase hex of their exact length.
+DIGEST_RE = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db.models import Sum
 from django.utils import timezone
 
+from orgs.services.namespaces import time_machine_window
 from registry.errors import RegistryError
 from registry.manifest_formats import INDEX_TYPES, ParsedManifest, manifest_parse
 from registry.models import Label, Manifest, Repository, Tag
@@ -19,7 +20,6 @@ from registry.repository_selectors import manifest_get_served, manifest_summary
 from registry.services.labels import IMAGE_CONFIG_TYPES, image_config_read, label_list
 from registry.services.manifests import referrers_list
 from registry.services.tags import tag_active_q
-from registry.services.time_machine import time_machine_window
 
 HISTORY_ROWS_MAX = 200
 

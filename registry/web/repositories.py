@@ -9,15 +9,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
-from orgs.selectors import organization_roles_for
+from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
-from registry.http import service_host
+from orgs.web.organizations import organization_context
+from quaysite.client_commands import pull_commands
+from quaysite.hosts import service_host
+from quaysite.readonly import registry_read_only
 from registry.models import Repository
 from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
-from registry.services.repository_states import registry_read_only
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
-from registry.web.client_commands import pull_commands
 from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
 from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
@@ -211,3 +212,12 @@ def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpRespo
         when = f"expires at {expires:%Y-%m-%d %H:%M} UTC" if expires else "no longer expires"
         messages.success(request, f"Tag {tag} {when}.")
     return redirect("ui-repository", repository=context["full_name"])
+
+
+@page
+def organization_repositories(request: HttpRequest, org: str) -> HttpResponse:
+    """The organization's first tab: its repositories the caller may read."""
+    context = organization_context(request, org, "repositories")
+    context["repositories"] = repository_list_visible(user=request.user, namespace=org, public=True)
+    context["may_create_repository"] = context["role"] in ("admin", "creator")
+    return render(request, "ui/orgs/overview.html", context)

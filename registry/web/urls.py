@@ -21,6 +21,7 @@ register_converter(WebRepositoryConverter, "webrepo")
 REPO = "repository/<webrepo:repository>"
 
 urlpatterns = [
+    path("organization/<str:org>/", repositories.organization_repositories, name="ui-organization"),
     path("repositories/", repositories.repository_list, name="ui-repositories"),
     path("repositories/new", repositories.repository_new, name="ui-repository-new"),
     path(REPO + "/-/description", repositories.repository_description, name="ui-repository-description"),

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from orgs.api import logs
 from orgs.models import AuditLog
-from orgs.services import permission_set, robot_create, team_create, team_member_add
+from orgs.services import robot_create, team_create, team_member_add
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make, without_avatars
 
 LOG_FIELDS = {"kind", "metadata", "ip", "datetime", "performer"}

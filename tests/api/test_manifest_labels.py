@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from orgs.models import AuditLog
-from orgs.services import permission_set
 from registry.models import Label, Manifest, Repository
+from registry.services.permissions import permission_set
 from tests.api.conftest import bearer, token_for
 from tests.conftest import Registry
 from tests.registry.pushing import image_manifest, push_blob, push_image, push_manifest

@@ -4,7 +4,8 @@ collaborators, and a user's transitive permissions on a repository."""
 from __future__ import annotations
 
 from orgs.models import AuditLog, Namespace, TeamMember
-from orgs.services import permission_set, robot_create, team_create, team_member_add
+from orgs.services import robot_create, team_create, team_member_add
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make, without_avatars
 from tests.conftest import PASSWORD
 

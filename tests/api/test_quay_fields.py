@@ -9,7 +9,8 @@ import hashlib
 import pytest
 
 from orgs.avatars import AVATAR_COLORS, avatar_data
-from orgs.services import permission_set, prototype_create, robot_create, team_create, team_member_add
+from orgs.services import prototype_create, robot_create, team_create, team_member_add
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make
 
 # Quay's local avatar for the name "alice": md5 of the name, colour by its first two hex digits.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import AuditLog, RepositoryPermission
-from orgs.services import permission_set
 from registry.api import views
 from registry.models import Repository
+from registry.services.permissions import permission_set
 from tests.api.conftest import ago, manifest_make, repository_make, tag_make
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from orgs.models import AuditLog, RepositoryPermission
-from orgs.services import organization_create, permission_set, robot_create, team_create
+from orgs.services import organization_create, robot_create, team_create
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make, without_avatars
 
 USERS = "/api/v1/repository/acme/app/permissions/user/"

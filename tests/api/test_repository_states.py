@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from orgs.models import AuditLog
-from orgs.services import permission_set
 from registry.models import Repository
+from registry.services.permissions import permission_set
 from tests.api.conftest import ago, bearer, manifest_make, repository_make, tag_make, token_for
 
 URL = "/api/v1/repository/acme/app/changestate"

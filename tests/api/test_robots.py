@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import AuditLog, RobotAccount
-from orgs.services import permission_set, robot_create, robot_verify, team_create, team_member_add
+from orgs.services import robot_create, robot_verify, team_create, team_member_add
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make
 
 ROBOT_FIELDS = {"name", "description", "created", "last_accessed", "unstructured_metadata", "avatar"}

@@ -9,7 +9,8 @@ from oauth2_provider.models import Application
 
 from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
-from orgs.services import permission_set, robot_create
+from orgs.services import robot_create
+from registry.services.permissions import permission_set
 from tests.api.conftest import repository_make
 
 REPO = "/api/v1/repository/acme/app"

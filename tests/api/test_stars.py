@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from orgs.services import permission_delete, permission_set
 from registry.models import RepositoryStar
+from registry.services.permissions import permission_delete, permission_set
 from tests.api.conftest import bearer, repository_make, token_for
 
 STARRED = "/api/v1/user/starred"

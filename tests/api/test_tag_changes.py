@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from orgs.models import AuditLog, Namespace
-from orgs.services import permission_set
 from registry.models import Repository, Tag
+from registry.services.permissions import permission_set
 from tests.api.conftest import ago, bearer, manifest_make, repository_make, tag_make, token_for
 
 URL = "/api/v1/repository/acme/app/tag"

@@ -6,8 +6,8 @@ from email.utils import formatdate
 
 import pytest
 
-from orgs.services import permission_set
 from registry.manifest_formats import OCI_INDEX
+from registry.services.permissions import permission_set
 from tests.api.conftest import ago, manifest_make, repository_make, tag_make
 
 

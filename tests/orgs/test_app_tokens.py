@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from orgs.models import AppToken
-from orgs.selectors import app_token_list
+from orgs.selectors.identity import app_token_list
 from orgs.services import (
     FeatureDisabled,
     InvalidInput,

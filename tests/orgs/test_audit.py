@@ -20,13 +20,13 @@ from orgs.audit import (
     audit_log_write,
     credential_app_token,
 )
-from orgs.audit_selectors import (
+from orgs.models import AuditLog
+from orgs.selectors.audit import (
     audit_log_counts_per_day,
     audit_logs_for_namespace,
     audit_logs_for_repository,
     audit_logs_for_user,
 )
-from orgs.models import AuditLog
 from registry.models import Repository
 from tests.conftest import basic_auth
 from tests.registry.pushing import push_image

@@ -17,8 +17,6 @@ from orgs.services import (
     app_token_create,
     app_token_revoke,
     organization_create,
-    permission_delete,
-    permission_set,
     prototype_create,
     prototype_delete,
     robot_create,
@@ -36,6 +34,7 @@ from orgs.services import (
     user_signup,
 )
 from registry.models import Repository
+from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_get_or_create
 from tests.conftest import PASSWORD, Registry
 from tests.orgs.conftest import repository_make, robot_make, team_make

@@ -25,10 +25,11 @@ from django.test import Client
 import orgs.audit
 from orgs.errors import NotPermitted
 from orgs.models import Namespace, Organization, RepositoryPermission, RobotAccount, Team, TeamMember, User
-from orgs.services import organization_create, permission_set, robot_create, team_create
+from orgs.services import organization_create, robot_create, team_create
 from registry.manifest_formats import OCI_MANIFEST
 from registry.models import Repository
 from registry.services.manifests import manifest_put
+from registry.services.permissions import permission_set
 from registry.services.repositories import repository_get_or_create
 from registry.services.tags import tag_names
 from registry.services.uploads import blob_upload_monolithic

@@ -5,25 +5,18 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import DefaultPermission, RepositoryPermission, Team
-from orgs.selectors import (
-    may_create_repository,
-    namespace_role,
-    permission_list,
-    prototype_list,
-    repositories_visible_to,
-    repository_role,
-)
+from orgs.selectors.identity import may_create_repository, namespace_role, prototype_list
 from orgs.services import (
     InvalidInput,
     NotFound,
-    permission_delete,
-    permission_set,
     prototype_create,
     prototype_delete,
     team_member_add,
     user_set_active,
 )
 from registry.models import Repository
+from registry.repository_roles import permission_list, repositories_visible_to, repository_role
+from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_get_or_create
 from tests.conftest import Registry
 from tests.orgs.conftest import repository_make, robot_make, team_make

@@ -8,10 +8,9 @@ import pytest
 from django.contrib.auth import authenticate
 
 from orgs.models import RepositoryPermission, RobotAccount, Team, TeamMember, User
-from orgs.selectors import robot_list
+from orgs.selectors.identity import robot_list
 from orgs.services import (
     NameTaken,
-    permission_set,
     robot_create,
     robot_delete,
     robot_token_regenerate,
@@ -19,6 +18,7 @@ from orgs.services import (
     team_member_add,
     user_set_active,
 )
+from registry.services.permissions import permission_set
 from tests.orgs.conftest import repository_make, robot_make, team_make
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,6 @@ from orgs.services import (
     NotPermitted,
     app_token_create,
     app_token_revoke,
-    permission_delete,
-    permission_set,
     prototype_create,
     prototype_delete,
     robot_create,
@@ -46,6 +44,7 @@ from orgs.services import (
     user_set_email,
 )
 from registry.models import Repository
+from registry.services.permissions import permission_delete, permission_set
 from tests.conftest import PASSWORD
 from tests.orgs.conftest import repository_make, robot_make
 

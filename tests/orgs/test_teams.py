@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import Team, TeamMember
-from orgs.selectors import team_list
+from orgs.selectors.identity import team_list
 from orgs.services import (
     AlreadyTeamMember,
     InvalidInput,

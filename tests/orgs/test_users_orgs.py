@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import Namespace, Organization, Team, TeamMember, User
-from orgs.selectors import is_superuser
+from orgs.selectors.identity import is_superuser
 from orgs.services import (
     FeatureDisabled,
     InvalidInput,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections, transaction
@@ -30,6 +31,22 @@ WAIT_SECONDS = 10
 @pytest.fixture(autouse=True)
 def no_grace(settings):
     settings.PUSH_TEMP_TAG_EXPIRATION_SEC = 0
+
+
+def another_session_waits_for_a_lock(timeout: float = WAIT_SECONDS) -> bool:
+    """True once some other session of this database is blocked on a lock (a row, a transaction
+    or an advisory lock): the barrier after which a holder may go on, instead of a sleep."""
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.01)
+    return False
 
 
 def held_elsewhere(hold) -> tuple[threading.Event, threading.Event, threading.Thread]:
@@ -93,10 +110,14 @@ def test_gc_skips_a_repository_a_push_holds_and_counts_it(as_alice):
     assert (run.repositories, run.repositories_skipped, run.blob_links_deleted) == (1, 0, 1)
 
 
-def gc_mid_deletion(digest: str, storage_delete_after: float) -> tuple[threading.Event, threading.Thread]:
-    """GC as it deletes one blob: rows deleted and committed, its bytes deleted a little later,
-    all under the blob's deletion lock. Returns once the rows are gone."""
+def gc_mid_deletion(
+    digest: str, before_storage_delete: Callable[[], object]
+) -> tuple[threading.Thread, list[object]]:
+    """GC as it deletes one blob: rows deleted and committed, then ``before_storage_delete`` (the
+    test's barrier), then its bytes, all under the blob's deletion lock. Returns once the rows
+    are gone, with the thread and what the barrier answered."""
     rows_gone = threading.Event()
+    outcome: list[object] = []
 
     def run() -> None:
         try:
@@ -105,7 +126,7 @@ def gc_mid_deletion(digest: str, storage_delete_after: float) -> tuple[threading
                 assert held == {digest}
                 deleted = _blob_rows_delete([blob.pk], timezone.now())
                 rows_gone.set()
-                time.sleep(storage_delete_after)
+                outcome.append(before_storage_delete())
                 for _, _, locations in deleted:
                     for location in locations:
                         storage_for(location).delete(blob_path(digest))
@@ -115,18 +136,20 @@ def gc_mid_deletion(digest: str, storage_delete_after: float) -> tuple[threading
     thread = threading.Thread(target=run)
     thread.start()
     assert rows_gone.wait(WAIT_SECONDS)
-    return rows_gone, thread
+    return thread, outcome
 
 
 def test_an_upload_finishing_while_gc_deletes_those_bytes_stores_them_again(as_alice, isolated_storage):
     layer = os.urandom(100)
     push_blob(as_alice, "alice/app", layer)
     RepositoryBlob.objects.all().delete()
-    _, gc = gc_mid_deletion(digest_of(layer), storage_delete_after=0.5)
+    # GC deletes the bytes only once the upload below is blocked on the blob's lock.
+    gc, barrier = gc_mid_deletion(digest_of(layer), before_storage_delete=another_session_waits_for_a_lock)
 
     # Waits for GC's storage delete, then finds no stored copy and stores its own bytes.
     push_blob(as_alice, "alice/app", layer)
     gc.join(WAIT_SECONDS)
+    assert barrier == [True]
 
     assert (isolated_storage / blob_path(digest_of(layer))).read_bytes() == layer
     token = as_alice.token("repository:alice/app:pull")
@@ -142,15 +165,17 @@ def test_a_manifest_put_while_gc_unlinks_its_layer_is_refused_cleanly(as_alice):
     push_blob(as_alice, "alice/app", layer)
     repository = Repository.objects.get(name="app")
     unlinked = threading.Event()
+    push_waited: list[bool] = []
 
     def gc_unlinks() -> None:
-        # GC's link step: the repository row locked, the layer's link deleted, committed a bit later.
+        # GC's link step: the repository row locked, the layer's link deleted, committed once the
+        # manifest PUT below is blocked on that row.
         try:
             with transaction.atomic():
                 Repository.objects.select_for_update().filter(pk=repository.pk).first()
                 RepositoryBlob.objects.filter(repository=repository, blob__digest=digest_of(layer)).delete()
                 unlinked.set()
-                time.sleep(0.5)
+                push_waited.append(another_session_waits_for_a_lock())
         finally:
             connections.close_all()
 
@@ -160,6 +185,7 @@ def test_a_manifest_put_while_gc_unlinks_its_layer_is_refused_cleanly(as_alice):
     response = push_manifest(as_alice, "alice/app", "v1", image_manifest(config, [layer]))
     gc.join(WAIT_SECONDS)
 
+    assert push_waited == [True]
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "MANIFEST_BLOB_UNKNOWN"
     assert not Manifest.objects.exists()

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from orgs.models import Namespace
-from orgs.services import permission_set, robot_create
+from orgs.services import robot_create
 from registry.models import Label, Manifest, Repository, Tag
+from registry.services.permissions import permission_set
 from registry.services.repository_states import repository_set_state
 from tests.conftest import Registry
 from tests.registry.pushing import image_manifest, index_manifest, push_image, push_manifest

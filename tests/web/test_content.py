@@ -7,9 +7,9 @@ import json
 from datetime import date
 
 from orgs.models import DefaultPermission
-from orgs.services import permission_set
 from orgs.web.logs import chart_bars
 from registry.models import Label, Manifest, ManifestChild, Tag
+from registry.services.permissions import permission_set
 from tests.web.conftest import image_push
 
 

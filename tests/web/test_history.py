@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from orgs.models import AuditLog, Team
-from orgs.services import permission_set
 from registry.models import Tag
+from registry.services.permissions import permission_set
 from tests.web.conftest import image_push
 
 

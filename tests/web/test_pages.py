@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgs.services import permission_set
+from registry.services.permissions import permission_set
 from tests.web.conftest import image_push
 
 

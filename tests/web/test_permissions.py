@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from orgs.models import AuditLog, RepositoryPermission, RobotAccount
-from orgs.services import permission_set
 from registry.models import Repository
+from registry.services.permissions import permission_set
 
 
 @pytest.mark.django_db

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from orgs.models import Organization, RepositoryPermission, RobotAccount, Team, TeamMember, User
-from registry.models import Repository
 
 
 @dataclass
@@ -76,20 +75,6 @@ def organization_collaborators(*, organization: Organization) -> list[MemberView
             grant.repository.name
         )
     return sorted(collaborators.values(), key=lambda member: member.user.username)
-
-
-def repository_roles_of(*, user: User, repository: Repository) -> list[str]:
-    """Quay's transitive permission: the user's direct grant and their teams' grants on the
-    repository, each role once, highest first."""
-    direct = RepositoryPermission.objects.filter(repository=repository, user=user).values_list("role")
-    through_teams = RepositoryPermission.objects.filter(
-        repository=repository,
-        team__teammember__user=user,
-        team__organization__namespace_id=repository.namespace_id,
-    ).values_list("role")
-    roles = {role for (role,) in direct.union(through_teams, all=True)}
-    order = {"admin": 0, "write": 1, "read": 2}
-    return sorted(roles, key=order.__getitem__)
 
 
 def team_member_list(*, team: Team) -> QuerySet[User]:

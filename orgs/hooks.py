@@ -1,0 +1,26 @@
+"""Where apps that know more than identity plug into identity's services. orgs imports no app:
+an app that keeps rows in a namespace registers here at start-up (its AppConfig.ready), and the
+identity services call each hook from inside their transaction, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from orgs.models import Namespace
+
+# Before a namespace's rows go: remove what an app keeps in it (the registry: its repositories).
+namespace_delete: list[Callable[[Namespace], None]] = []
+
+# Why a user's namespace may not be deleted yet, or None (the registry: it still holds
+# repositories, whose purge is garbage collection's work).
+namespace_delete_refusal: list[Callable[[Namespace], str | None]] = []
+
+
+def namespace_delete_run(namespace: Namespace) -> None:
+    for hook in namespace_delete:
+        hook(namespace)
+
+
+def namespace_delete_refused(namespace: Namespace) -> str | None:
+    return next((reason for hook in namespace_delete_refusal if (reason := hook(namespace))), None)
