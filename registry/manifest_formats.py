@@ -39,9 +39,11 @@ class ParsedManifest:
 
     @property
     def blob_references(self) -> list[Descriptor]:
-        """Blobs the repository must hold; foreign layers with URLs live elsewhere."""
-        referenced = ([self.config] if self.config else []) + self.layers
-        return [d for d in referenced if not d.urls]
+        """Blobs the repository must hold. Only a layer may be foreign (``urls``: it lives
+        elsewhere and we never read it); the config is always read, so it must be linked here
+        whatever it declares, or a push could reach another repository's config by digest."""
+        config = [self.config] if self.config else []
+        return config + [layer for layer in self.layers if not layer.urls]
 
 
 def _invalid(reason: str) -> ManifestInvalid:

@@ -22,7 +22,7 @@ from orgs.models import User
 from orgs.services.authorization import require_repository_write
 from quaysite.durations import duration_parse
 from registry.manifest_formats import IMAGE_TYPES, ParsedManifest
-from registry.models import BlobPlacement, Label, Manifest
+from registry.models import BlobPlacement, Label, Manifest, Repository
 from registry.services.repository_states import repository_require_normal
 from registry.storage import storage_for
 from registry.storage.base import PathNotFound
@@ -57,16 +57,25 @@ RESERVED_PREFIXES = (
 EXPIRES_AFTER = "quay.expires-after"
 
 
-def image_config_read(*, parsed: ParsedManifest) -> dict | None:
-    """The image config as JSON; None for an index, an artifact, or a config too large or not
-    readable as the JSON we expect (a push never fails for it: its digest was checked)."""
+def image_config_read(*, repository: Repository, parsed: ParsedManifest) -> dict | None:
+    """The image config as JSON, read only through the repository's own link to it; None for
+    an index, an artifact, a config the repository does not hold, or one too large or not
+    readable as the JSON we expect (a push never fails for it: its digest was checked).
+
+    Every reader of configs (labels at push, the web's manifest page, the API's layer
+    commands) comes here: a config found by digest across the registry would let anyone read
+    another tenant's private config (Env, labels, history)."""
     config = parsed.config
     if parsed.media_type not in IMAGE_TYPES or config is None or config.media_type not in IMAGE_CONFIG_TYPES:
         return None
     if config.size > CONFIG_READ_MAX:
         return None
     location = (
-        BlobPlacement.objects.filter(blob__digest=config.digest).values_list("location", flat=True).first()
+        BlobPlacement.objects.filter(
+            blob__digest=config.digest, blob__repository_links__repository=repository
+        )
+        .values_list("location", flat=True)
+        .first()
     )
     if location is None:
         return None
@@ -82,9 +91,9 @@ def image_config_read(*, parsed: ParsedManifest) -> dict | None:
     return document if isinstance(document, dict) else None
 
 
-def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
+def config_labels_read(*, repository: Repository, parsed: ParsedManifest) -> dict[str, str]:
     """The image config's ``config.Labels`` that fit the label columns, at most a few hundred."""
-    document = image_config_read(parsed=parsed) or {}
+    document = image_config_read(repository=repository, parsed=parsed) or {}
     inner = document.get("config")
     labels = inner.get("Labels") if isinstance(inner, dict) else None
     if not isinstance(labels, dict):

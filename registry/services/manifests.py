@@ -101,7 +101,7 @@ def manifest_put(
     repository_push_check(repository=repository, user_id=pusher_id)
     known = Manifest.objects.filter(repository=repository, digest=digest).exists()
     # Read before the lock: storage may be slow, and the labels of a known manifest are stored.
-    labels = None if known else config_labels_read(parsed=parsed)
+    labels = None if known else config_labels_read(repository=repository, parsed=parsed)
     # Serializes tag writes per repository, and holds GC off it: the links and manifests checked
     # below stay until this commits, and GC's next look sees the new references. Pulls never
     # take this lock.
