@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import selectors
-from registry.digests import ResumableSha256
+from registry.digests import ResumableHash
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
 from registry.services.blob_locks import blob_reference_guard
@@ -88,7 +88,7 @@ def blob_unlink(*, repository: Repository, digest: str) -> None:
         raise BlobUnknown(detail={"digest": digest})
 
 
-def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableSha256 | None) -> int:
+def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableHash | None) -> int:
     """The one pass: every chunk is hashed and written as it arrives, never gathered."""
     for chunk in chunks:
         if hasher is not None:

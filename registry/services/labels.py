@@ -21,7 +21,7 @@ from orgs.errors import InvalidInput, NotFound
 from orgs.models import User
 from orgs.services.authorization import require_repository_write
 from quaysite.durations import duration_parse
-from registry.manifest_formats import IMAGE_TYPES, ParsedManifest
+from registry.manifest_formats import IMAGE_TYPES, ParsedManifest, json_depth_within
 from registry.models import BlobPlacement, Label, Manifest, Repository
 from registry.services.repository_states import repository_require_normal
 from registry.storage import storage_for
@@ -35,6 +35,8 @@ IMAGE_CONFIG_TYPES = frozenset(
 )
 # An image config is a few KiB; a larger one is read no further than this.
 CONFIG_READ_MAX = 1024 * 1024
+# A real config nests about five levels; a deeper one would recurse in whatever renders it.
+CONFIG_DEPTH_MAX = 32
 LABELS_FROM_CONFIG_MAX = 256
 KEY_MAX = 255
 VALUE_MAX = 64 * 1024
@@ -85,10 +87,12 @@ def image_config_read(*, repository: Repository, parsed: ParsedManifest) -> dict
             document = json.loads(stream.read(CONFIG_READ_MAX + 1))
         finally:
             stream.close()
-    except (OSError, ValueError, PathNotFound) as error:
+    except (OSError, ValueError, RecursionError, PathNotFound) as error:
         logger.warning("image config %s unreadable: %s", config.digest, error)
         return None
-    return document if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not json_depth_within(document, CONFIG_DEPTH_MAX):
+        return None
+    return document
 
 
 def config_labels_read(*, repository: Repository, parsed: ParsedManifest) -> dict[str, str]:
@@ -105,6 +109,8 @@ def config_labels_read(*, repository: Repository, parsed: ParsedManifest) -> dic
         and isinstance(value, str)
         and 0 < len(key) <= KEY_MAX
         and len(value) <= VALUE_MAX
+        # NUL cannot be stored in a PostgreSQL text column.
+        and "\x00" not in key + value
     }
     return dict(sorted(kept.items())[:LABELS_FROM_CONFIG_MAX])
 

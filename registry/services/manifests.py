@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orgs.models import User
 from registry import selectors
-from registry.digests import sha256_digest
+from registry.digests import ALGORITHMS, content_digest, digest_algorithm
 from registry.errors import (
     DigestInvalid,
     ManifestBlobUnknown,
@@ -90,12 +90,18 @@ def manifest_put(
     A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
     pushed tag expire that long after the push.
     """
-    digest = sha256_digest(content)
     if is_digest(reference):
+        # Pushed by digest: stored under that digest's algorithm (sha256 or sha512).
+        algorithm = digest_algorithm(reference)
+        if algorithm not in ALGORITHMS:
+            raise DigestInvalid(detail={"digest": reference[:150]}, message="unsupported digest algorithm")
+        digest = content_digest(content, algorithm)
         if reference != digest:
             raise DigestInvalid(detail={"expected": reference, "actual": digest})
     elif not is_tag(reference):
         raise TagInvalid(detail={"tag": reference[:200]})
+    else:
+        digest = content_digest(content)
     parsed = manifest_parse(content, content_type)
     repository = repository_get_or_create(full_name=full_name, creator=creator)
     repository_push_check(repository=repository, user_id=pusher_id)
