@@ -21,7 +21,6 @@ from django.views.decorators.csrf import csrf_exempt
 from orgs.audit import CREDENTIAL_ANONYMOUS, audit_log_registry
 from orgs.models import User
 from registry.errors import (
-    BlobUnknown,
     DigestInvalid,
     ManifestInvalid,
     PaginationInvalid,
@@ -177,7 +176,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 def blob_get(request: HttpRequest, *, namespace: str, name: str, digest: str, **_: object) -> HttpResponse:
     if not is_digest(digest):
-        raise BlobUnknown(detail={"digest": digest[:100]})
+        raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     blob = blobs.blob_get_in_repository(namespace=namespace, name=name, digest=digest)
     headers = {
         "Docker-Content-Digest": digest,
@@ -223,7 +222,7 @@ def blob_delete(
     request: HttpRequest, *, claims: Claims, full_name: str, digest: str, **_: object
 ) -> HttpResponse:
     if not is_digest(digest):
-        raise BlobUnknown(detail={"digest": digest[:100]})
+        raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     repository = repositories.repository_get(full_name=full_name)
     repository_push_check(repository=repository, user_id=claims.user_id)
     blobs.blob_unlink(repository=repository, digest=digest)
