@@ -1,4 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def _namespace_saved(
+    sender: type, instance: object, created: bool, update_fields: frozenset[str] | None, **_: object
+) -> None:
+    # orgs knows no repositories; its namespace service saves the window with update_fields.
+    if not created and (update_fields is None or "time_machine_seconds" in update_fields):
+        from registry.services.gc_due import gc_due_mark_namespace
+
+        gc_due_mark_namespace(namespace_id=instance.pk)
 
 
 class RegistryConfig(AppConfig):
@@ -6,7 +17,9 @@ class RegistryConfig(AppConfig):
     verbose_name = "Registry"
 
     def ready(self) -> None:
+        from orgs.models import Namespace
         from registry.storage import storage_check_config
 
         # A typo in the storage settings must stop start-up, not surface on the first push.
         storage_check_config()
+        post_save.connect(_namespace_saved, sender=Namespace, dispatch_uid="registry_gc_due_namespace")

@@ -32,6 +32,11 @@ class Repository(models.Model):
     )
     description = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # When GC should next visit (registry.services.gc_due): now after a change, else when the
+    # earliest ended tag row leaves the time machine or the grace of a push runs out; null when
+    # nothing here can become garbage without another change. The periodic pass visits only
+    # repositories that are due.
+    gc_due = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "repositories"

@@ -27,6 +27,7 @@ from registry.manifest_formats import (
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.names import is_digest, is_tag
+from registry.services.gc_due import gc_due_mark
 from registry.services.labels import (
     config_labels_read,
     expires_after,
@@ -112,6 +113,8 @@ def manifest_put(
     # below stay until this commits, and GC's next look sees the new references. Pulls never
     # take this lock.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    # A push may end a tag row or leave a manifest untagged: GC looks again.
+    gc_due_mark(repository_id=repository.pk)
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
@@ -209,6 +212,7 @@ def manifest_delete(*, repository: Repository, digest: str) -> None:
         now = timezone.now()
         Tag.objects.filter(tag_active_q(now), manifest=manifest).update(end=now)
         Manifest.objects.filter(pk=manifest.pk).update(deleted=now)
+        gc_due_mark(repository_id=repository.pk)
 
 
 def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:
