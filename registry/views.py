@@ -100,7 +100,7 @@ def _route(path: str) -> tuple[str, dict[str, str]] | None:
 
 
 @csrf_exempt
-def route_unknown(request: HttpRequest, path: str = "") -> HttpResponse:
+def route_unknown(request: HttpRequest) -> HttpResponse:
     return error_response(request, RouteUnknown(detail={"path": request.path[:200]}))
 
 
