@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 4
 THREADS ?= 8
+# gunicorn's largest bounded request line: with its default (4094) an over-long name or digest
+# gets gunicorn's own HTML 414 instead of the registry's NAME_INVALID / DIGEST_INVALID.
+GUNICORN_LIMITS = --limit-request-line 8190
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test lint bench
@@ -34,7 +37,7 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
 	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads $(THREADS) --no-sendfile --access-logfile - quaysite.wsgi:application
+		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
 # The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
 test: install-test

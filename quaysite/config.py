@@ -66,6 +66,9 @@ KEYS: dict[str, Key] = {
     # Garbage collection: an uploaded or mounted blob, and a manifest pushed without a tag, stay
     # this long unreferenced so a push in progress can still reference them (Quay: one hour).
     "PUSH_TEMP_TAG_EXPIRATION_SEC": Key(int, 3600, "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC"),
+    # Seconds between periodic GC passes over the repositories that changed or whose ended
+    # rows just left the time machine (Quay's name and default).
+    "GARBAGE_COLLECTION_FREQUENCY": Key(int, 30, "QUAY_GARBAGE_COLLECTION_FREQUENCY"),
     # Upload sessions idle this many days are dropped with their partial data (Quay: 2 days).
     "BLOBUPLOAD_DELETION_DATE_THRESHOLD": Key(int, 2, "QUAY_BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
@@ -152,6 +155,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS")
     if values["PUSH_TEMP_TAG_EXPIRATION_SEC"] < 0:
         raise ConfigError("PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative")
+    if values["GARBAGE_COLLECTION_FREQUENCY"] < 1:
+        raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
         raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:

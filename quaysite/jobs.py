@@ -3,8 +3,11 @@
 With ``REDIS_URL`` configured, jobs go to django_rq's queues and separate ``rq`` worker processes
 (``manage.py rqworker default gc``) run them. Without Redis (the embedded default), the same
 queues live on an in-process fakeredis server and an rq ``SimpleWorker`` on a daemon thread runs
-them; that thread also runs the registry's periodic work. Either way a job is enqueued only when
-the surrounding transaction commits, so it never sees rows that might still roll back.
+them; that thread also runs the registry's periodic work. With Redis, each server process runs a
+small scheduler thread instead, which enqueues the periodic jobs for the rq workers; a Redis key
+per job lets one process enqueue it per period, so no cron is needed either way. A job is
+enqueued only when the surrounding transaction commits, so it never sees rows that might still
+roll back.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ QUEUE_NAMES = ("default", "gc")
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the in-process worker enqueues itself, first ``first_after`` seconds after it starts."""
+    """A job the server enqueues itself every ``every`` seconds, first ``first_after`` seconds
+    after it starts."""
 
     func: str
     queue: str
@@ -39,15 +43,25 @@ class PeriodicJob:
     first_after: float
 
 
-# Only the in-process worker runs these; with Redis, cron or a Kubernetes CronJob calls the
-# management commands instead (`manage.py registry_cleanup`). The jobs re-derive their work from
-# the database on every run, because the in-process queue lives in memory and dies with it.
-# The first run waits a few minutes so it does not compete with start-up.
+# The jobs re-derive their work from the database on every run, because the in-process queue
+# lives in memory and dies with it. The hourly ones first wait a few minutes so they do not
+# compete with start-up. GC: the pass over repositories due (changed, or whose time machine or
+# push grace just ran out) every GARBAGE_COLLECTION_FREQUENCY seconds; unreferenced blobs a
+# pass did not unlink itself (a deleted repository's) hourly; and daily a full run over every
+# repository, for whatever changed rows without the services that mark repositories due.
 PERIODIC_JOBS = (
     PeriodicJob(func="registry.tasks.uploads_stale_cleanup_task", queue="gc", every=3600, first_after=300),
     PeriodicJob(func="orgs.tasks.login_failures_expire_task", queue="gc", every=3600, first_after=600),
-    PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=900, first_after=900),
+    PeriodicJob(
+        func="registry.tasks.gc_due_task",
+        queue="gc",
+        every=settings.GARBAGE_COLLECTION_FREQUENCY,
+        first_after=settings.GARBAGE_COLLECTION_FREQUENCY,
+    ),
+    PeriodicJob(func="registry.tasks.gc_blobs_task", queue="gc", every=3600, first_after=900),
+    PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
 )
+PERIODIC_KEY_PREFIX = "quay:periodic:"
 
 
 def enqueue(func: Callable[..., object], *args: object, queue: str = "default", **kwargs: object) -> None:
@@ -154,6 +168,62 @@ class _InProcessRunner:
         finally:
             # Idle workers hold no database connections (this thread's only).
             connections.close_all()
+
+
+class _RedisScheduler:
+    """With Redis: enqueues the periodic jobs for the rq workers. Every server process runs one;
+    a key set with NX and a lifetime of the period lets one of them enqueue each job per period."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.periodic = PERIODIC_JOBS
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="rq-periodic", daemon=True)
+
+    def run(self) -> None:
+        due = [time.monotonic() + job.first_after for job in self.periodic]
+        while True:
+            now = time.monotonic()
+            for index, job in enumerate(self.periodic):
+                if now >= due[index]:
+                    self._enqueue_once(job)
+                    due[index] = now + job.every
+            if self.stopping.wait(timeout=max(0.0, min(due, default=now + 3600) - time.monotonic())):
+                return
+
+    def _enqueue_once(self, job: PeriodicJob) -> None:
+        try:
+            connection = django_rq.get_connection(job.queue)
+            key = PERIODIC_KEY_PREFIX + job.func
+            # 0 keys set: another process enqueued this job within the period.
+            if connection.set(key, str(self.pid), nx=True, px=max(1, int(job.every * 1000))):
+                django_rq.get_queue(job.queue).enqueue_call(job.func)
+        except Exception:
+            # Redis away: the next period tries again; the server itself must go on.
+            logger.exception("could not enqueue the periodic job %s", job.func)
+
+
+_scheduler: _RedisScheduler | None = None
+
+
+def periodic_scheduler_start() -> None:
+    """Starts this process's periodic scheduler for the rq workers (Redis configured)."""
+    global _scheduler
+    with _runner_lock:
+        if _scheduler is None or _scheduler.pid != os.getpid():
+            _scheduler = _RedisScheduler()
+            _scheduler.thread.start()
+
+
+def periodic_scheduler_stop(timeout: float) -> bool:
+    global _scheduler
+    with _runner_lock:
+        scheduler, _scheduler = _scheduler, None
+    if scheduler is None or scheduler.pid != os.getpid():
+        return True
+    scheduler.stopping.set()
+    scheduler.thread.join(timeout)
+    return not scheduler.thread.is_alive()
 
 
 _runner: _InProcessRunner | None = None

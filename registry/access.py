@@ -6,15 +6,12 @@ from dataclasses import dataclass
 
 from orgs.models import Namespace, User
 from orgs.selectors.identity import namespace_role
+from quaysite.readonly import registry_read_only
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split
 from registry.repository_roles import repository_role
-from registry.services.repository_states import (
-    READ_ACTIONS,
-    registry_read_only,
-    repository_takes_pushes_from,
-)
+from registry.services.repository_states import READ_ACTIONS, repository_takes_pushes_from
 
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}
 # What a login by OAuth token may do at most, by the token's scopes.

@@ -1,4 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+
+def _namespace_saved(
+    sender: type, instance: object, created: bool, update_fields: frozenset[str] | None, **_: object
+) -> None:
+    # orgs knows no repositories; its namespace service saves the window with update_fields.
+    if not created and (update_fields is None or "time_machine_seconds" in update_fields):
+        from registry.services.gc_due import gc_due_mark_namespace
+
+        gc_due_mark_namespace(namespace_id=instance.pk)
 
 
 class RegistryConfig(AppConfig):
@@ -7,6 +18,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from orgs import hooks
+        from orgs.models import Namespace
         from registry.services.repositories import (
             namespace_repositories_delete,
             namespace_repositories_refusal,
@@ -23,3 +35,4 @@ class RegistryConfig(AppConfig):
 
         # A typo in the storage settings must stop start-up, not surface on the first push.
         storage_check_config()
+        post_save.connect(_namespace_saved, sender=Namespace, dispatch_uid="registry_gc_due_namespace")

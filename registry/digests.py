@@ -1,8 +1,9 @@
-"""Digests, and a SHA-256 whose running state can be saved between requests.
+"""Digests (sha256 and sha512), and a hash whose running state can be saved between requests.
 
 An upload's PATCHes may reach different server processes, so the running hash must live in
-the database. hashlib cannot export its state; OpenSSL's SHA256_CTX is a plain 112-byte struct
-that can, and libcrypto's SHA256_Update is the same fast code hashlib uses.
+the database. hashlib cannot export its state; OpenSSL's SHA256_CTX and SHA512_CTX are plain
+structs (112 and 216 bytes) that can, and libcrypto's Update functions are the same fast code
+hashlib uses.
 """
 
 from __future__ import annotations
@@ -11,12 +12,41 @@ import ctypes
 import ctypes.util
 import hashlib
 import re
+from dataclasses import dataclass
 
-DIGEST_RE = re.compile(r"^sha256:[a-f0-9]{64}$")
-# Accepted in manifests as references to other content; we store only sha256 content ourselves.
-ANY_DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+# Content we store ourselves: the two algorithms the OCI image spec registers.
+DIGEST_RE = re.compile(r"sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}")
+# Accepted in manifests as references to other content (compare with fullmatch, never match:
+# `$` would let a trailing newline through). DIGEST_MAX bounds what reaches the digest columns.
+ANY_DIGEST_RE = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+DIGEST_MAX = 255
 
-_CTX_SIZE = 112
+
+@dataclass(frozen=True)
+class _Algorithm:
+    name: str
+    context_size: int
+    output_size: int
+
+
+ALGORITHMS = {"sha256": _Algorithm("sha256", 112, 32), "sha512": _Algorithm("sha512", 216, 64)}
+
+
+def is_stored_digest(digest: str) -> bool:
+    """A digest we can check content against and store content under."""
+    return DIGEST_RE.fullmatch(digest) is not None
+
+
+def is_any_digest(digest: str) -> bool:
+    """A well-formed digest of any algorithm; a registered algorithm's (sha256, sha512) must
+    also have its encoding, as the image spec requires (sha256:zz is no digest)."""
+    if len(digest) > DIGEST_MAX or ANY_DIGEST_RE.fullmatch(digest) is None:
+        return False
+    return digest_algorithm(digest) not in ALGORITHMS or is_stored_digest(digest)
+
+
+def digest_algorithm(digest: str) -> str:
+    return digest.partition(":")[0]
 
 
 def _load_libcrypto() -> ctypes.CDLL | None:
@@ -25,9 +55,10 @@ def _load_libcrypto() -> ctypes.CDLL | None:
         return None
     try:
         lib = ctypes.CDLL(name)
-        lib.SHA256_Init.argtypes = [ctypes.c_char_p]
-        lib.SHA256_Update.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
-        lib.SHA256_Final.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        for prefix in ("SHA256", "SHA512"):
+            getattr(lib, f"{prefix}_Init").argtypes = [ctypes.c_char_p]
+            getattr(lib, f"{prefix}_Update").argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
+            getattr(lib, f"{prefix}_Final").argtypes = [ctypes.c_char_p, ctypes.c_char_p]
     except (OSError, AttributeError):
         return None
     return lib
@@ -36,31 +67,37 @@ def _load_libcrypto() -> ctypes.CDLL | None:
 _LIBCRYPTO = _load_libcrypto()
 
 
+def content_digest(data: bytes, algorithm: str = "sha256") -> str:
+    return f"{algorithm}:" + hashlib.new(algorithm, data).hexdigest()
+
+
 def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return content_digest(data, "sha256")
 
 
-class ResumableSha256:
-    """SHA-256 over a stream, with state() and from_state() to carry it across processes.
+class ResumableHash:
+    """sha256 or sha512 over a stream, with state() and the state argument to carry it across
+    processes. Where libcrypto is missing, state() is None and the caller re-reads the bytes."""
 
-    Where libcrypto is missing, state() is None and the caller re-reads the stored bytes.
-    """
-
-    def __init__(self, state: bytes | None = None) -> None:
+    def __init__(self, algorithm: str = "sha256", state: bytes | None = None) -> None:
+        self.algorithm = ALGORITHMS[algorithm]
+        prefix = algorithm.upper()
         self._ctx: ctypes.Array[ctypes.c_char] | None = None
         self._fallback = None
         if _LIBCRYPTO is not None:
-            self._ctx = ctypes.create_string_buffer(_CTX_SIZE)
+            self._update = getattr(_LIBCRYPTO, f"{prefix}_Update")
+            self._final = getattr(_LIBCRYPTO, f"{prefix}_Final")
+            self._ctx = ctypes.create_string_buffer(self.algorithm.context_size)
             if state is None:
-                _LIBCRYPTO.SHA256_Init(self._ctx)
+                getattr(_LIBCRYPTO, f"{prefix}_Init")(self._ctx)
             else:
-                if len(state) != _CTX_SIZE:
+                if len(state) != self.algorithm.context_size:
                     raise ValueError("saved hash state has the wrong size")
-                ctypes.memmove(self._ctx, state, _CTX_SIZE)
+                ctypes.memmove(self._ctx, state, self.algorithm.context_size)
         else:
             if state is not None:
                 raise ValueError("this process cannot resume a saved hash state")
-            self._fallback = hashlib.sha256()
+            self._fallback = hashlib.new(algorithm)
 
     @classmethod
     def resumable(cls) -> bool:
@@ -71,24 +108,25 @@ class ResumableSha256:
             self._fallback.update(data)
             return
         if isinstance(data, bytes):
-            _LIBCRYPTO.SHA256_Update(self._ctx, data, len(data))
+            self._update(self._ctx, data, len(data))
             return
         view = memoryview(data)
         if view.readonly:
             raw = bytes(view)
-            _LIBCRYPTO.SHA256_Update(self._ctx, raw, len(raw))
+            self._update(self._ctx, raw, len(raw))
             return
         buffer = (ctypes.c_char * view.nbytes).from_buffer(view)
-        _LIBCRYPTO.SHA256_Update(self._ctx, buffer, view.nbytes)
+        self._update(self._ctx, buffer, view.nbytes)
 
     def state(self) -> bytes | None:
         return None if self._ctx is None else self._ctx.raw
 
     def digest(self) -> str:
+        prefix = self.algorithm.name + ":"
         if self._fallback is not None:
-            return "sha256:" + self._fallback.hexdigest()
+            return prefix + self._fallback.hexdigest()
         # Final() clears the context; finish a copy so state() stays usable.
-        copy = ctypes.create_string_buffer(self._ctx.raw, _CTX_SIZE)
-        out = ctypes.create_string_buffer(32)
-        _LIBCRYPTO.SHA256_Final(out, copy)
-        return "sha256:" + out.raw.hex()
+        copy = ctypes.create_string_buffer(self._ctx.raw, self.algorithm.context_size)
+        out = ctypes.create_string_buffer(self.algorithm.output_size)
+        self._final(out, copy)
+        return prefix + out.raw.hex()

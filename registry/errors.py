@@ -45,5 +45,9 @@ Denied = _error("DENIED", 403, "requested access to the resource is denied")
 Unsupported = _error("UNSUPPORTED", 405, "the operation is unsupported")
 RangeInvalid = _error("BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable")
 TooLarge = _error("SIZE_INVALID", 413, "content too large")
+# Unknown paths and bad query strings: the spec names no code for them, UNSUPPORTED comes closest
+# ("a missing implementation or invalid set of parameters").
+RouteUnknown = _error("UNSUPPORTED", 404, "no such endpoint in the distribution API")
+QueryInvalid = _error("UNSUPPORTED", 400, "invalid query string")
 PaginationInvalid = _error("PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested")
 TooManyRequests = _error("TOOMANYREQUESTS", 429, "too many failed logins from this address; retry later")

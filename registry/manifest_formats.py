@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from registry.digests import ANY_DIGEST_RE
+from registry.digests import is_any_digest
 from registry.errors import ManifestInvalid
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -16,6 +16,8 @@ IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 MANIFEST_TYPES = IMAGE_TYPES | INDEX_TYPES
 GENERIC_CONTENT_TYPES = frozenset({"", "application/json", "application/octet-stream", "*/*"})
+# The media type columns' width; RFC 6838 allows 127 + "/" + 127.
+MEDIA_TYPE_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,32 @@ class ParsedManifest:
 
     @property
     def blob_references(self) -> list[Descriptor]:
-        """Blobs the repository must hold; foreign layers with URLs live elsewhere."""
-        referenced = ([self.config] if self.config else []) + self.layers
-        return [d for d in referenced if not d.urls]
+        """Blobs the repository must hold. Only a layer may be foreign (``urls``: it lives
+        elsewhere and we never read it); the config is always read, so it must be linked here
+        whatever it declares, or a push could reach another repository's config by digest."""
+        config = [self.config] if self.config else []
+        return config + [layer for layer in self.layers if not layer.urls]
 
 
 def _invalid(reason: str) -> ManifestInvalid:
     return ManifestInvalid(detail={"reason": reason})
+
+
+def _text_fits(value: str, limit: int) -> bool:
+    # NUL cannot be stored in a PostgreSQL text or jsonb value.
+    return len(value) <= limit and "\x00" not in value
+
+
+def _annotations(raw: object) -> dict[str, str]:
+    """The OCI spec's string-to-string map; anything else (deep JSON included) is refused here
+    rather than stored in a jsonb column."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and "\x00" not in k + v for k, v in raw.items()
+    ):
+        raise _invalid("annotations is not an object of strings")
+    return raw
 
 
 def _descriptor(raw: object, where: str) -> Descriptor:
@@ -54,7 +75,9 @@ def _descriptor(raw: object, where: str) -> Descriptor:
     media_type, digest, size = raw.get("mediaType"), raw.get("digest"), raw.get("size")
     if not isinstance(media_type, str) or not media_type:
         raise _invalid(f"{where}.mediaType is missing")
-    if not isinstance(digest, str) or not ANY_DIGEST_RE.match(digest):
+    if not _text_fits(media_type, MEDIA_TYPE_MAX):
+        raise _invalid(f"{where}.mediaType is longer than {MEDIA_TYPE_MAX} characters or holds NUL")
+    if not isinstance(digest, str) or not is_any_digest(digest):
         raise _invalid(f"{where}.digest is not a digest")
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise _invalid(f"{where}.size is not a non-negative integer")
@@ -85,6 +108,8 @@ def manifest_parse(content: bytes, content_type: str) -> ParsedManifest:
         body = json.loads(content)
     except (UnicodeDecodeError, ValueError):
         raise _invalid("the manifest is not valid JSON") from None
+    except RecursionError:
+        raise _invalid("the manifest's JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise _invalid("the manifest is not a JSON object")
     if body.get("schemaVersion") != 2:
@@ -92,12 +117,10 @@ def manifest_parse(content: bytes, content_type: str) -> ParsedManifest:
     media_type = _media_type(content_type, body)
     if media_type not in MANIFEST_TYPES:
         raise _invalid(f"unsupported manifest media type {media_type}")
-    annotations = body.get("annotations") or {}
-    if not isinstance(annotations, dict):
-        raise _invalid("annotations is not an object")
+    annotations = _annotations(body.get("annotations"))
     artifact_type = body.get("artifactType") or ""
-    if not isinstance(artifact_type, str):
-        raise _invalid("artifactType is not a string")
+    if not isinstance(artifact_type, str) or not _text_fits(artifact_type, MEDIA_TYPE_MAX):
+        raise _invalid(f"artifactType is not a string of at most {MEDIA_TYPE_MAX} characters")
     parsed = ParsedManifest(media_type=media_type, artifact_type=artifact_type, annotations=annotations)
     if body.get("subject") is not None:
         parsed.subject = _descriptor(body["subject"], "subject")
@@ -113,6 +136,19 @@ def manifest_parse(content: bytes, content_type: str) -> ParsedManifest:
             raise _invalid("manifests is not a list")
         parsed.children = [_descriptor(child, f"manifests[{n}]") for n, child in enumerate(children)]
     return parsed
+
+
+def json_depth_within(document: object, limit: int) -> bool:
+    """Whether parsed JSON nests at most limit levels; walked with a stack, never recursion."""
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return False
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return True
 
 
 def manifest_artifact_type(parsed: ParsedManifest) -> str:

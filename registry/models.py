@@ -32,6 +32,11 @@ class Repository(models.Model):
     )
     description = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # When GC should next visit (registry.services.gc_due): now after a change, else when the
+    # earliest ended tag row leaves the time machine or the grace of a push runs out; null when
+    # nothing here can become garbage without another change. The periodic pass visits only
+    # repositories that are due.
+    gc_due = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "repositories"
@@ -56,7 +61,8 @@ class RepositoryStar(models.Model):
 
 
 class Blob(models.Model):
-    digest = models.CharField(max_length=80, unique=True)
+    # 255: sha512 digests are 135 characters; registry.digests.DIGEST_MAX bounds what arrives.
+    digest = models.CharField(max_length=255, unique=True)
     size = models.BigIntegerField()
     created = models.DateTimeField(auto_now_add=True)
 
@@ -91,13 +97,13 @@ class Manifest(models.Model):
     """A manifest's exact pushed bytes; they are small, so they live in the database."""
 
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="manifests")
-    digest = models.CharField(max_length=80)
+    digest = models.CharField(max_length=255)
     media_type = models.CharField(max_length=255)
     artifact_type = models.CharField(max_length=255, blank=True)
     content = models.BinaryField()
     size = models.IntegerField()
     config_media_type = models.CharField(max_length=255, blank=True)
-    subject_digest = models.CharField(max_length=80, blank=True, db_index=True)
+    subject_digest = models.CharField(max_length=255, blank=True, db_index=True)
     annotations = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     # Deleted by digest: no longer served, kept (with its ended tags) for the time machine until GC.
@@ -189,6 +195,8 @@ class BlobUpload(models.Model):
     offset = models.BigIntegerField(default=0)
     segments = models.IntegerField(default=0)
     hash_state = models.BinaryField(null=True)
+    # What hash_state runs: sha256 unless POST named another with ?digest-algorithm=.
+    digest_algorithm = models.CharField(max_length=16, default="sha256")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 
-from registry.digests import ANY_DIGEST_RE
+from registry.digests import is_any_digest
 from registry.errors import NameInvalid
 
 COMPONENT = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
-REPOSITORY_RE = re.compile(rf"^{COMPONENT}(?:/{COMPONENT})*$")
-TAG_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$")
+# Compared with fullmatch: `$` would let a trailing newline into a name or a tag.
+REPOSITORY_RE = re.compile(rf"{COMPONENT}(?:/{COMPONENT})*")
+TAG_RE = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}")
 NAME_MAX = 255
 
 
 def repository_name_split(full_name: str) -> tuple[str, str]:
     """'org/team/app' -> ('org', 'team/app'); raises NameInvalid."""
-    if len(full_name) > NAME_MAX or not REPOSITORY_RE.match(full_name):
+    if len(full_name) > NAME_MAX or not REPOSITORY_RE.fullmatch(full_name):
         raise NameInvalid(detail={"name": full_name[:NAME_MAX]})
     namespace, sep, name = full_name.partition("/")
     if not sep:
@@ -26,8 +27,8 @@ def repository_name_split(full_name: str) -> tuple[str, str]:
 
 
 def is_tag(reference: str) -> bool:
-    return bool(TAG_RE.match(reference))
+    return TAG_RE.fullmatch(reference) is not None
 
 
 def is_digest(reference: str) -> bool:
-    return ":" in reference and bool(ANY_DIGEST_RE.match(reference))
+    return ":" in reference and is_any_digest(reference)

@@ -146,7 +146,7 @@ def manifest_summary(*, manifest: Manifest) -> dict:
     layers = None
     if not is_list:
         parsed = manifest_parse(bytes(manifest.content), manifest.media_type)
-        history = _layer_history(image_config_read(parsed=parsed))
+        history = _layer_history(image_config_read(repository=manifest.repository, parsed=parsed))
         if len(history) != len(parsed.layers):
             history = [{}] * len(parsed.layers)
         layers = [

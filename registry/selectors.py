@@ -42,6 +42,7 @@ REPOSITORY_BY_NAME = (
 )
 UPLOAD_BY_UUID = (
     f"SELECT u.id, u.location, u.{connection.ops.quote_name('offset')}, u.segments, u.hash_state, "
+    "u.digest_algorithm, "
     f"r.id, r.namespace_id, r.is_public, r.state, r.mirror_robot_id FROM {_table(BlobUpload)} u "
     + _REPOSITORY_JOIN.format(alias="u")
     + "WHERE n.name = %s AND r.name = %s AND u.uuid = %s"
@@ -97,7 +98,7 @@ def upload_by_uuid(*, namespace: str, name: str, upload_uuid: str) -> BlobUpload
     row = _one(UPLOAD_BY_UUID, [namespace, name, upload_uuid])
     if row is None:
         return None
-    pk, location, offset, segments, hash_state, *repository_row = row
+    pk, location, offset, segments, hash_state, algorithm, *repository_row = row
     return BlobUpload(
         pk=pk,
         uuid=upload_uuid,
@@ -106,6 +107,7 @@ def upload_by_uuid(*, namespace: str, name: str, upload_uuid: str) -> BlobUpload
         offset=offset,
         segments=segments,
         hash_state=bytes(hash_state) if hash_state is not None else None,
+        digest_algorithm=algorithm,
     )
 
 

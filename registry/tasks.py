@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry.models import Repository
-from registry.services.gc import gc_run
+from registry.services.gc import gc_run, gc_run_due
 from registry.services.upload_cleanup import uploads_stale_cleanup
 
 
@@ -13,6 +13,11 @@ def uploads_stale_cleanup_task() -> int:
 
 def gc_run_task(dry_run: bool = False) -> int:
     return gc_run(dry_run=dry_run).pk
+
+
+def gc_due_task() -> int | None:
+    run = gc_run_due()
+    return run.pk if run is not None else None
 
 
 def gc_blobs_task() -> int:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -20,11 +21,13 @@ from django.views.decorators.csrf import csrf_exempt
 from orgs.audit import CREDENTIAL_ANONYMOUS, audit_log_registry
 from orgs.models import User
 from registry.errors import (
-    BlobUnknown,
+    DigestInvalid,
     ManifestInvalid,
     PaginationInvalid,
+    QueryInvalid,
     RangeInvalid,
     RegistryError,
+    RouteUnknown,
     TooLarge,
     Unauthorized,
     Unsupported,
@@ -47,6 +50,9 @@ from registry.tokens import Claims
 
 REDIRECT_SECONDS = 300
 LIST_MAX = 1000
+# Offsets and sizes fit PostgreSQL's bigint; a longer number is refused before int() sees it
+# (which raises past 4,300 digits).
+NUMBER_DIGITS_MAX = 18
 
 ROUTES = [
     (re.compile(r"^(?P<name>.+)/blobs/uploads/?(?P<uuid>[^/]*)$"), "upload"),
@@ -94,15 +100,48 @@ def _route(path: str) -> tuple[str, dict[str, str]] | None:
 
 
 @csrf_exempt
+def route_unknown(request: HttpRequest) -> HttpResponse:
+    return error_response(request, RouteUnknown(detail={"path": request.path[:200]}))
+
+
+def _query_check(request: HttpRequest) -> None:
+    """Refuses what no handler could use and PostgreSQL could not store (NUL), and Django's
+    own refusals (too many fields), which would otherwise answer in HTML."""
+    try:
+        values = [value for _, value in request.GET.lists() for value in value]
+    except SuspiciousOperation:
+        raise QueryInvalid(detail={"reason": "too many query parameters"}) from None
+    if any("\x00" in value for value in values):
+        raise QueryInvalid(detail={"reason": "a query parameter holds NUL"})
+
+
+def _challenge_scope(request: HttpRequest, kind: str, full_name: str, action: str) -> str:
+    """The scopes a client should ask /v2/auth for. A mount also needs pull on its source, so
+    it is asked for too (space-separated, as the reference registry does): with only the
+    target's scope the token would turn the mount into a new upload."""
+    scope = f"repository:{full_name}:{action}"
+    source = request.GET.get("from", "")
+    if kind == "upload" and request.method == "POST" and request.GET.get("mount") and source:
+        try:
+            repository_name_split(source)
+        except RegistryError:
+            return scope  # not a name: never echoed into a header
+        scope += f" repository:{source}:pull"
+    return scope
+
+
+@csrf_exempt
 def dispatch(request: HttpRequest, path: str) -> HttpResponse:
     routed = _route(path)
     if routed is None:
-        return json_response({"errors": [{"code": "NOT_FOUND", "message": "not found"}]}, status=404)
+        return route_unknown(request)
     kind, params = routed
     full_name = params.pop("name")
     action = _required_action(request.method)
     scope = f"repository:{full_name}:{action}"
     try:
+        _query_check(request)
+        scope = _challenge_scope(request, kind, full_name, action)
         namespace, name = repository_name_split(full_name)
         claims = bearer_claims(request)
         if claims is None or not claims.allows("repository", full_name, action):
@@ -120,9 +159,11 @@ def dispatch(request: HttpRequest, path: str) -> HttpResponse:
 
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     """'bytes=START-END' -> (start, end inclusive); raises RangeInvalid when unsatisfiable."""
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
+    match = re.fullmatch(r"bytes=([0-9]*)-([0-9]*)", header.strip())
     if not match or match.groups() == ("", ""):
         return None
+    if any(len(number) > NUMBER_DIGITS_MAX for number in match.groups()):
+        raise RangeInvalid(detail={"range": header[:100], "size": size})
     first, last = match.groups()
     if first == "":
         start, end = max(size - int(last), 0), size - 1
@@ -135,7 +176,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 def blob_get(request: HttpRequest, *, namespace: str, name: str, digest: str, **_: object) -> HttpResponse:
     if not is_digest(digest):
-        raise BlobUnknown(detail={"digest": digest[:100]})
+        raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     blob = blobs.blob_get_in_repository(namespace=namespace, name=name, digest=digest)
     headers = {
         "Docker-Content-Digest": digest,
@@ -181,7 +222,7 @@ def blob_delete(
     request: HttpRequest, *, claims: Claims, full_name: str, digest: str, **_: object
 ) -> HttpResponse:
     if not is_digest(digest):
-        raise BlobUnknown(detail={"digest": digest[:100]})
+        raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     repository = repositories.repository_get(full_name=full_name)
     repository_push_check(repository=repository, user_id=claims.user_id)
     blobs.blob_unlink(repository=repository, digest=digest)
@@ -241,7 +282,7 @@ def upload_post(
             repository=repository, digest=digest, chunks=body_chunks(request)
         )
         return _blob_created(full_name, blob.digest)
-    upload = uploads.upload_start(repository=repository)
+    upload = uploads.upload_start(repository=repository, algorithm=request.GET.get("digest-algorithm"))
     return _empty(202, **_upload_headers(full_name, upload.uuid, 0))
 
 
@@ -249,7 +290,8 @@ def _content_range_start(request: HttpRequest) -> int | None:
     header = request.META.get("HTTP_CONTENT_RANGE")
     if not header:
         return None
-    match = re.fullmatch(r"(?:bytes[ =])?(\d+)-(\d+)(?:/\d+|/\*)?", header.strip())
+    number = f"([0-9]{{1,{NUMBER_DIGITS_MAX}}})"
+    match = re.fullmatch(rf"(?:bytes[ =])?{number}-{number}(?:/[0-9]+|/\*)?", header.strip())
     if not match or int(match.group(2)) < int(match.group(1)):
         raise RangeInvalid(detail={"Content-Range": header[:100]})
     return int(match.group(1))
@@ -271,7 +313,12 @@ def upload_put(
 ) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
     repository_push_check(repository=upload.repository, user_id=claims.user_id)
-    blob = uploads.upload_finish(upload=upload, digest=request.GET.get("digest"), chunks=body_chunks(request))
+    blob = uploads.upload_finish(
+        upload=upload,
+        digest=request.GET.get("digest"),
+        chunks=body_chunks(request),
+        range_start=_content_range_start(request),
+    )
     return _blob_created(full_name, blob.digest)
 
 
@@ -415,9 +462,10 @@ def _page_size(request: HttpRequest) -> int | None:
     raw = request.GET.get("n")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if re.fullmatch(r"[0-9]+", raw) is None:
         raise PaginationInvalid(detail={"n": raw[:20]})
-    return min(int(raw), LIST_MAX)
+    # Any longer number is above the cap anyway; int() would refuse thousands of digits.
+    return LIST_MAX if len(raw) > NUMBER_DIGITS_MAX else min(int(raw), LIST_MAX)
 
 
 def _next_link(path: str, names: list[str], limit: int | None) -> str | None:
@@ -439,7 +487,7 @@ def tags_list(request: HttpRequest, *, full_name: str, **_: object) -> HttpRespo
 
 def referrers_get(request: HttpRequest, *, full_name: str, digest: str, **_: object) -> HttpResponse:
     if not is_digest(digest):
-        raise ManifestInvalid(detail={"reason": "not a digest", "digest": digest[:100]})
+        raise DigestInvalid(detail={"digest": digest[:100]}, message="not a digest")
     repository = repositories.repository_get(full_name=full_name)
     artifact_type = request.GET.get("artifactType")
     descriptors = manifests.referrers_list(repository=repository, digest=digest, artifact_type=artifact_type)
@@ -457,6 +505,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     if claims is None or not claims.allows("registry", "catalog", "*"):
         return error_response(request, Unauthorized(), scope, insufficient=claims is not None)
     try:
+        _query_check(request)
         limit = _page_size(request)
     except RegistryError as error:
         return error_response(request, error)

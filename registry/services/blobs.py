@@ -10,10 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import selectors
-from registry.digests import ResumableSha256
+from registry.digests import ResumableHash
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
 from registry.services.blob_locks import blob_reference_guard
+from registry.services.gc_due import gc_due_mark
 from registry.storage import preferred_location, storage_for
 from registry.storage.base import BlobWriter, StorageDriver
 from registry.storage.paths import blob_path
@@ -51,6 +52,8 @@ def blob_link(*, repository: Repository, blob: Blob) -> None:
         unique_fields=["repository", "blob"],
         update_fields=["touched"],
     )
+    # The link is garbage once its grace ends unless a manifest takes it: GC must look then.
+    gc_due_mark(repository_id=repository.pk)
 
 
 @transaction.atomic
@@ -86,9 +89,10 @@ def blob_unlink(*, repository: Repository, digest: str) -> None:
     deleted, _ = RepositoryBlob.objects.filter(repository=repository, blob__digest=digest).delete()
     if not deleted:
         raise BlobUnknown(detail={"digest": digest})
+    gc_due_mark(repository_id=repository.pk)
 
 
-def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableSha256 | None) -> int:
+def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableHash | None) -> int:
     """The one pass: every chunk is hashed and written as it arrives, never gathered."""
     for chunk in chunks:
         if hasher is not None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from quaysite.jobs import enqueue
 from registry.models import GCRun, Repository
 from registry.services.gc_blobs import gc_blobs_collect, gc_blobs_plan
+from registry.services.gc_due import repositories_gc_due
 from registry.services.gc_repository import (
     GCCounts,
     RepositoryBusy,
@@ -105,6 +106,21 @@ def gc_run(*, dry_run: bool = False, repository: Repository | None = None, blobs
         _plan(repository_ids, grace, counts)
     else:
         _collect(repository_ids, grace, counts, whole_registry=repository is None)
+    _report(run, counts)
+    return run
+
+
+def gc_run_due() -> GCRun | None:
+    """The periodic pass: only repositories due (registry.services.gc_due), then the blobs they
+    unlinked. With nothing due it costs one indexed query and stores no report."""
+    repository_ids = repositories_gc_due(now=timezone.now(), limit=GC_REPOSITORIES_PER_RUN)
+    if not repository_ids:
+        return None
+    run = GCRun.objects.create(dry_run=False, repository_name="")
+    counts = GCCounts()
+    _collect(repository_ids, gc_grace(), counts, whole_registry=False)
+    # Not a full run's position: the next full run must not continue from here.
+    counts.last_repository_id = None
     _report(run, counts)
     return run
 

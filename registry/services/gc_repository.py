@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from orgs.services.namespaces import time_machine_window
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
+from registry.services.gc_due import gc_due_set_after_visit
 from registry.services.tags import tag_active_q
 
 # Rows per transaction: small enough that a push waits milliseconds for the repository lock.
@@ -181,6 +182,8 @@ def gc_repository_collect(*, repository_id: int, grace: timedelta, counts: GCCou
     _until_done(repository_id, lambda r, now: _tags_delete_batch(r, now, counts), tag_rows)
     _until_done(repository_id, lambda r, now: _manifests_delete_batch(r, now, grace, counts), manifest_rows)
     _until_done(repository_id, lambda r, now: _links_delete_batch(r, now, grace, counts), link_rows)
+    # Last, and under the claim: what is left decides when this repository is due again.
+    _claimed_step(repository_id, lambda r, now: gc_due_set_after_visit(repository=r, now=now, grace=grace))
     counts.repositories += 1
 
 

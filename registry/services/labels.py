@@ -20,8 +20,8 @@ from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotFound
 from orgs.models import User
 from quaysite.durations import duration_parse
-from registry.manifest_formats import IMAGE_TYPES, ParsedManifest
-from registry.models import BlobPlacement, Label, Manifest
+from registry.manifest_formats import IMAGE_TYPES, ParsedManifest, json_depth_within
+from registry.models import BlobPlacement, Label, Manifest, Repository
 from registry.services.authorization import require_repository_write
 from registry.services.repository_states import repository_require_normal
 from registry.storage import storage_for
@@ -35,6 +35,8 @@ IMAGE_CONFIG_TYPES = frozenset(
 )
 # An image config is a few KiB; a larger one is read no further than this.
 CONFIG_READ_MAX = 1024 * 1024
+# A real config nests about five levels; a deeper one would recurse in whatever renders it.
+CONFIG_DEPTH_MAX = 32
 LABELS_FROM_CONFIG_MAX = 256
 KEY_MAX = 255
 VALUE_MAX = 64 * 1024
@@ -57,16 +59,25 @@ RESERVED_PREFIXES = (
 EXPIRES_AFTER = "quay.expires-after"
 
 
-def image_config_read(*, parsed: ParsedManifest) -> dict | None:
-    """The image config as JSON; None for an index, an artifact, or a config too large or not
-    readable as the JSON we expect (a push never fails for it: its digest was checked)."""
+def image_config_read(*, repository: Repository, parsed: ParsedManifest) -> dict | None:
+    """The image config as JSON, read only through the repository's own link to it; None for
+    an index, an artifact, a config the repository does not hold, or one too large or not
+    readable as the JSON we expect (a push never fails for it: its digest was checked).
+
+    Every reader of configs (labels at push, the web's manifest page, the API's layer
+    commands) comes here: a config found by digest across the registry would let anyone read
+    another tenant's private config (Env, labels, history)."""
     config = parsed.config
     if parsed.media_type not in IMAGE_TYPES or config is None or config.media_type not in IMAGE_CONFIG_TYPES:
         return None
     if config.size > CONFIG_READ_MAX:
         return None
     location = (
-        BlobPlacement.objects.filter(blob__digest=config.digest).values_list("location", flat=True).first()
+        BlobPlacement.objects.filter(
+            blob__digest=config.digest, blob__repository_links__repository=repository
+        )
+        .values_list("location", flat=True)
+        .first()
     )
     if location is None:
         return None
@@ -76,15 +87,17 @@ def image_config_read(*, parsed: ParsedManifest) -> dict | None:
             document = json.loads(stream.read(CONFIG_READ_MAX + 1))
         finally:
             stream.close()
-    except (OSError, ValueError, PathNotFound) as error:
+    except (OSError, ValueError, RecursionError, PathNotFound) as error:
         logger.warning("image config %s unreadable: %s", config.digest, error)
         return None
-    return document if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not json_depth_within(document, CONFIG_DEPTH_MAX):
+        return None
+    return document
 
 
-def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
+def config_labels_read(*, repository: Repository, parsed: ParsedManifest) -> dict[str, str]:
     """The image config's ``config.Labels`` that fit the label columns, at most a few hundred."""
-    document = image_config_read(parsed=parsed) or {}
+    document = image_config_read(repository=repository, parsed=parsed) or {}
     inner = document.get("config")
     labels = inner.get("Labels") if isinstance(inner, dict) else None
     if not isinstance(labels, dict):
@@ -96,6 +109,8 @@ def config_labels_read(*, parsed: ParsedManifest) -> dict[str, str]:
         and isinstance(value, str)
         and 0 < len(key) <= KEY_MAX
         and len(value) <= VALUE_MAX
+        # NUL cannot be stored in a PostgreSQL text column.
+        and "\x00" not in key + value
     }
     return dict(sorted(kept.items())[:LABELS_FROM_CONFIG_MAX])
 

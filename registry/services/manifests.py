@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orgs.models import User
 from registry import selectors
-from registry.digests import sha256_digest
+from registry.digests import ALGORITHMS, content_digest, digest_algorithm
 from registry.errors import (
     DigestInvalid,
     ManifestBlobUnknown,
@@ -27,6 +27,7 @@ from registry.manifest_formats import (
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.names import is_digest, is_tag
+from registry.services.gc_due import gc_due_mark
 from registry.services.labels import (
     config_labels_read,
     expires_after,
@@ -90,22 +91,30 @@ def manifest_put(
     A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
     pushed tag expire that long after the push.
     """
-    digest = sha256_digest(content)
     if is_digest(reference):
+        # Pushed by digest: stored under that digest's algorithm (sha256 or sha512).
+        algorithm = digest_algorithm(reference)
+        if algorithm not in ALGORITHMS:
+            raise DigestInvalid(detail={"digest": reference[:150]}, message="unsupported digest algorithm")
+        digest = content_digest(content, algorithm)
         if reference != digest:
             raise DigestInvalid(detail={"expected": reference, "actual": digest})
     elif not is_tag(reference):
         raise TagInvalid(detail={"tag": reference[:200]})
+    else:
+        digest = content_digest(content)
     parsed = manifest_parse(content, content_type)
     repository = repository_get_or_create(full_name=full_name, creator=creator)
     repository_push_check(repository=repository, user_id=pusher_id)
     known = Manifest.objects.filter(repository=repository, digest=digest).exists()
     # Read before the lock: storage may be slow, and the labels of a known manifest are stored.
-    labels = None if known else config_labels_read(parsed=parsed)
+    labels = None if known else config_labels_read(repository=repository, parsed=parsed)
     # Serializes tag writes per repository, and holds GC off it: the links and manifests checked
     # below stay until this commits, and GC's next look sees the new references. Pulls never
     # take this lock.
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    # A push may end a tag row or leave a manifest untagged: GC looks again.
+    gc_due_mark(repository_id=repository.pk)
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
@@ -203,6 +212,7 @@ def manifest_delete(*, repository: Repository, digest: str) -> None:
         now = timezone.now()
         Tag.objects.filter(tag_active_q(now), manifest=manifest).update(end=now)
         Manifest.objects.filter(pk=manifest.pk).update(deleted=now)
+        gc_due_mark(repository_id=repository.pk)
 
 
 def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:

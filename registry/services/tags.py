@@ -23,6 +23,7 @@ from registry.errors import ManifestUnknown
 from registry.models import Manifest, Repository, Tag
 from registry.names import is_tag
 from registry.services.authorization import require_repository_write
+from registry.services.gc_due import gc_due_mark
 from registry.services.repository_states import repository_require_normal
 
 
@@ -62,6 +63,7 @@ def tag_delete_registry(*, repository: Repository, name: str) -> None:
     ended = Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=now)
     if not ended:
         raise ManifestUnknown(detail={"tag": name})
+    gc_due_mark(repository_id=repository.pk)
 
 
 def tag_names(*, repository: Repository, last: str | None, limit: int | None) -> list[str]:
@@ -85,6 +87,8 @@ def _lock_for_tag_change(*, actor: User | None, repository: Repository) -> None:
     require_repository_write(actor=actor, repository=repository)
     repository_require_normal(repository=repository)
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    # Every API tag change ends or moves rows; rolled back with the change if it fails.
+    gc_due_mark(repository_id=repository.pk)
 
 
 def _audit(kind: str, actor: User | None, repository: Repository, **metadata: object) -> None:

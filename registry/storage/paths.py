@@ -6,20 +6,20 @@ import re
 
 # Storage keeps its own narrow grammar of what may name a blob file (it knows no manifests or
 # digest rules): the algorithms the registry accepts, lowercase hex of their exact length.
-DIGEST_RE = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def blob_path(digest: str) -> str:
     # Validated again here because a path built from an unchecked digest could escape the store.
-    if not DIGEST_RE.match(digest):
+    if not DIGEST_RE.fullmatch(digest):
         raise ValueError(f"not a digest: {digest!r}")
     algorithm, hex_ = digest.split(":", 1)
     return f"{algorithm}/{hex_[:2]}/{hex_}"
 
 
 def upload_segment_path(upload_uuid: str, segment: int) -> str:
-    if not UUID_RE.match(upload_uuid) or segment < 0:
+    if not UUID_RE.fullmatch(upload_uuid) or segment < 0:
         raise ValueError(f"not an upload segment: {upload_uuid!r} {segment!r}")
     return f"uploads/{upload_uuid}/{segment:06d}"
 

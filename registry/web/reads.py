@@ -77,7 +77,7 @@ def manifest_detail(*, repository: Repository, digest: str) -> ManifestDetail:
         total_size=Manifest.objects.filter(pk=manifest.pk).aggregate(total=Sum("blobs__size"))["total"],
         layers=manifest_summary(manifest=manifest)["layers"] or [],
         config_digest=parsed.config.digest if parsed is not None and parsed.config else "",
-        config=image_config_read(parsed=parsed) if parsed is not None else None,
+        config=image_config_read(repository=repository, parsed=parsed) if parsed is not None else None,
         labels=list(label_list(manifest=manifest, prefix=None)),
         platforms=manifest_platforms(manifest),
         referrers=referrers_list(repository=repository, digest=digest, artifact_type=None),

@@ -58,6 +58,7 @@ def test_unknown_key_is_named(tmp_path):
         ("TAG_EXPIRATION_OPTIONS: [1d, soon]\n", "'soon'"),
         ("PUSH_TEMP_TAG_EXPIRATION_SEC: -1\n", "PUSH_TEMP_TAG_EXPIRATION_SEC"),
         ("BLOBUPLOAD_DELETION_DATE_THRESHOLD: 0\n", "BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
+        ("GARBAGE_COLLECTION_FREQUENCY: 0\n", "GARBAGE_COLLECTION_FREQUENCY"),
         ("- a list\n", "mapping"),
         ("key: [unclosed\n", "YAML"),
     ],
@@ -65,6 +66,11 @@ def test_unknown_key_is_named(tmp_path):
 def test_bad_values_are_named(tmp_path, text, named):
     with pytest.raises(ConfigError, match=named):
         load_config(_write(tmp_path, text))
+
+
+def test_gc_frequency_defaults_to_quays_30_seconds_and_follows_the_environment():
+    assert load_config({})["GARBAGE_COLLECTION_FREQUENCY"] == 30
+    assert load_config({"QUAY_GARBAGE_COLLECTION_FREQUENCY": "5"})["GARBAGE_COLLECTION_FREQUENCY"] == 5
 
 
 def test_bad_environment_value_is_named():

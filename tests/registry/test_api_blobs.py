@@ -207,3 +207,39 @@ def test_an_empty_blob_pushes_and_pulls(as_alice):
     assert head["Content-Length"] == "0"
     location = _start(as_alice)
     assert as_alice.call("PUT", f"{location}?digest={digest}", scope=PUSH).status_code == 201
+
+
+def test_closing_put_with_an_out_of_order_chunk_answers_416_and_keeps_the_session(as_alice):
+    data = os.urandom(300)
+    location = _start(as_alice)
+    as_alice.call("PATCH", location, scope=PUSH, data=data[:100], HTTP_CONTENT_RANGE="0-99")
+    response = as_alice.call(
+        "PUT",
+        f"{location}?digest={digest_of(data)}",
+        scope=PUSH,
+        data=data[200:],
+        HTTP_CONTENT_RANGE="200-299",
+    )
+    assert response.status_code == 416
+    assert response.json()["errors"][0]["code"] == "BLOB_UPLOAD_INVALID"
+    status = as_alice.call("GET", location, scope=PUSH)
+    assert status.status_code == 204
+    assert status["Range"] == "0-99"
+    done = as_alice.call(
+        "PUT",
+        f"{location}?digest={digest_of(data)}",
+        scope=PUSH,
+        data=data[100:],
+        HTTP_CONTENT_RANGE="100-299",
+    )
+    assert done.status_code == 201
+    got = as_alice.call("GET", f"/v2/{REPO}/blobs/{digest_of(data)}", scope=PUSH)
+    assert b"".join(got.streaming_content) == data
+
+
+def test_put_with_wrong_digest_ends_the_session_as_the_reference_registry_does(as_alice, isolated_storage):
+    location = _start(as_alice)
+    as_alice.call("PATCH", location, scope=PUSH, data=b"hello")
+    assert as_alice.call("PUT", f"{location}?digest={digest_of(b'bye')}", scope=PUSH).status_code == 400
+    assert as_alice.call("GET", location, scope=PUSH).status_code == 404
+    assert not [p for p in isolated_storage.rglob("*") if p.is_file()]

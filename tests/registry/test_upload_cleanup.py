@@ -175,6 +175,8 @@ def test_cleanup_command_with_redis_enqueues_the_periodic_cleanups_on_the_gc_que
     try:
         assert sorted(job.func_name for job in added) == [
             "orgs.tasks.login_failures_expire_task",
+            "registry.tasks.gc_blobs_task",
+            "registry.tasks.gc_due_task",
             "registry.tasks.gc_run_task",
             "registry.tasks.uploads_stale_cleanup_task",
         ]

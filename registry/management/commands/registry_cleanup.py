@@ -1,7 +1,7 @@
-"""Hands the periodic cleanups to the job workers, for cron or a Kubernetes CronJob to call.
+"""Hands every periodic cleanup to the job workers at once, by hand.
 
-Without Redis the server's own worker thread runs them every hour (quaysite.jobs.PERIODIC_JOBS);
-with Redis there is no such thread, so a scheduler calls this command instead.
+The servers schedule them themselves (quaysite.jobs.PERIODIC_JOBS): without Redis their own
+worker thread runs them, with Redis each server process enqueues them for the rq workers.
 """
 
 from __future__ import annotations

@@ -1,0 +1,129 @@
+"""The periodic GC pass visits only repositories that are due: changed since their last visit,
+or whose ended tag rows just left the time machine; unchanged ones cost nothing."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import django_rq
+import pytest
+from django.utils import timezone
+
+from orgs.models import Namespace
+from quaysite import jobs
+from registry.models import GCRun, Manifest, Repository, Tag
+from registry.services.gc import gc_run_due
+from tests.registry.pushing import push_blob, push_image
+
+pytestmark = pytest.mark.django_db
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+WINDOW_SECONDS = 2
+
+
+@pytest.fixture(autouse=True)
+def no_grace(settings):
+    settings.PUSH_TEMP_TAG_EXPIRATION_SEC = 0
+
+
+def _due(name: str):
+    return Repository.objects.get(name=name).gc_due
+
+
+def _delete_tag(registry, repository: str, tag: str) -> None:
+    scope = f"repository:{repository}:push,pull,delete"
+    assert registry.call("DELETE", f"/v2/{repository}/manifests/{tag}", scope=scope).status_code == 202
+
+
+def test_a_push_makes_the_repository_due_and_a_visit_settles_it(as_alice):
+    push_image(as_alice, "alice/app", "v1")
+    assert _due("app") <= timezone.now()
+    run = gc_run_due()
+    assert run is not None and run.repositories == 1
+    # A live tag and nothing in a grace period: nothing here can become garbage by time alone.
+    assert _due("app") is None
+
+
+def test_an_unchanged_repository_is_not_visited_and_a_changed_one_is(as_alice):
+    push_image(as_alice, "alice/unchanged", "v1")
+    push_image(as_alice, "alice/changed", "v1")
+    push_image(as_alice, "alice/changed", "v2")
+    gc_run_due()
+    runs_before = GCRun.objects.count()
+    assert gc_run_due() is None
+    assert GCRun.objects.count() == runs_before
+
+    _delete_tag(as_alice, "alice/changed", "v1")
+    assert _due("unchanged") is None and _due("changed") <= timezone.now()
+    run = gc_run_due()
+    assert run.repositories == 1
+    assert run.last_repository_id is None
+    # The deleted tag is inside the time machine: due again when it leaves it, not before.
+    ended = Tag.objects.get(repository__name="changed", name="v1").end
+    assert _due("changed") == ended + timedelta(weeks=2)
+    assert _due("unchanged") is None
+
+
+def test_a_tag_leaving_the_time_machine_makes_its_repository_due_without_any_change(as_alice, alice):
+    Namespace.objects.filter(name="alice").update(time_machine_seconds=WINDOW_SECONDS)
+    digest, _ = push_image(as_alice, "alice/app", "old")
+    _delete_tag(as_alice, "alice/app", "old")
+    gc_run_due()
+    assert Manifest.objects.filter(digest=digest).exists()
+    assert gc_run_due() is None
+
+    time.sleep(WINDOW_SECONDS + 0.2)
+    run = gc_run_due()
+
+    assert run is not None and run.tags_deleted == 1 and run.manifests_deleted == 1
+    assert not Manifest.objects.filter(digest=digest).exists()
+    assert _due("app") is None
+
+
+def test_a_shorter_time_machine_window_makes_the_namespaces_repositories_due(as_alice, alice):
+    from orgs.services.namespaces import namespace_set_tag_expiration
+
+    push_image(as_alice, "alice/app", "v1")
+    gc_run_due()
+    assert _due("app") is None
+    namespace_set_tag_expiration(namespace=Namespace.objects.get(name="alice"), seconds=0, actor=alice)
+    assert _due("app") <= timezone.now()
+
+
+def test_a_blob_upload_alone_makes_the_repository_due(as_alice, settings):
+    settings.PUSH_TEMP_TAG_EXPIRATION_SEC = 3600
+    push_image(as_alice, "alice/app", "v1")
+    gc_run_due()
+    push_blob(as_alice, "alice/app", b"abandoned layer")
+    assert _due("app") <= timezone.now()
+    gc_run_due()
+    # Kept for the push in progress; GC looks again when its grace runs out.
+    assert timezone.now() + timedelta(seconds=3500) < _due("app") <= timezone.now() + timedelta(seconds=3600)
+
+
+def test_the_periodic_gc_pass_runs_every_garbage_collection_frequency_seconds(settings):
+    [periodic] = [job for job in jobs.PERIODIC_JOBS if job.func == "registry.tasks.gc_due_task"]
+    assert periodic.every == settings.GARBAGE_COLLECTION_FREQUENCY == 30
+
+
+def test_with_redis_the_servers_enqueue_each_periodic_job_once_per_period(settings, monkeypatch):
+    settings.RQ_QUEUES = {"gc": {"URL": REDIS_TEST_URL}}
+    periodic = jobs.PeriodicJob(func="registry.tasks.gc_due_task", queue="gc", every=0.5, first_after=0)
+    monkeypatch.setattr(jobs, "PERIODIC_JOBS", (periodic,))
+    monkeypatch.setattr(jobs, "PERIODIC_KEY_PREFIX", f"quay:test-periodic:{time.monotonic_ns()}:")
+    queue = django_rq.get_queue("gc")
+    before = set(queue.job_ids)
+    # Two server processes' schedulers, over about two periods.
+    schedulers = [jobs._RedisScheduler(), jobs._RedisScheduler()]
+    for scheduler in schedulers:
+        scheduler.thread.start()
+    time.sleep(0.8)
+    for scheduler in schedulers:
+        scheduler.stopping.set()
+        scheduler.thread.join(5)
+    added = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
+    try:
+        assert [job.func_name for job in added] == ["registry.tasks.gc_due_task"] * 2
+    finally:
+        for job in added:
+            job.delete()
