@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -165,30 +165,85 @@ def _validate(values: dict[str, Any]) -> None:
             )
 
 
+# URL parts that Django keeps in its own keys; the rest of libpq's options go to OPTIONS.
+_DJANGO_DATABASE_KEYS = {
+    "host": "HOST",
+    "port": "PORT",
+    "user": "USER",
+    "password": "PASSWORD",
+    "dbname": "NAME",
+}
+
+
+def _libpq_options() -> set[str]:
+    # The installed libpq's own list, so a newer libpq's options are accepted without a change here.
+    from psycopg import pq
+
+    return {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+
+
+def _postgres_query_options(url: str, query: str, database: dict[str, Any]) -> dict[str, str]:
+    """``?sslmode=verify-full&connect_timeout=5``: every libpq option; any other stops start-up."""
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False)
+    known = _libpq_options()
+    unknown = sorted({name for name, _ in pairs if name not in known})
+    if unknown:
+        raise ConfigError(
+            f"database URL {_url_without_password(url)!r}: unknown libpq option(s) {', '.join(unknown)}"
+        )
+    options: dict[str, str] = {}
+    for name, value in pairs:
+        if name in options or (name in _DJANGO_DATABASE_KEYS and database[_DJANGO_DATABASE_KEYS[name]]):
+            raise ConfigError(f"database URL {_url_without_password(url)!r}: {name} is given twice")
+        if name in _DJANGO_DATABASE_KEYS:
+            # ?host=/run/postgresql: a socket directory, which the URL's authority cannot carry.
+            database[_DJANGO_DATABASE_KEYS[name]] = value
+        else:
+            options[name] = value
+    return options
+
+
+def _url_without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
 def database_from_url(url: str) -> dict[str, Any]:
-    """Turns ``postgresql://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
+    """Turns ``postgresql://user:pass@host:port/name?libpq-options`` or ``sqlite:///path`` into
+    Django's form."""
     parts = urlsplit(url)
     if parts.scheme in ("postgres", "postgresql"):
-        name = parts.path.lstrip("/")
-        if not name:
-            raise ConfigError(f"database URL {url!r} names no database")
-        return {
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(
+                f"database URL {_url_without_password(url)!r}: the port is not a number"
+            ) from None
+        database: dict[str, Any] = {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": parts.username or "",
-            "PASSWORD": parts.password or "",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
+            "PORT": str(port or ""),
             # Persistent connections without a health-check SELECT per request: a broken one
             # fails one request and is then replaced, as Django closes connections that errored.
             "CONN_MAX_AGE": 300,
-            # Server-side binding lets psycopg prepare the statements a connection repeats: the
-            # pull path's joins then skip PostgreSQL's planner, most of their cost.
-            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 2},
         }
+        options = _postgres_query_options(url, parts.query, database)
+        if not database["NAME"]:
+            raise ConfigError(f"database URL {_url_without_password(url)!r} names no database")
+        # Server-side binding lets psycopg prepare the statements a connection repeats: the
+        # pull path's joins then skip PostgreSQL's planner, most of their cost.
+        database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2, **options}
+        return database
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("//") else parts.path
         if not path:
             raise ConfigError(f"database URL {url!r} names no file")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    raise ConfigError(f"database URL {url!r}: only postgresql:// and sqlite:/// are supported")
+    raise ConfigError(
+        f"database URL {_url_without_password(url)!r}: only postgresql:// and sqlite:/// are supported"
+    )
