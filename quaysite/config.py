@@ -37,6 +37,8 @@ class Key:
 KEYS: dict[str, Key] = {
     "SERVER_HOSTNAME": Key(str, "", "QUAY_SERVER_HOSTNAME"),
     "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
+    # A proxy in front terminates TLS and says so in X-Forwarded-Proto (needs scheme https).
+    "EXTERNAL_TLS_TERMINATION": Key(bool, False, "QUAY_EXTERNAL_TLS_TERMINATION"),
     "SECRET_KEY": Key(str, "", "QUAY_SECRET_KEY"),
     "DEBUG": Key(bool, False, "QUAY_DEBUG"),
     "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
@@ -145,6 +147,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError(f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'")
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
         raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    if values["EXTERNAL_TLS_TERMINATION"] and values["PREFERRED_URL_SCHEME"] != "https":
+        raise ConfigError("EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https")
     for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:
         if not DURATION.fullmatch(str(option)):
             raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
