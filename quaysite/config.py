@@ -52,6 +52,8 @@ KEYS: dict[str, Key] = {
     "REGISTRY_TITLE": Key(str, "Quaysite", None),
     "ALLOWED_HOSTS": Key(list, ["*"], None),
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
+    # How stale a process's view of a token's credentials may be: revocation ends a token within it.
+    "REGISTRY_TOKEN_RECHECK_SECONDS": Key(int, 5, "QUAY_REGISTRY_TOKEN_RECHECK_SECONDS"),
     "MAXIMUM_MANIFEST_SIZE": Key(int, 4 * 1024 * 1024, None),
     "LOG_LEVEL": Key(str, "INFO", "QUAY_LOG_LEVEL"),
     "FEATURE_USER_CREATION": Key(bool, True, "QUAY_FEATURE_USER_CREATION"),
@@ -160,6 +162,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
+    if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
+        raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
     for location in preference:
         if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:

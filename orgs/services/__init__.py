@@ -20,7 +20,13 @@ from orgs.services.permissions import (
     prototype_delete,
     repository_defaults_apply,
 )
-from orgs.services.robots import robot_create, robot_delete, robot_token_regenerate, robot_verify
+from orgs.services.robots import (
+    robot_create,
+    robot_delete,
+    robot_last_accessed_touch,
+    robot_token_regenerate,
+    robot_verify,
+)
 from orgs.services.teams import (
     team_create,
     team_delete,
@@ -61,6 +67,7 @@ __all__ = [
     "repository_defaults_apply",
     "robot_create",
     "robot_delete",
+    "robot_last_accessed_touch",
     "robot_token_regenerate",
     "robot_verify",
     "team_create",
