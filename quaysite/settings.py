@@ -192,6 +192,9 @@ OAUTH2_PROVIDER = {
     },
     "DEFAULT_SCOPES": ["repo:read"],
     "PKCE_REQUIRED": True,
+    # Access and refresh tokens are kept as their SHA-256 only (RFC 9700): a copy of the
+    # database holds no usable token. Lookups go by the toolkit's token_checksum column.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Named, though it is the toolkit's default: orgs' migrations point at it as a swappable model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
