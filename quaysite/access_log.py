@@ -16,10 +16,14 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 REDACTED = "REDACTED"
-# A parameter whose name contains one of these words, up to the next separator.
+# A parameter whose name contains one of these words, up to the next separator; separators and
+# "=" also percent-encoded once or twice, as in a redirect's ?next=/oauth/authorize%3F...
+_SEPARATOR = r"(?:[?&;]|%(?:25)?(?:3[fF]|26|3[bB]))"
+_EQUALS = r"(?:=|%(?:25)?3[dD])"
+_NAME_CHAR = rf"(?:(?!{_SEPARATOR}|{_EQUALS})[^\s&;?=])"
+_WORDS = r"(?:token|password|passwd|secret|code|credential|signature|key|assertion)"
 _SECRET_PARAMETER = re.compile(
-    r"(?i)(^|[?&;])([^=&;?\s]*(?:token|password|passwd|secret|code|credential|signature|key|assertion)"
-    r"[^=&;\s]*=)[^&;#\s\"]*"
+    rf"(?i)(^|{_SEPARATOR})({_NAME_CHAR}*{_WORDS}{_NAME_CHAR}*{_EQUALS})(?:(?!{_SEPARATOR})[^\s&;#\"])*"
 )
 # Header and environ atoms (``{authorization}i``, ``{http_cookie}e``) that are credentials whole.
 _SECRET_ATOM = re.compile(r"(?i)^\{(http_)?(proxy[-_])?(authorization|cookie|x[-_]registry[-_]auth)\}[ie]$")
@@ -36,6 +40,6 @@ class RedactingLogger(Logger):
         for name, value in atoms.items():
             if _SECRET_ATOM.match(name):
                 atoms[name] = REDACTED
-            elif isinstance(value, str) and "=" in value:
+            elif isinstance(value, str) and ("=" in value or "%" in value):
                 atoms[name] = secrets_redact(value)
         return atoms

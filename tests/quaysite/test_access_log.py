@@ -32,6 +32,14 @@ from quaysite.access_log import REDACTED, RedactingLogger, secrets_redact
             f"https://ui/callback?state=xyz&refresh_token={REDACTED}#frag",
         ),
         ("service=reg&scope=repository:a/b:pull", "service=reg&scope=repository:a/b:pull"),
+        (
+            "/signin?next=/oauth/authorize%3Fclient_id%3Dx%26refresh_token%3Dr1%26state%3Dq",
+            f"/signin?next=/oauth/authorize%3Fclient_id%3Dx%26refresh_token%3D{REDACTED}%26state%3Dq",
+        ),
+        (
+            "next=%2Fx%253Faccess_token%253Dabc%2526y%253D1",
+            f"next=%2Fx%253Faccess_token%253D{REDACTED}%2526y%253D1",
+        ),
     ],
 )
 def test_credential_parameters_are_redacted_and_the_rest_kept(line, expected):
