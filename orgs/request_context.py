@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 from oauth2_provider.models import AbstractAccessToken
 
+from quaysite.client_address import client_address
+
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
 # How a web or REST API caller authenticated (orgs.audit names the registry's credentials).
@@ -35,7 +37,7 @@ class AuditRequestMiddleware:
 
 def request_ip() -> str | None:
     request = _current_request.get()
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 def request_credential() -> str:

@@ -9,6 +9,7 @@ loses data.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,8 @@ KEYS: dict[str, Key] = {
     "SUPER_USERS": Key(list, [], None),
     "REGISTRY_TITLE": Key(str, "Quaysite", None),
     "ALLOWED_HOSTS": Key(list, ["*"], None),
+    # Load balancers and proxies (addresses or networks) whose X-Forwarded-For names the client.
+    "TRUSTED_PROXIES": Key(list, [], None),
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
     # How stale a process's view of a token's credentials may be: revocation ends a token within it.
     "REGISTRY_TOKEN_RECHECK_SECONDS": Key(int, 5, "QUAY_REGISTRY_TOKEN_RECHECK_SECONDS"),
@@ -164,6 +167,11 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
     if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
         raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
+    for proxy in values["TRUSTED_PROXIES"]:
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
     for location in preference:
         if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:

@@ -15,6 +15,7 @@ from orgs.authentication import Login, login_verify
 from orgs.revocation import password_fingerprint
 from orgs.services import robot_last_accessed_touch
 from orgs.throttle import LoginThrottled, login_attempt
+from quaysite.client_address import client_address
 from registry.access import access_grant
 from registry.errors import TooManyRequests, Unauthorized
 from registry.http import error_response, json_response, service_host
@@ -46,7 +47,7 @@ def _basic_login(request: HttpRequest) -> Login | None:
     if credentials is None:
         return None
     username, password = credentials
-    ip = request.META.get("REMOTE_ADDR")
+    ip = client_address(request)
     login = login_attempt(
         ip=ip, username=username, verify=lambda: login_verify(username=username, password=password)
     )
@@ -84,7 +85,7 @@ def token(request: HttpRequest) -> HttpResponse:
     try:
         login = _basic_login(request)
     except LoginThrottled as throttled:
-        response = error_response(request, TooManyRequests())
+        response = error_response(request, TooManyRequests(message=str(throttled)))
         response.headers["Retry-After"] = str(max(1, math.ceil(throttled.wait)))
         return response
     except BadCredentials:
