@@ -74,7 +74,7 @@ def _subject(login: Login | None) -> Subject:
         user_id=login.user.pk,
         credential=login.credential,
         generation=login.user.credential_generation,
-        password=password_fingerprint(login.user.password),
+        password_fingerprint=password_fingerprint(login.user.password),
     )
 
 

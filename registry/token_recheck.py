@@ -28,7 +28,11 @@ def _user_current(claims: Claims) -> bool:
     if row is None:
         return False
     is_active, generation, password = row
-    return is_active and generation == claims.generation and password_fingerprint(password) == claims.password
+    return (
+        is_active
+        and generation == claims.generation
+        and password_fingerprint(password) == claims.password_fingerprint
+    )
 
 
 def _repositories_current(claims: Claims) -> bool:

@@ -38,7 +38,7 @@ class Claims:
     credential: str = ""
     # The user's credential_generation and password fingerprint when the token was issued.
     generation: int | None = None
-    password: str = ""
+    password_fingerprint: str = ""
     # The id of each repository granted, by name: a re-created name is another repository.
     repository_ids: dict[str, int] = field(default_factory=dict)
 
@@ -98,7 +98,7 @@ class Subject:
     user_id: int | None = None
     credential: str = ""
     generation: int | None = None
-    password: str = ""
+    password_fingerprint: str = ""
 
 
 def token_issue(
@@ -120,7 +120,7 @@ def token_issue(
             "user_id": subject.user_id,
             "credential": subject.credential,
             "generation": subject.generation,
-            "password": subject.password,
+            "password_fingerprint": subject.password_fingerprint,
             "repositories": repository_ids,
         },
     }
@@ -143,7 +143,7 @@ def _claims_from(payload: dict) -> Claims:
         user_id=context.get("user_id"),
         credential=str(context.get("credential") or ""),
         generation=context.get("generation"),
-        password=str(context.get("password") or ""),
+        password_fingerprint=str(context.get("password_fingerprint") or ""),
         repository_ids={str(name): int(pk) for name, pk in (context.get("repositories") or {}).items()},
     )
 

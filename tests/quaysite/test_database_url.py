@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import psycopg
 import pytest
 from django.db.backends.postgresql.base import DatabaseWrapper
 
@@ -68,10 +69,8 @@ def test_a_real_connection_carries_the_options():
     database.update(
         {"TIME_ZONE": None, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False}
     )
-    wrapper = DatabaseWrapper(database, alias="probe")
-    # Django's own connection path, minus pytest-django's guard on the test database.
-    connection = wrapper.get_new_connection(wrapper.get_connection_params())
-    try:
+    params = DatabaseWrapper(database, alias="probe").get_connection_params()
+    # The keyword arguments Django hands psycopg, minus Django's own (cursor factory, binding).
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params) as connection:
         assert connection.execute("SHOW application_name").fetchone() == ("quay-probe",)
-    finally:
-        connection.close()
