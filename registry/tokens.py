@@ -56,6 +56,8 @@ _private_keys: dict[str, ec.EllipticCurvePrivateKey] = {}
 _public_keys: dict[str, ec.EllipticCurvePublicKey] = {}
 # (token, service) -> (claims, when its subject was last found current, on _clock).
 _verified: OrderedDict[tuple[str, str], tuple[Claims, float]] = OrderedDict()
+# Tokens found revoked: refused at once, without another signature check and lookup each time.
+_revoked: OrderedDict[tuple[str, str], None] = OrderedDict()
 _clock = time.monotonic
 
 
@@ -161,12 +163,17 @@ def _current(token: str, service: str, claims: Claims, checked: float) -> Claims
     if not token_subject_current(claims):
         with _lock:
             _verified.pop((token, service), None)
+            _revoked[(token, service)] = None
+            while len(_revoked) > _VERIFIED_MAX:
+                _revoked.popitem(last=False)
         raise InvalidToken("the token's credentials or repositories were revoked")
     _remember(token, service, claims)
     return claims
 
 
 def token_verify(token: str, *, service: str) -> Claims:
+    if (token, service) in _revoked:
+        raise InvalidToken("the token's credentials or repositories were revoked")
     remembered = _verified.get((token, service))
     if remembered is not None:
         claims, checked = remembered
