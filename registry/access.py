@@ -29,6 +29,8 @@ class Grant:
     access: list[dict]
     # Each granted repository's id by name, so a token stops at a deleted and re-created name.
     repository_ids: dict[str, int]
+    # The granted repositories that were public: a token stops when one of them turns private.
+    public_repositories: list[str]
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,8 @@ def scope_parse(raw: str) -> Scope | None:
 
 def repository_actions(
     *, user: User | None, full_name: str, oauth_scopes: frozenset[str] | None = None
-) -> tuple[set[str], int | None]:
-    """What the caller may do on the repository, and its id (None: it does not exist yet)."""
+) -> tuple[set[str], Repository | None]:
+    """What the caller may do on the repository, and the repository (None: not there yet)."""
     try:
         namespace_name, name = repository_name_split(full_name)
     except NameInvalid:
@@ -66,7 +68,7 @@ def repository_actions(
     if not repository_takes_pushes_from(repository=repository, user_id=user.pk if user else None):
         # "*" would allow pushes too: a repository that takes none grants reads only.
         actions &= READ_ACTIONS
-    return actions, repository.pk
+    return actions, repository
 
 
 def _creator_actions(
@@ -94,18 +96,21 @@ def access_grant(
     """``oauth_scopes``: a login by OAuth token gets no more than its scopes allow."""
     granted: dict[tuple[str, str], set[str]] = {}
     repository_ids: dict[str, int] = {}
+    public: list[str] = []
     for raw in scopes:
         for piece in raw.split(" "):
             scope = scope_parse(piece)
             if scope is None:
                 continue
             if scope.kind == "repository":
-                allowed, repository_id = repository_actions(
+                allowed, repository = repository_actions(
                     user=user, full_name=scope.name, oauth_scopes=oauth_scopes
                 )
                 actions = set(scope.actions) & allowed
-                if actions and repository_id is not None:
-                    repository_ids[scope.name] = repository_id
+                if actions and repository is not None:
+                    repository_ids[scope.name] = repository.pk
+                    if repository.is_public:
+                        public.append(scope.name)
                 if oauth_scopes is not None:
                     actions &= _oauth_actions(oauth_scopes)
             elif scope.kind == "registry" and scope.name == "catalog":
@@ -116,4 +121,4 @@ def access_grant(
     access = [
         {"type": kind, "name": name, "actions": sorted(actions)} for (kind, name), actions in granted.items()
     ]
-    return Grant(access=access, repository_ids=repository_ids)
+    return Grant(access=access, repository_ids=repository_ids, public_repositories=sorted(set(public)))

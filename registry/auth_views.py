@@ -101,6 +101,7 @@ def token(request: HttpRequest) -> HttpResponse:
         subject=_subject(login),
         access=grant.access,
         repository_ids=grant.repository_ids,
+        public_repositories=grant.public_repositories,
     )
     return json_response(
         {

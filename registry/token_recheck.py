@@ -3,7 +3,7 @@
 Asked by registry.tokens at most once per ``REGISTRY_TOKEN_RECHECK_SECONDS`` per token and
 process: the user must still exist and be enabled with the same password and credential
 generation (orgs.revocation bumps it), and each repository the token names must still be the
-same row (its id), public for a token without a user.
+same row (its id), and still public if it was public when the token was issued.
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ def _repositories_current(claims: Claims) -> bool:
     rows = Repository.objects.filter(pk__in=claims.repository_ids.values()).values_list(
         "pk", "namespace__name", "name", "is_public"
     )
-    # A token without a user reads public repositories only.
-    anonymous = claims.user_id is None
-    found = {f"{namespace}/{name}": pk for pk, namespace, name, public in rows if public or not anonymous}
+    found = {
+        f"{namespace}/{name}": pk
+        for pk, namespace, name, public in rows
+        # Made private since: what the token may do may have come from its being public.
+        if public or f"{namespace}/{name}" not in claims.public_repositories
+    }
     return found == claims.repository_ids
 
 

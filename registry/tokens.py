@@ -41,6 +41,8 @@ class Claims:
     password_fingerprint: str = ""
     # The id of each repository granted, by name: a re-created name is another repository.
     repository_ids: dict[str, int] = field(default_factory=dict)
+    # Those of them that were public: they must still be (access may have come from that alone).
+    public_repositories: frozenset[str] = frozenset()
 
     def allows(self, kind: str, name: str, action: str) -> bool:
         actions = self.access.get((kind, name), frozenset())
@@ -104,7 +106,12 @@ class Subject:
 
 
 def token_issue(
-    *, service: str, subject: Subject, access: list[dict], repository_ids: dict[str, int]
+    *,
+    service: str,
+    subject: Subject,
+    access: list[dict],
+    repository_ids: dict[str, int],
+    public_repositories: list[str] | None = None,
 ) -> tuple[str, int]:
     kid, key = _signing_key()
     now = int(time.time())
@@ -124,6 +131,7 @@ def token_issue(
             "generation": subject.generation,
             "password_fingerprint": subject.password_fingerprint,
             "repositories": repository_ids,
+            "public": public_repositories or [],
         },
     }
     token = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
@@ -147,6 +155,7 @@ def _claims_from(payload: dict) -> Claims:
         generation=context.get("generation"),
         password_fingerprint=str(context.get("password_fingerprint") or ""),
         repository_ids={str(name): int(pk) for name, pk in (context.get("repositories") or {}).items()},
+        public_repositories=frozenset(str(name) for name in context.get("public") or []),
     )
 
 

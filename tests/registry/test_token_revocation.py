@@ -200,6 +200,15 @@ def test_making_a_public_repository_private_ends_anonymous_tokens(anonymous, ali
     assert_refused(pull(anonymous, token))
 
 
+def test_making_a_public_repository_private_ends_a_readers_token_without_a_grant(as_bob, bob, repository):
+    repository.is_public = True
+    repository.save()
+    token = pull_token(as_bob)
+    repository.is_public = False
+    repository.save()
+    assert_refused(pull(as_bob, token))
+
+
 # Repositories and namespaces re-created under the same name -----------------------------------
 
 
