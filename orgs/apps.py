@@ -20,3 +20,7 @@ class OrgsConfig(AppConfig):
             (errors.OwnersTeamProtected, 400),
             (errors.AlreadyTeamMember, 400),
         )
+
+        from orgs.revocation import revocation_receivers_connect
+
+        revocation_receivers_connect()

@@ -16,6 +16,7 @@ from oauth2_provider.models import AbstractAccessToken
 
 from orgs.errors import NotPermitted
 from orgs.models import User
+from quaysite.client_address import client_address
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 
@@ -38,7 +39,7 @@ class AuditRequestMiddleware:
 
 def request_ip() -> str | None:
     request = _current_request.get()
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_address(request) if request is not None else None
 
 
 def request_credential() -> str:

@@ -9,11 +9,12 @@ loses data.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -37,6 +38,8 @@ class Key:
 KEYS: dict[str, Key] = {
     "SERVER_HOSTNAME": Key(str, "", "QUAY_SERVER_HOSTNAME"),
     "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
+    # A proxy in front terminates TLS and says so in X-Forwarded-Proto (needs scheme https).
+    "EXTERNAL_TLS_TERMINATION": Key(bool, False, "QUAY_EXTERNAL_TLS_TERMINATION"),
     "SECRET_KEY": Key(str, "", "QUAY_SECRET_KEY"),
     "DEBUG": Key(bool, False, "QUAY_DEBUG"),
     "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
@@ -49,7 +52,11 @@ KEYS: dict[str, Key] = {
     "SUPER_USERS": Key(list, [], None),
     "REGISTRY_TITLE": Key(str, "Quaysite", None),
     "ALLOWED_HOSTS": Key(list, ["*"], None),
+    # Load balancers and proxies (addresses or networks) whose X-Forwarded-For names the client.
+    "TRUSTED_PROXIES": Key(list, [], None),
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
+    # How stale a process's view of a token's credentials may be: revocation ends a token within it.
+    "REGISTRY_TOKEN_RECHECK_SECONDS": Key(int, 5, "QUAY_REGISTRY_TOKEN_RECHECK_SECONDS"),
     "MAXIMUM_MANIFEST_SIZE": Key(int, 4 * 1024 * 1024, None),
     "LOG_LEVEL": Key(str, "INFO", "QUAY_LOG_LEVEL"),
     "FEATURE_USER_CREATION": Key(bool, True, "QUAY_FEATURE_USER_CREATION"),
@@ -148,6 +155,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError(f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'")
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
         raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+    if values["EXTERNAL_TLS_TERMINATION"] and values["PREFERRED_URL_SCHEME"] != "https":
+        raise ConfigError("EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https")
     for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:
         if not DURATION.fullmatch(str(option)):
             raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
@@ -161,6 +170,13 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
+    if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
+        raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
+    for proxy in values["TRUSTED_PROXIES"]:
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
     for location in preference:
         if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:
@@ -170,30 +186,85 @@ def _validate(values: dict[str, Any]) -> None:
             )
 
 
+# URL parts that Django keeps in its own keys; the rest of libpq's options go to OPTIONS.
+_DJANGO_DATABASE_KEYS = {
+    "host": "HOST",
+    "port": "PORT",
+    "user": "USER",
+    "password": "PASSWORD",
+    "dbname": "NAME",
+}
+
+
+def _libpq_options() -> set[str]:
+    # The installed libpq's own list, so a newer libpq's options are accepted without a change here.
+    from psycopg import pq
+
+    return {option.keyword.decode() for option in pq.Conninfo.get_defaults()}
+
+
+def _postgres_query_options(url: str, query: str, database: dict[str, Any]) -> dict[str, str]:
+    """``?sslmode=verify-full&connect_timeout=5``: every libpq option; any other stops start-up."""
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False)
+    known = _libpq_options()
+    unknown = sorted({name for name, _ in pairs if name not in known})
+    if unknown:
+        raise ConfigError(
+            f"database URL {_url_without_password(url)!r}: unknown libpq option(s) {', '.join(unknown)}"
+        )
+    options: dict[str, str] = {}
+    for name, value in pairs:
+        if name in options or (name in _DJANGO_DATABASE_KEYS and database[_DJANGO_DATABASE_KEYS[name]]):
+            raise ConfigError(f"database URL {_url_without_password(url)!r}: {name} is given twice")
+        if name in _DJANGO_DATABASE_KEYS:
+            # ?host=/run/postgresql: a socket directory, which the URL's authority cannot carry.
+            database[_DJANGO_DATABASE_KEYS[name]] = value
+        else:
+            options[name] = value
+    return options
+
+
+def _url_without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
 def database_from_url(url: str) -> dict[str, Any]:
-    """Turns ``postgresql://user:pass@host:port/name`` or ``sqlite:///path`` into Django's form."""
+    """Turns ``postgresql://user:pass@host:port/name?libpq-options`` or ``sqlite:///path`` into
+    Django's form."""
     parts = urlsplit(url)
     if parts.scheme in ("postgres", "postgresql"):
-        name = parts.path.lstrip("/")
-        if not name:
-            raise ConfigError(f"database URL {url!r} names no database")
-        return {
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(
+                f"database URL {_url_without_password(url)!r}: the port is not a number"
+            ) from None
+        database: dict[str, Any] = {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": parts.username or "",
-            "PASSWORD": parts.password or "",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
+            "PORT": str(port or ""),
             # Persistent connections without a health-check SELECT per request: a broken one
             # fails one request and is then replaced, as Django closes connections that errored.
             "CONN_MAX_AGE": 300,
-            # Server-side binding lets psycopg prepare the statements a connection repeats: the
-            # pull path's joins then skip PostgreSQL's planner, most of their cost.
-            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 2},
         }
+        options = _postgres_query_options(url, parts.query, database)
+        if not database["NAME"]:
+            raise ConfigError(f"database URL {_url_without_password(url)!r} names no database")
+        # Server-side binding lets psycopg prepare the statements a connection repeats: the
+        # pull path's joins then skip PostgreSQL's planner, most of their cost.
+        database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2, **options}
+        return database
     if parts.scheme == "sqlite":
         path = parts.path[1:] if parts.path.startswith("//") else parts.path
         if not path:
             raise ConfigError(f"database URL {url!r} names no file")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    raise ConfigError(f"database URL {url!r}: only postgresql:// and sqlite:/// are supported")
+    raise ConfigError(
+        f"database URL {_url_without_password(url)!r}: only postgresql:// and sqlite:/// are supported"
+    )

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from quaysite.config import BASE_DIR, ConfigError, database_from_url, load_config
+from quaysite.web_security import web_security_settings
 
 CONFIG = load_config()
 
@@ -27,8 +28,16 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = CONFIG["DEBUG"]
 ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
+TRUSTED_PROXIES = [str(proxy) for proxy in CONFIG["TRUSTED_PROXIES"]]
 SERVER_HOSTNAME = CONFIG["SERVER_HOSTNAME"]
 PREFERRED_URL_SCHEME = CONFIG["PREFERRED_URL_SCHEME"]
+
+_WEB_SECURITY = web_security_settings(CONFIG)
+CSRF_TRUSTED_ORIGINS = _WEB_SECURITY["CSRF_TRUSTED_ORIGINS"]
+SESSION_COOKIE_SECURE = _WEB_SECURITY["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = _WEB_SECURITY["CSRF_COOKIE_SECURE"]
+SECURE_HSTS_SECONDS = _WEB_SECURITY["SECURE_HSTS_SECONDS"]
+SECURE_PROXY_SSL_HEADER = _WEB_SECURITY["SECURE_PROXY_SSL_HEADER"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -128,6 +137,7 @@ STORAGE_PREFERENCE = CONFIG["DISTRIBUTED_STORAGE_PREFERENCE"] or [next(iter(STOR
 STORAGE_PROXY = CONFIG["FEATURE_PROXY_STORAGE"]
 
 REGISTRY_TOKEN_LIFETIME = CONFIG["REGISTRY_TOKEN_LIFETIME"]
+REGISTRY_TOKEN_RECHECK_SECONDS = CONFIG["REGISTRY_TOKEN_RECHECK_SECONDS"]
 REGISTRY_MAX_MANIFEST_SIZE = CONFIG["MAXIMUM_MANIFEST_SIZE"]
 FEATURE_ANONYMOUS_ACCESS = CONFIG["FEATURE_ANONYMOUS_ACCESS"]
 SUPER_USERS = CONFIG["SUPER_USERS"]
@@ -184,6 +194,9 @@ OAUTH2_PROVIDER = {
     },
     "DEFAULT_SCOPES": ["repo:read"],
     "PKCE_REQUIRED": True,
+    # Access and refresh tokens are kept as their SHA-256 only (RFC 9700): a copy of the
+    # database holds no usable token. Lookups go by the toolkit's token_checksum column.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 # Named, though it is the toolkit's default: orgs' migrations point at it as a swappable model.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

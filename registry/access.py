@@ -23,6 +23,15 @@ OAUTH_SCOPE_ACTIONS = {
 
 
 @dataclass(frozen=True)
+class Grant:
+    access: list[dict]
+    # Each granted repository's id by name, so a token stops at a deleted and re-created name.
+    repository_ids: dict[str, int]
+    # The granted repositories that were public: a token stops when one of them turns private.
+    public_repositories: list[str]
+
+
+@dataclass(frozen=True)
 class Scope:
     kind: str
     name: str
@@ -41,31 +50,38 @@ def scope_parse(raw: str) -> Scope | None:
 
 def repository_actions(
     *, user: User | None, full_name: str, oauth_scopes: frozenset[str] | None = None
-) -> set[str]:
+) -> tuple[set[str], Repository | None]:
+    """What the caller may do on the repository, and the repository (None: not there yet)."""
     try:
         namespace_name, name = repository_name_split(full_name)
     except NameInvalid:
-        return set()
+        return set(), None
     namespace = Namespace.objects.filter(name=namespace_name).first()
     if namespace is None:
-        return set()
+        return set(), None
     repository = Repository.objects.filter(namespace=namespace, name=name).first()
     if repository is None:
-        # Push-to-create: the namespace's admins and creators may make it exist; a login by OAuth
-        # token also needs the repo:create scope, as in Quay.
-        if oauth_scopes is not None and "repo:create" not in oauth_scopes:
-            return set()
-        creator_role = namespace_role(user=user, namespace=namespace)
-        if creator_role == "admin":
-            actions = set(ROLE_ACTIONS["admin"])
-        else:
-            actions = set(ROLE_ACTIONS["write"]) if creator_role == "creator" else set()
-        return actions & READ_ACTIONS if registry_read_only() else actions
+        return _creator_actions(user=user, namespace=namespace, oauth_scopes=oauth_scopes), None
     actions = set(ROLE_ACTIONS.get(repository_role(user=user, repository=repository), set()))
     if not repository_takes_pushes_from(repository=repository, user_id=user.pk if user else None):
         # "*" would allow pushes too: a repository that takes none grants reads only.
         actions &= READ_ACTIONS
-    return actions
+    return actions, repository
+
+
+def _creator_actions(
+    *, user: User | None, namespace: Namespace, oauth_scopes: frozenset[str] | None
+) -> set[str]:
+    # Push-to-create: the namespace's admins and creators may make it exist; a login by OAuth
+    # token also needs the repo:create scope, as in Quay.
+    if oauth_scopes is not None and "repo:create" not in oauth_scopes:
+        return set()
+    creator_role = namespace_role(user=user, namespace=namespace)
+    if creator_role == "admin":
+        actions = set(ROLE_ACTIONS["admin"])
+    else:
+        actions = set(ROLE_ACTIONS["write"]) if creator_role == "creator" else set()
+    return actions & READ_ACTIONS if registry_read_only() else actions
 
 
 def _oauth_actions(oauth_scopes: frozenset[str]) -> set[str]:
@@ -74,17 +90,25 @@ def _oauth_actions(oauth_scopes: frozenset[str]) -> set[str]:
 
 def access_grant(
     *, user: User | None, scopes: list[str], oauth_scopes: frozenset[str] | None = None
-) -> list[dict]:
+) -> Grant:
     """``oauth_scopes``: a login by OAuth token gets no more than its scopes allow."""
     granted: dict[tuple[str, str], set[str]] = {}
+    repository_ids: dict[str, int] = {}
+    public: list[str] = []
     for raw in scopes:
         for piece in raw.split(" "):
             scope = scope_parse(piece)
             if scope is None:
                 continue
             if scope.kind == "repository":
-                allowed = repository_actions(user=user, full_name=scope.name, oauth_scopes=oauth_scopes)
+                allowed, repository = repository_actions(
+                    user=user, full_name=scope.name, oauth_scopes=oauth_scopes
+                )
                 actions = set(scope.actions) & allowed
+                if actions and repository is not None:
+                    repository_ids[scope.name] = repository.pk
+                    if repository.is_public:
+                        public.append(scope.name)
                 if oauth_scopes is not None:
                     actions &= _oauth_actions(oauth_scopes)
             elif scope.kind == "registry" and scope.name == "catalog":
@@ -92,6 +116,7 @@ def access_grant(
             else:
                 actions = set()
             granted.setdefault((scope.kind, scope.name), set()).update(actions)
-    return [
+    access = [
         {"type": kind, "name": name, "actions": sorted(actions)} for (kind, name), actions in granted.items()
     ]
+    return Grant(access=access, repository_ids=repository_ids, public_repositories=sorted(set(public)))

@@ -12,12 +12,15 @@ from django.views.decorators.csrf import csrf_exempt
 
 from orgs.audit import audit_log_registry
 from orgs.authentication import Login, login_verify
+from orgs.revocation import password_fingerprint
+from orgs.services import robot_last_accessed_touch
 from orgs.throttle import LoginThrottled, login_attempt
+from quaysite.client_address import client_address
 from quaysite.hosts import service_host
 from registry.access import access_grant
 from registry.errors import TooManyRequests, Unauthorized
 from registry.http import error_response, json_response
-from registry.tokens import token_issue
+from registry.tokens import Subject, token_issue
 
 
 class BadCredentials(Exception):
@@ -45,7 +48,7 @@ def _basic_login(request: HttpRequest) -> Login | None:
     if credentials is None:
         return None
     username, password = credentials
-    ip = request.META.get("REMOTE_ADDR")
+    ip = client_address(request)
     login = login_attempt(
         ip=ip, username=username, verify=lambda: login_verify(username=username, password=password)
     )
@@ -62,6 +65,20 @@ def _basic_login(request: HttpRequest) -> Login | None:
     return login
 
 
+def _subject(login: Login | None) -> Subject:
+    if login is None:
+        return Subject()
+    if login.credential == "robot":
+        robot_last_accessed_touch(user_id=login.user.pk)
+    return Subject(
+        name=login.user.username,
+        user_id=login.user.pk,
+        credential=login.credential,
+        generation=login.user.credential_generation,
+        password_fingerprint=password_fingerprint(login.user.password),
+    )
+
+
 @csrf_exempt
 def token(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
@@ -69,7 +86,7 @@ def token(request: HttpRequest) -> HttpResponse:
     try:
         login = _basic_login(request)
     except LoginThrottled as throttled:
-        response = error_response(request, TooManyRequests())
+        response = error_response(request, TooManyRequests(message=str(throttled)))
         response.headers["Retry-After"] = str(max(1, math.ceil(throttled.wait)))
         return response
     except BadCredentials:
@@ -77,15 +94,15 @@ def token(request: HttpRequest) -> HttpResponse:
         response.headers["WWW-Authenticate"] = 'Basic realm="registry"'
         return response
     user = login.user if login else None
-    access = access_grant(
+    grant = access_grant(
         user=user, scopes=request.GET.getlist("scope"), oauth_scopes=login.oauth_scopes if login else None
     )
     issued, lifetime = token_issue(
         service=service_host(request),
-        subject=user.username if user else "",
-        user_id=user.pk if user else None,
-        access=access,
-        credential=login.credential if login else "",
+        subject=_subject(login),
+        access=grant.access,
+        repository_ids=grant.repository_ids,
+        public_repositories=grant.public_repositories,
     )
     return json_response(
         {

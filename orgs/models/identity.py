@@ -29,6 +29,9 @@ class User(AbstractUser):
     namespace = models.OneToOneField(
         Namespace, null=True, blank=True, on_delete=models.PROTECT, related_name="user"
     )
+    # Bumped whenever this user's registry tokens must stop (a robot token regenerated, an app or
+    # OAuth token revoked, a team membership or permission taken away); tokens carry the value.
+    credential_generation = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.username

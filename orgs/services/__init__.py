@@ -14,7 +14,13 @@ from orgs.errors import (
 )
 from orgs.services.organizations import OWNERS_TEAM, organization_create
 from orgs.services.permissions import prototype_create, prototype_delete, prototype_set_role
-from orgs.services.robots import robot_create, robot_delete, robot_token_regenerate, robot_verify
+from orgs.services.robots import (
+    robot_create,
+    robot_delete,
+    robot_last_accessed_touch,
+    robot_token_regenerate,
+    robot_verify,
+)
 from orgs.services.teams import (
     team_create,
     team_delete,
@@ -53,6 +59,7 @@ __all__ = [
     "prototype_set_role",
     "robot_create",
     "robot_delete",
+    "robot_last_accessed_touch",
     "robot_token_regenerate",
     "robot_verify",
     "team_create",

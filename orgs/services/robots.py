@@ -7,13 +7,18 @@ namespace from the ``actor`` (None: the system), and is recorded in the audit lo
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orgs.audit import audit_log_write
 from orgs.errors import NameTaken
 from orgs.models import Namespace, RobotAccount, User
 from orgs.names import ROBOT_SEPARATOR, robot_username
+from orgs.revocation import credential_generation_bump
 from orgs.secrets import secret_generate, secret_hash, secret_hash_matches
 from orgs.services.authorization import require_namespace_admin
 
@@ -61,6 +66,7 @@ def robot_token_regenerate(*, robot: RobotAccount, actor: User | None = None) ->
     robot.token_hash = secret_hash(token)
     robot.token_rotated = timezone.now()
     robot.save(update_fields=["token_hash", "token_rotated"])
+    credential_generation_bump(user_ids=[robot.user_id])
     _audit("regenerate_robot_token", robot=robot, actor=actor)
     return token
 
@@ -84,3 +90,23 @@ def robot_verify(*, username: str, token: str) -> User | None:
     if not secret_hash_matches(token, robot.token_hash) or not robot.user.is_active:
         return None
     return robot.user
+
+
+# Robot user id -> when this process last wrote its last_login: once a minute, not per request.
+_touched: dict[int, float] = {}
+TOUCH_SECONDS = 60
+
+
+def robot_last_accessed_touch(*, user_id: int) -> None:
+    """Records that the robot was used (the API's ``last_accessed``), at most once a minute."""
+    now = time.monotonic()
+    if now - _touched.get(user_id, -TOUCH_SECONDS) < TOUCH_SECONDS:
+        return
+    _touched[user_id] = now
+    if len(_touched) > 10000:
+        _touched.clear()
+    # Conditional, so several processes together still write about once a minute.
+    stamp = timezone.now()
+    User.objects.filter(pk=user_id).filter(
+        Q(last_login__isnull=True) | Q(last_login__lt=stamp - timedelta(seconds=TOUCH_SECONDS))
+    ).update(last_login=stamp)

@@ -12,6 +12,7 @@ from orgs.audit import audit_log_write
 from orgs.errors import AlreadyTeamMember, InvalidInput, NameTaken, NotFound, OwnersTeamProtected
 from orgs.models import Organization, RobotAccount, Team, TeamMember, User
 from orgs.names import team_name_validate
+from orgs.revocation import role_lowered, team_members_revoke
 from orgs.services.authorization import require_namespace_admin
 from orgs.services.organizations import OWNERS_TEAM
 
@@ -71,6 +72,8 @@ def team_set_role(*, team: Team, role: str, actor: User | None = None) -> Team:
     previous_role = team.role
     team.role = role
     team.save(update_fields=["role"])
+    if role_lowered(previous=previous_role, role=role):
+        team_members_revoke(team_id=team.pk)
     _audit("org_set_team_role", team=team, actor=actor, role=role, previous_role=previous_role)
     return team
 

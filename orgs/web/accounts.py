@@ -22,6 +22,7 @@ from orgs.services import (
 from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
+from quaysite.client_address import client_address
 from quaysite.client_commands import login_commands
 from quaysite.hosts import service_host
 
@@ -41,12 +42,12 @@ def signin(request: HttpRequest) -> HttpResponse:
         username, password = form.cleaned_data["username"], form.cleaned_data["password"]
         try:
             user = login_attempt(
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_address(request),
                 username=username,
                 verify=lambda: authenticate(request, username=username, password=password),
             )
         except LoginThrottled as throttled:
-            form.add_error(None, f"Too many failed sign-ins: try again in {int(throttled.wait) + 1} seconds.")
+            form.add_error(None, f"{str(throttled).capitalize()}.")
         else:
             if user is None:
                 form.add_error(None, "The user name or password is wrong, or the account is disabled.")

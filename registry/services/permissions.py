@@ -13,6 +13,7 @@ from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, NotFound
 from orgs.models import DefaultPermission, RepositoryPermission, Team, User
 from orgs.models.permissions import Role
+from orgs.revocation import credential_generation_bump, role_lowered, team_members_revoke
 from orgs.selectors.identity import ROLE_ORDER
 from orgs.services.permissions import grantee_validate, repository_role_validate
 from registry.models import Repository
@@ -48,6 +49,10 @@ def permission_set(
     permission, _ = RepositoryPermission.objects.update_or_create(
         repository=repository, user=user, team=team, defaults={"role": role}
     )
+    if role_lowered(previous=previous, role=role):
+        if team is not None:
+            team_members_revoke(team_id=team.pk)
+        credential_generation_bump(user_ids=[user.pk if user else None])
     metadata = {**_grantee(user=user, team=team), "role": role}
     if previous is not None:
         metadata["previous_role"] = previous

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+import orgs.throttle
 import registry.auth_views
 from orgs.models import LoginFailure
 from orgs.throttle import (
@@ -88,11 +89,11 @@ def test_success_clears_the_account_but_not_the_address():
     assert LoginFailure.objects.get(key=ATTACKER).failures == FREE_FAILURES + 1
 
 
-def test_one_address_trying_many_accounts_is_slowed_on_every_account():
+def test_one_address_trying_many_accounts_is_slowed_on_the_accounts_it_tried():
     for index in range(ADDRESS_FREE_FAILURES + 1):
         login_failed(ip=ATTACKER, username=f"user{index}")
-    assert login_throttle_check(ip=ATTACKER, username="someone-else") > 0
-    assert login_throttle_check(ip=ELSEWHERE, username="someone-else") == 0
+    assert login_throttle_check(ip=ATTACKER, username="user3") > 0
+    assert login_throttle_check(ip=ELSEWHERE, username="user3") == 0
 
 
 def test_expire_deletes_only_forgotten_rows():
@@ -162,3 +163,123 @@ def test_a_failure_is_counted_for_the_address_and_the_account(client, alice):
 def test_anonymous_token_requests_are_not_counted(client, db):
     assert client.get("/v2/auth", {"service": "testserver"}, REMOTE_ADDR=ATTACKER).status_code == 200
     assert not LoginFailure.objects.exists()
+
+
+# Other people's failures -------------------------------------------------------------------------
+
+PROXY = "10.0.0.2"
+
+
+class Clock:
+    """A controlled clock for the throttle: time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    controlled = Clock()
+    monkeypatch.setattr(orgs.throttle, "clock", controlled)
+    return controlled
+
+
+def proxied_login(client, username: str, password: str, client_ip: str):
+    return client.get(
+        "/v2/auth",
+        {"service": "testserver"},
+        HTTP_AUTHORIZATION=basic_auth(username, password),
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=client_ip,
+    )
+
+
+def spray(client, accounts: int, ip: str = ATTACKER, password: str = "wrong") -> None:
+    """One address guessing against many accounts, as a password sprayer does."""
+    for index in range(accounts):
+        login(client, f"victim{index}", password, ip=ip)
+
+
+def test_an_address_over_the_ceiling_does_not_block_a_correct_login_without_failures_of_its_own(
+    client, clock, alice
+):
+    """Someone behind the guessing address (a NAT) who never failed logs in."""
+    spray(client, ADDRESS_FREE_FAILURES + 3)
+    assert login_throttle_check(ip=ATTACKER, username="victim0") > 0
+    assert login(client, "alice", PASSWORD, ip=ATTACKER).status_code == 200
+
+
+def test_a_sprayer_does_not_block_another_users_correct_login_from_another_address(client, clock, bob):
+    spray(client, ADDRESS_FREE_FAILURES + 3)
+    assert login(client, "bob", PASSWORD, ip=ELSEWHERE).status_code == 200
+
+
+def test_below_the_ceiling_the_same_user_logs_in_from_another_address(client, clock, alice):
+    for _ in range(FREE_FAILURES + 2):
+        login(client, "alice", "wrong")
+    spray(client, ADDRESS_FREE_FAILURES - FREE_FAILURES - 3)
+    assert login(client, "alice", "wrong").status_code == 429
+    assert login(client, "alice", PASSWORD, ip=ELSEWHERE).status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_alone(client, clock, settings, alice, bob):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for _ in range(FREE_FAILURES + 2):
+        proxied_login(client, "alice", "wrong", ATTACKER)
+    for index in range(ADDRESS_FREE_FAILURES + 3):
+        proxied_login(client, f"victim{index}", "wrong", ATTACKER)
+    assert proxied_login(client, "alice", "wrong", ATTACKER).status_code == 429
+    assert proxied_login(client, "alice", PASSWORD, ELSEWHERE).status_code == 200
+    assert proxied_login(client, "bob", PASSWORD, ELSEWHERE).status_code == 200
+    assert LoginFailure.objects.filter(key=ATTACKER).exists()
+    assert not LoginFailure.objects.filter(key=PROXY).exists()
+
+
+def test_forwarded_for_from_an_untrusted_address_is_ignored(client, clock, settings, alice):
+    """A client cannot name a fresh address per try to escape its counter."""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for index in range(FREE_FAILURES + 1):
+        client.get(
+            "/v2/auth",
+            {"service": "testserver"},
+            HTTP_AUTHORIZATION=basic_auth("alice", "wrong"),
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{index}",
+        )
+    assert login_throttle_check(ip=ATTACKER, username="alice") > 0
+
+
+def test_the_message_names_the_account_and_address_when_that_pair_is_limited(client, clock, alice):
+    for _ in range(FREE_FAILURES + 1):
+        login(client, "alice", "wrong")
+    message = login(client, "alice", "wrong").json()["errors"][0]["message"]
+    assert "this account from this address" in message
+
+
+def test_the_message_names_the_address_when_the_address_is_limited(client, clock, alice):
+    login(client, "alice", "wrong")
+    spray(client, ADDRESS_FREE_FAILURES + 1)
+    message = login(client, "alice", PASSWORD).json()["errors"][0]["message"]
+    assert "for this address" in message
+    assert "account" not in message
+
+
+def test_the_address_block_passes_with_time(client, clock, alice):
+    login(client, "alice", "wrong")
+    spray(client, ADDRESS_FREE_FAILURES + 1)
+    assert login(client, "alice", PASSWORD).status_code == 429
+    clock.advance(MAX_BLOCK_SECONDS)
+    assert login(client, "alice", PASSWORD).status_code == 200
+
+
+def test_the_sign_in_page_names_what_is_limited(client, clock, alice):
+    for _ in range(FREE_FAILURES + 1):
+        login_failed(ip="127.0.0.1", username="alice")
+    response = client.post("/signin", {"username": "alice", "password": PASSWORD})
+    assert b"Too many failed logins for this account from this address" in response.content

@@ -59,6 +59,8 @@ def test_unknown_key_is_named(tmp_path):
         ("PUSH_TEMP_TAG_EXPIRATION_SEC: -1\n", "PUSH_TEMP_TAG_EXPIRATION_SEC"),
         ("BLOBUPLOAD_DELETION_DATE_THRESHOLD: 0\n", "BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
         ("GARBAGE_COLLECTION_FREQUENCY: 0\n", "GARBAGE_COLLECTION_FREQUENCY"),
+        ("REGISTRY_TOKEN_RECHECK_SECONDS: 600\n", "REGISTRY_TOKEN_RECHECK_SECONDS"),
+        ("TRUSTED_PROXIES: [not-an-address]\n", "TRUSTED_PROXIES"),
         ("- a list\n", "mapping"),
         ("key: [unclosed\n", "YAML"),
     ],
