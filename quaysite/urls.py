@@ -33,3 +33,6 @@ urlpatterns = [
     # collected by `make run`; no separate web server needed.
     re_path(r"^static/(?P<path>.*)$", views.static_file),
 ]
+
+# Requests refused before any view (a bad Host header) answer in their API's error format.
+handler400 = "registry.error_pages.bad_request"

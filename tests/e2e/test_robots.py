@@ -15,7 +15,8 @@ pytestmark = pytest.mark.e2e
 
 ROBOT_SETUP = """
 from orgs.models import Namespace
-from orgs.services import permission_set, robot_create
+from orgs.services import robot_create
+from registry.services.permissions import permission_set
 from registry.models import Repository
 acme = Namespace.objects.get(name="acme")
 robot, token = robot_create(namespace=acme, short_name="{name}", description="CI pushes")

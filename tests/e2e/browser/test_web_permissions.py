@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 
 READER_SETUP = """
 from orgs.models import User
-from orgs.services import organization_create, permission_set, team_create, team_member_add
+from orgs.services import organization_create, team_create, team_member_add
+from registry.services.permissions import permission_set
 from registry.services.repositories import repository_create
 alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
 organization = organization_create(name="{org}", creator=alice)
