@@ -43,7 +43,6 @@ from registry.manifest_formats import OCI_INDEX
 from registry.names import is_digest, repository_name_split
 from registry.services import blobs, manifests, repositories, uploads
 from registry.services.catalog import catalog_list
-from registry.services.repository_states import repository_push_check
 from registry.services.tags import tag_delete_registry, tag_names
 from registry.services.uploads import BodyIncomplete
 from registry.tokens import Claims
@@ -224,8 +223,7 @@ def blob_delete(
     if not is_digest(digest):
         raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     repository = repositories.repository_get(full_name=full_name)
-    repository_push_check(repository=repository, user_id=claims.user_id)
-    blobs.blob_unlink(repository=repository, digest=digest)
+    blobs.blob_unlink(repository=repository, digest=digest, pusher_id=claims.user_id)
     return _empty(202, Docker_Content_Digest=digest)
 
 
@@ -265,7 +263,6 @@ def upload_post(
     if uuid:
         raise Unsupported(detail={"method": "POST"})
     repository = repositories.repository_get_or_create(full_name=full_name, creator=_token_user(claims))
-    repository_push_check(repository=repository, user_id=claims.user_id)
     mount, source = request.GET.get("mount"), request.GET.get("from")
     if mount and source and is_digest(mount) and claims.allows("repository", source, "pull"):
         try:
@@ -273,16 +270,18 @@ def upload_post(
         except RegistryError:
             source_repository = None
         if source_repository and blobs.blob_mount(
-            repository=repository, digest=mount, source=source_repository
+            repository=repository, digest=mount, source=source_repository, pusher_id=claims.user_id
         ):
             return _blob_created(full_name, mount)
     digest = request.GET.get("digest")
     if digest is not None:
         blob = uploads.blob_upload_monolithic(
-            repository=repository, digest=digest, chunks=body_chunks(request)
+            repository=repository, pusher_id=claims.user_id, digest=digest, chunks=body_chunks(request)
         )
         return _blob_created(full_name, blob.digest)
-    upload = uploads.upload_start(repository=repository, algorithm=request.GET.get("digest-algorithm"))
+    upload = uploads.upload_start(
+        repository=repository, pusher_id=claims.user_id, algorithm=request.GET.get("digest-algorithm")
+    )
     return _empty(202, **_upload_headers(full_name, upload.uuid, 0))
 
 
@@ -301,9 +300,11 @@ def upload_patch(
     request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
 ) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
-    repository_push_check(repository=upload.repository, user_id=claims.user_id)
     upload = uploads.upload_append(
-        upload=upload, chunks=body_chunks(request), range_start=_content_range_start(request)
+        upload=upload,
+        pusher_id=claims.user_id,
+        chunks=body_chunks(request),
+        range_start=_content_range_start(request),
     )
     return _empty(202, **_upload_headers(full_name, upload.uuid, upload.offset))
 
@@ -312,9 +313,9 @@ def upload_put(
     request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
 ) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
-    repository_push_check(repository=upload.repository, user_id=claims.user_id)
     blob = uploads.upload_finish(
         upload=upload,
+        pusher_id=claims.user_id,
         digest=request.GET.get("digest"),
         chunks=body_chunks(request),
         range_start=_content_range_start(request),
@@ -331,8 +332,7 @@ def upload_delete(
     request: HttpRequest, *, claims: Claims, full_name: str, uuid: str, **_: object
 ) -> HttpResponse:
     upload = uploads.upload_get(full_name=full_name, upload_uuid=uuid)
-    repository_push_check(repository=upload.repository, user_id=claims.user_id)
-    uploads.upload_cancel(upload=upload)
+    uploads.upload_cancel(upload=upload, pusher_id=claims.user_id)
     return _empty(204)
 
 
@@ -445,12 +445,11 @@ def manifest_delete(
     **_: object,
 ) -> HttpResponse:
     repository = repositories.repository_get(full_name=full_name)
-    repository_push_check(repository=repository, user_id=claims.user_id)
     if is_digest(reference):
-        manifests.manifest_delete(repository=repository, digest=reference)
+        manifests.manifest_delete(repository=repository, digest=reference, pusher_id=claims.user_id)
         _audit(request, claims, kind="delete_manifest", namespace=namespace, name=name, digest=reference)
     else:
-        tag_delete_registry(repository=repository, name=reference)
+        tag_delete_registry(repository=repository, name=reference, pusher_id=claims.user_id)
         _audit(request, claims, kind="delete_tag", namespace=namespace, name=name, tag=reference)
     return _empty(202)
 

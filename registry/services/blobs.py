@@ -9,12 +9,13 @@ from typing import BinaryIO
 from django.db import transaction
 from django.utils import timezone
 
-from registry import selectors
+from registry import hooks, selectors
 from registry.digests import ResumableHash
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.gc_due import gc_due_mark
+from registry.services.repository_states import repository_push_check
 from registry.storage import preferred_location, storage_for
 from registry.storage.base import BlobWriter, StorageDriver
 from registry.storage.paths import blob_path
@@ -75,21 +76,30 @@ def blob_stored_location(*, digest: str) -> str | None:
 
 
 @transaction.atomic
-def blob_mount(*, repository: Repository, digest: str, source: Repository) -> Blob | None:
+def blob_mount(
+    *, repository: Repository, digest: str, source: Repository, pusher_id: int | None
+) -> Blob | None:
+    """Links the source's blob into the repository; None when the source holds no such blob."""
+    repository_push_check(repository=repository, user_id=pusher_id)
     # Without the guard, GC could unlink the source and delete the blob between the lookup and
     # the new link, and the commit would fail on the deferred foreign key.
     blob_reference_guard(digest)
     blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
     if blob is not None:
+        hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, blob.size))
         blob_link(repository=repository, blob=blob)
     return blob
 
 
-def blob_unlink(*, repository: Repository, digest: str) -> None:
-    deleted, _ = RepositoryBlob.objects.filter(repository=repository, blob__digest=digest).delete()
-    if not deleted:
+@transaction.atomic
+def blob_unlink(*, repository: Repository, digest: str, pusher_id: int | None) -> None:
+    repository_push_check(repository=repository, user_id=pusher_id)
+    links = RepositoryBlob.objects.filter(repository=repository, blob__digest=digest)
+    gone = tuple(links.values_list("blob_id", "blob__size"))
+    if not gone or not links.delete()[0]:
         raise BlobUnknown(detail={"digest": digest})
     gc_due_mark(repository_id=repository.pk)
+    hooks.hooks_run(hooks.after_blob_delete, hooks.BlobsDeleted(repository.pk, gone))
 
 
 def stream_into(chunks: Iterable[bytes], writer: BlobWriter, hasher: ResumableHash | None) -> int:

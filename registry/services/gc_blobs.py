@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from registry import hooks
 from registry.models import Blob, BlobPlacement, ManifestBlob, RepositoryBlob
 from registry.services.blob_locks import blob_deletion_lock
 from registry.services.gc_repository import GCCounts
@@ -56,6 +57,9 @@ def _blob_rows_delete(blob_ids: list[int], cutoff: datetime) -> list[tuple[str, 
             locations[blob_id].append(location)
         BlobPlacement.objects.filter(blob_id__in=list(locations)).delete()
         Blob.objects.filter(pk__in=[b[0] for b in blobs]).delete()
+        if blobs:
+            gone = tuple((blob_id, size) for blob_id, _, size in blobs)
+            hooks.hooks_run(hooks.after_blob_delete, hooks.BlobsDeleted(None, gone))
     return [(digest, size, locations[blob_id]) for blob_id, digest, size in blobs]
 
 

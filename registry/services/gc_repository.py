@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from orgs.services.namespaces import time_machine_window
+from registry import hooks
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.services.gc_due import gc_due_set_after_visit
 from registry.services.tags import tag_active_q
@@ -146,6 +147,9 @@ def _tags_delete_batch(repository: Repository, now: datetime, counts: GCCounts) 
 
 def _manifests_delete_batch(repository: Repository, now: datetime, grace: timedelta, counts: GCCounts) -> int:
     batch = _manifests_unreachable(repository, now, grace)[:GC_BATCH_SIZE]
+    if batch:
+        sizes = tuple(Manifest.objects.filter(pk__in=batch).order_by("pk").values_list("pk", "size"))
+        hooks.hooks_run(hooks.before_manifest_delete, hooks.ManifestsDeleting(repository, sizes))
     # A kept index keeps its children, so every parent of an unreachable manifest is unreachable
     # too: dropping these links only ever unlinks garbage from garbage.
     ManifestChild.objects.filter(Q(manifest_id__in=batch) | Q(child_id__in=batch)).delete()
@@ -157,12 +161,18 @@ def _manifests_delete_batch(repository: Repository, now: datetime, grace: timede
 
 def _links_delete_batch(repository: Repository, now: datetime, grace: timedelta, counts: GCCounts) -> int:
     unused = _links_unused(repository, now, grace, [])
-    batch = list(unused.values_list("pk", "blob_id")[:GC_BATCH_SIZE])
+    batch = list(unused.values_list("pk", "blob_id", "blob__size")[:GC_BATCH_SIZE])
     # The condition again in the DELETE: an upload or mount that renewed a link since the
     # SELECT (they do not take the repository lock) keeps it.
-    deleted, _ = unused.filter(pk__in=[pk for pk, _ in batch]).delete()
+    deleted, _ = unused.filter(pk__in=[pk for pk, _, _ in batch]).delete()
     counts.blob_links_deleted += deleted
-    counts.unlinked_blob_ids.update(blob_id for _, blob_id in batch)
+    counts.unlinked_blob_ids.update(blob_id for _, blob_id, _ in batch)
+    if deleted:
+        renewed = set(
+            RepositoryBlob.objects.filter(pk__in=[pk for pk, _, _ in batch]).values_list("pk", flat=True)
+        )
+        gone = tuple((blob_id, size) for pk, blob_id, size in batch if pk not in renewed)
+        hooks.hooks_run(hooks.after_blob_delete, hooks.BlobsDeleted(repository.pk, gone))
     return len(batch)
 
 

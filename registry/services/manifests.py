@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orgs.models import User
-from registry import selectors
+from registry import hooks, selectors
 from registry.digests import ALGORITHMS, content_digest, digest_algorithm
 from registry.errors import (
     DigestInvalid,
@@ -118,6 +118,7 @@ def manifest_put(
     blob_ids = _blobs_check(repository, parsed)
     child_ids = _children_check(repository, parsed)
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
+    created = manifest is None
     if manifest is None:
         manifest = _manifest_create(repository, digest, parsed, content, blob_ids, child_ids)
         labels_record_from_config(manifest=manifest, labels=labels or {})
@@ -125,10 +126,15 @@ def manifest_put(
         # Pushed again after a delete by digest: served again.
         Manifest.objects.filter(pk=manifest.pk).update(deleted=None)
         manifest.deleted = None
-    if not is_digest(reference):
+    tag = None if is_digest(reference) else reference
+    if tag is not None:
         if labels is None:
             labels = manifest_labels_from_config(manifest=manifest)
-        tag_set(repository=repository, name=reference, manifest=manifest, expires=_expiry(labels))
+        tag_set(repository=repository, name=tag, manifest=manifest, expires=_expiry(labels))
+    hooks.hooks_run(
+        hooks.before_manifest_commit, hooks.ManifestCommit(repository, manifest, created, tag, pusher_id)
+    )
+    hooks.hooks_run(hooks.after_push, hooks.Pushed(repository, manifest, tag, pusher_id))
     return manifest, parsed
 
 
@@ -199,9 +205,10 @@ def _default_platform_child(parent: ManifestContent, *, namespace: str, name: st
     return None
 
 
-def manifest_delete(*, repository: Repository, digest: str) -> None:
+def manifest_delete(*, repository: Repository, digest: str, pusher_id: int | None) -> None:
     """Deleted by digest: its live tags end (into the time machine) and it is served no more.
     The row stays, so a restore can bring it back; GC deletes it once nothing keeps it."""
+    repository_push_check(repository=repository, user_id=pusher_id)
     with transaction.atomic():
         Repository.objects.select_for_update().filter(pk=repository.pk).first()
         manifest = Manifest.objects.filter(repository=repository, digest=digest, deleted__isnull=True).first()
@@ -210,9 +217,13 @@ def manifest_delete(*, repository: Repository, digest: str) -> None:
         if ManifestChild.objects.filter(child=manifest, manifest__deleted__isnull=True).exists():
             raise ManifestInvalid(detail={"reason": "an index in this repository still refers to it"})
         now = timezone.now()
-        Tag.objects.filter(tag_active_q(now), manifest=manifest).update(end=now)
+        live = Tag.objects.filter(tag_active_q(now), manifest=manifest)
+        names = tuple(sorted(set(live.values_list("name", flat=True))))
+        live.update(end=now)
         Manifest.objects.filter(pk=manifest.pk).update(deleted=now)
         gc_due_mark(repository_id=repository.pk)
+        if names:
+            hooks.hooks_run(hooks.after_tag_delete, hooks.TagsEnded(repository, names, pusher_id))
 
 
 def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:

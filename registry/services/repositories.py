@@ -9,7 +9,7 @@ from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, InvalidName, NameTaken, NotPermitted
 from orgs.models import Namespace, User
 from orgs.selectors.identity import may_create_repository
-from registry import selectors
+from registry import hooks, selectors
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import Manifest, ManifestChild, Repository, Tag
 from registry.names import repository_name_split
@@ -95,7 +95,11 @@ def repository_rows_delete(*, repository: Repository) -> None:
     # Tags and child links protect manifests; delete them first, in dependency order.
     Tag.objects.filter(repository=repository).delete()
     ManifestChild.objects.filter(manifest__repository=repository).delete()
-    Manifest.objects.filter(repository=repository).delete()
+    manifests = Manifest.objects.filter(repository=repository)
+    sizes = tuple(manifests.order_by("pk").values_list("pk", "size"))
+    if sizes:
+        hooks.hooks_run(hooks.before_manifest_delete, hooks.ManifestsDeleting(repository, sizes))
+    manifests.delete()
     repository.delete()
 
 

@@ -19,12 +19,13 @@ from orgs.audit import audit_log_write
 from orgs.errors import FeatureDisabled, InvalidInput, NotFound
 from orgs.models import User
 from orgs.services.namespaces import time_machine_window
+from registry import hooks
 from registry.errors import ManifestUnknown
 from registry.models import Manifest, Repository, Tag
 from registry.names import is_tag
 from registry.services.authorization import require_repository_write
 from registry.services.gc_due import gc_due_mark
-from registry.services.repository_states import repository_require_normal
+from registry.services.repository_states import repository_push_check, repository_require_normal
 
 
 def tag_active_q(now: datetime, prefix: str = "") -> Q:
@@ -57,13 +58,20 @@ def tag_set(*, repository: Repository, name: str, manifest: Manifest, expires: d
     return Tag.objects.create(repository=repository, name=name, manifest=manifest, start=now, end=expires)
 
 
-def tag_delete_registry(*, repository: Repository, name: str) -> None:
+def _tags_ended(repository: Repository, name: str, actor_id: int | None) -> None:
+    hooks.hooks_run(hooks.after_tag_delete, hooks.TagsEnded(repository, (name,), actor_id))
+
+
+@transaction.atomic
+def tag_delete_registry(*, repository: Repository, name: str, pusher_id: int | None) -> None:
     """The registry's DELETE by tag: the token already allowed it and the view audits it."""
+    repository_push_check(repository=repository, user_id=pusher_id)
     now = timezone.now()
     ended = Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=now)
     if not ended:
         raise ManifestUnknown(detail={"tag": name})
     gc_due_mark(repository_id=repository.pk)
+    _tags_ended(repository, name, pusher_id)
 
 
 def tag_names(*, repository: Repository, last: str | None, limit: int | None) -> list[str]:
@@ -199,6 +207,7 @@ def tag_delete(*, actor: User | None, repository: Repository, name: str, skip_re
     if not Tag.objects.filter(tag_active_q(now), repository=repository, name=name).update(end=end):
         raise NotFound(f"no tag {name!r} in {repository}")
     _audit("permanently_delete_tag" if skip_recovery else "delete_tag", actor, repository, tag=name)
+    _tags_ended(repository, name, actor.pk if actor else None)
 
 
 def _restorable_q(now: datetime, repository: Repository) -> Q:
@@ -263,4 +272,6 @@ def tag_expire_permanently(
     if not updated:
         raise NotFound(f"no such tag {name!r} in the time machine of {repository}")
     _audit("permanently_delete_tag", actor, repository, tag=name, manifest_digest=digests[0])
+    if alive:
+        _tags_ended(repository, name, actor.pk if actor else None)
     return updated

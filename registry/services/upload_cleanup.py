@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.models import BlobUpload
-from registry.services.uploads import upload_cancel
+from registry.services.uploads import upload_discard
 from registry.storage import storage_for
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def _stale_upload_remove(upload: BlobUpload) -> bool:
     # instead of leaving segments no row points to.
     try:
         with transaction.atomic():
-            upload_cancel(upload=upload)
+            upload_discard(upload=upload)
     except Exception:
         # One unreachable storage location must not stop the cleanup of every other upload.
         logger.exception("could not remove stale upload %s; will retry on the next run", upload.uuid)

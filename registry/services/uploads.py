@@ -19,13 +19,14 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from registry import selectors
+from registry import hooks, selectors
 from registry.digests import ALGORITHMS, ResumableHash, digest_algorithm, is_stored_digest
 from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
 from registry.names import repository_name_split
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.blobs import blob_record, blob_stored_location, stream_into
+from registry.services.repository_states import repository_push_check
 from registry.storage import preferred_location, storage_for
 from registry.storage.paths import UUID_RE, blob_path, upload_segment_path
 
@@ -40,12 +41,21 @@ def digest_check(digest: str | None) -> str:
     return digest
 
 
-def upload_start(*, repository: Repository, algorithm: str | None = None) -> BlobUpload:
+def _push_begin(repository: Repository, pusher_id: int | None, size: int | None) -> None:
+    repository_push_check(repository=repository, user_id=pusher_id)
+    hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, size))
+
+
+@transaction.atomic
+def upload_start(
+    *, repository: Repository, pusher_id: int | None, algorithm: str | None = None
+) -> BlobUpload:
     algorithm = algorithm or "sha256"
     if algorithm not in ALGORITHMS:
         raise DigestInvalid(
             detail={"digest-algorithm": algorithm[:50]}, message="unsupported digest algorithm"
         )
+    _push_begin(repository, pusher_id, None)
     return BlobUpload.objects.create(
         uuid=str(uuid_module.uuid4()),
         repository=repository,
@@ -89,8 +99,13 @@ def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, Re
 
 
 def upload_append(
-    *, upload: BlobUpload, chunks: Iterable[bytes], range_start: int | None = None
+    *, upload: BlobUpload, pusher_id: int | None, chunks: Iterable[bytes], range_start: int | None = None
 ) -> BlobUpload:
+    repository_push_check(repository=upload.repository, user_id=pusher_id)
+    return _append(upload, chunks, range_start)
+
+
+def _append(upload: BlobUpload, chunks: Iterable[bytes], range_start: int | None) -> BlobUpload:
     if range_start is not None and range_start != upload.offset:
         raise RangeInvalid(detail={"offset": upload.offset, "range_start": range_start})
     size, hasher = _segment_write(upload, chunks)
@@ -156,26 +171,42 @@ def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) ->
 
 
 def upload_finish(
-    *, upload: BlobUpload, digest: str | None, chunks: Iterable[bytes], range_start: int | None = None
+    *,
+    upload: BlobUpload,
+    pusher_id: int | None,
+    digest: str | None,
+    chunks: Iterable[bytes],
+    range_start: int | None = None,
 ) -> Blob:
+    repository_push_check(repository=upload.repository, user_id=pusher_id)
     digest = digest_check(digest)
     # Out of order (416) or a bad digest parameter: refused before anything ends the upload.
-    upload = upload_append(upload=upload, chunks=chunks, range_start=range_start)
+    upload = _append(upload, chunks, range_start)
     try:
         return _upload_store(upload=upload, repository=upload.repository, digest=digest)
     finally:
         # A wrong digest ends the upload too, as in the reference registry.
-        upload_cancel(upload=upload)
+        upload_discard(upload=upload)
 
 
-def upload_cancel(*, upload: BlobUpload) -> None:
+def upload_cancel(*, upload: BlobUpload, pusher_id: int | None) -> None:
+    """The client's DELETE of its upload."""
+    repository_push_check(repository=upload.repository, user_id=pusher_id)
+    upload_discard(upload=upload)
+
+
+def upload_discard(*, upload: BlobUpload) -> None:
     BlobUpload.objects.filter(pk=upload.pk).delete()
     _segments_discard(upload)
 
 
-def blob_upload_monolithic(*, repository: Repository, digest: str | None, chunks: Iterable[bytes]) -> Blob:
+def blob_upload_monolithic(
+    *, repository: Repository, pusher_id: int | None, digest: str | None, chunks: Iterable[bytes]
+) -> Blob:
     """POST ?digest=: one request, one segment, and no upload row to keep."""
     digest = digest_check(digest)
+    with transaction.atomic():
+        _push_begin(repository, pusher_id, None)
     algorithm = digest_algorithm(digest)
     upload = BlobUpload(
         uuid=str(uuid_module.uuid4()),

@@ -91,7 +91,7 @@ def test_a_mount_after_gc_took_the_blob_finds_nothing_to_mount(as_alice):
     gc_run()
 
     with transaction.atomic():
-        assert blob_mount(repository=target, digest=digest_of(layer), source=source) is None
+        assert blob_mount(repository=target, digest=digest_of(layer), source=source, pusher_id=None) is None
     assert not RepositoryBlob.objects.exists()
 
 

@@ -36,9 +36,9 @@ def repository() -> Repository:
 
 
 def upload_with_segments(repository: Repository, *, idle_for: timedelta) -> BlobUpload:
-    upload = upload_start(repository=repository)
-    upload = upload_append(upload=upload, chunks=[b"first chunk"])
-    upload = upload_append(upload=upload, chunks=[b"second chunk"])
+    upload = upload_start(repository=repository, pusher_id=None)
+    upload = upload_append(upload=upload, pusher_id=None, chunks=[b"first chunk"])
+    upload = upload_append(upload=upload, pusher_id=None, chunks=[b"second chunk"])
     # update() bypasses auto_now, so the row can look as old as the test needs.
     BlobUpload.objects.filter(pk=upload.pk).update(updated=timezone.now() - idle_for)
     return upload
