@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from orgs.services.namespaces import time_machine_window
 from registry import hooks
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.services.gc_due import gc_due_set_after_visit
+from registry.services.repository_locks import repository_lock
 from registry.services.tags import tag_active_q
 
 # Rows per transaction: small enough that a push waits milliseconds for the repository lock.
@@ -63,10 +64,7 @@ def _repository_claim(repository_id: int) -> Repository | None:
     """Locks the repository row for this transaction; None when it is gone; raises when busy."""
     if not Repository.objects.filter(pk=repository_id).exists():
         return None
-    rows = Repository.objects.filter(pk=repository_id).select_related("namespace")
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True, of=("self",))
-    repository = rows.first()
+    repository = repository_lock(repository_id=repository_id, skip_locked=True)
     if repository is None:
         raise RepositoryBusy(repository_id)
     return repository

@@ -35,6 +35,7 @@ from registry.services.labels import (
     manifest_labels_from_config,
 )
 from registry.services.repositories import repository_get_or_create
+from registry.services.repository_locks import repository_lock
 from registry.services.repository_states import repository_push_check
 from registry.services.tags import tag_active_q, tag_set
 
@@ -112,7 +113,7 @@ def manifest_put(
     # Serializes tag writes per repository, and holds GC off it: the links and manifests checked
     # below stay until this commits, and GC's next look sees the new references. Pulls never
     # take this lock.
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    repository_lock(repository_id=repository.pk)
     # A push may end a tag row or leave a manifest untagged: GC looks again.
     gc_due_mark(repository_id=repository.pk)
     blob_ids = _blobs_check(repository, parsed)
@@ -210,7 +211,7 @@ def manifest_delete(*, repository: Repository, digest: str, pusher_id: int | Non
     The row stays, so a restore can bring it back; GC deletes it once nothing keeps it."""
     repository_push_check(repository=repository, user_id=pusher_id)
     with transaction.atomic():
-        Repository.objects.select_for_update().filter(pk=repository.pk).first()
+        repository_lock(repository_id=repository.pk)
         manifest = Manifest.objects.filter(repository=repository, digest=digest, deleted__isnull=True).first()
         if manifest is None:
             raise ManifestUnknown(detail={"digest": digest})

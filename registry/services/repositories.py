@@ -16,6 +16,7 @@ from registry.names import repository_name_split
 from registry.services.authorization import require_repository_admin, require_repository_write
 from registry.services.gc import gc_blobs_enqueue
 from registry.services.permissions import repository_defaults_apply
+from registry.services.repository_locks import repository_lock
 
 
 def repository_get(*, full_name: str) -> Repository:
@@ -91,7 +92,7 @@ def repository_rows_delete(*, repository: Repository) -> None:
     the name is free once it commits. Blobs no repository links any more are left to GC: the
     caller queues it (gc_blobs_enqueue), so the bytes go through GC's locks, never from here."""
     # Pushes tag under this row's lock: none lands between the deletes below.
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    repository_lock(repository_id=repository.pk)
     # Tags and child links protect manifests; delete them first, in dependency order.
     Tag.objects.filter(repository=repository).delete()
     ManifestChild.objects.filter(manifest__repository=repository).delete()

@@ -25,6 +25,7 @@ from registry.models import Manifest, Repository, Tag
 from registry.names import is_tag
 from registry.services.authorization import require_repository_write
 from registry.services.gc_due import gc_due_mark
+from registry.services.repository_locks import repository_lock
 from registry.services.repository_states import repository_push_check, repository_require_normal
 
 
@@ -94,7 +95,7 @@ def tag_names(*, repository: Repository, last: str | None, limit: int | None) ->
 def _lock_for_tag_change(*, actor: User | None, repository: Repository) -> None:
     require_repository_write(actor=actor, repository=repository)
     repository_require_normal(repository=repository)
-    Repository.objects.select_for_update().filter(pk=repository.pk).first()
+    repository_lock(repository_id=repository.pk)
     # Every API tag change ends or moves rows; rolled back with the change if it fails.
     gc_due_mark(repository_id=repository.pk)
 
