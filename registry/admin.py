@@ -14,7 +14,7 @@ from orgs.models import User
 from registry.models import Blob, GCRun, Manifest, Repository, Tag
 from registry.services.gc import gc_repository_enqueue
 from registry.services.repository_states import repository_set_state
-from registry.services.tags import tag_active_q
+from registry.tag_liveness import tag_active_q
 
 
 class RepositoryForm(forms.ModelForm):

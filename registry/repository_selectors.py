@@ -21,7 +21,7 @@ from registry.models import Manifest, Repository, RepositoryStar, Tag
 from registry.names import repository_name_split
 from registry.repository_roles import repositories_visible_to, repository_role
 from registry.services.labels import image_config_read
-from registry.services.tags import tag_active_q
+from registry.tag_liveness import tag_active_q
 
 
 @dataclass(frozen=True)

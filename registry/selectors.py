@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from orgs.models import Namespace
 from registry.models import Blob, BlobPlacement, BlobUpload, Manifest, Repository, RepositoryBlob, Tag
+from registry.tag_liveness import tag_active_sql
 
 
 def _table(model: type) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-_END = connection.ops.quote_name("end")
 _REPOSITORY_JOIN = (
     f"JOIN {_table(Repository)} r ON r.id = {{alias}}.repository_id "
     f"JOIN {_table(Namespace)} n ON n.id = r.namespace_id "
@@ -28,7 +28,7 @@ MANIFEST_BY_TAG = (
     f"SELECT m.digest, m.media_type, m.content FROM {_table(Tag)} t "
     f"JOIN {_table(Manifest)} m ON m.id = t.manifest_id "
     + _REPOSITORY_JOIN.format(alias="t")
-    + f"WHERE n.name = %s AND r.name = %s AND t.name = %s AND (t.{_END} IS NULL OR t.{_END} > %s) "
+    + f"WHERE n.name = %s AND r.name = %s AND t.name = %s AND {tag_active_sql('t')} "
     "LIMIT 1"
 )
 MANIFEST_BY_DIGEST = (

@@ -25,7 +25,7 @@ from registry import hooks
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
 from registry.services.gc_due import gc_due_set_after_visit
 from registry.services.repository_locks import repository_lock
-from registry.services.tags import tag_active_q
+from registry.tag_liveness import tag_active_q
 
 # Rows per transaction: small enough that a push waits milliseconds for the repository lock.
 GC_BATCH_SIZE = 500

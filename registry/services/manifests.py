@@ -37,7 +37,8 @@ from registry.services.labels import (
 from registry.services.repositories import repository_get_or_create
 from registry.services.repository_locks import repository_lock
 from registry.services.repository_states import repository_push_check
-from registry.services.tags import tag_active_q, tag_set
+from registry.services.tags import tag_set
+from registry.tag_liveness import tag_active_q
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,7 @@ from registry.services.authorization import require_repository_write
 from registry.services.gc_due import gc_due_mark
 from registry.services.repository_locks import repository_lock
 from registry.services.repository_states import repository_push_check, repository_require_normal
-
-
-def tag_active_q(now: datetime, prefix: str = "") -> Q:
-    """A row is live while its end is unset or still ahead (an expiring tag)."""
-    return Q(**{f"{prefix}end__isnull": True}) | Q(**{f"{prefix}end__gt": now})
+from registry.tag_liveness import tag_active_q
 
 
 def tag_live(*, repository: Repository, name: str, now: datetime | None = None) -> Tag | None:

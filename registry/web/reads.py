@@ -19,7 +19,7 @@ from registry.models import Label, Manifest, Repository, Tag
 from registry.repository_selectors import manifest_get_served, manifest_summary
 from registry.services.labels import IMAGE_CONFIG_TYPES, image_config_read, label_list
 from registry.services.manifests import referrers_list
-from registry.services.tags import tag_active_q
+from registry.tag_liveness import tag_active_q
 
 HISTORY_ROWS_MAX = 200
 
