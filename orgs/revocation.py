@@ -1,7 +1,7 @@
 """Ends registry tokens when the credential or the access behind them goes away.
 
 A registry token carries its user's ``credential_generation`` and a fingerprint of the password
-hash; /v2/ re-checks both (and that the user is enabled) every few seconds, see registry.tokens.
+hash; /v2/ re-checks both (and that the user is enabled) every few seconds, see registry.v2.tokens.
 Whatever takes access away bumps the generation of the users it affects. Row deletions are
 caught by signal receivers rather than calls in each service, because cascades (a deleted team,
 user or application) and the admin delete those rows too; changes of role are bumped by the

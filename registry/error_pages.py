@@ -10,7 +10,7 @@ from django.views import defaults
 
 from quaysite.api_errors import api_error_body
 from registry.errors import Denied
-from registry.http import json_response
+from registry.v2.http import json_response
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""The distribution spec's errors: one class per code, rendered in one place (registry.http)."""
+"""The distribution spec's errors: one class per code, rendered in one place (registry.v2.http)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from quaysite.api_errors import api_error_body
 from quaysite.readonly import MESSAGE, READ_METHODS, registry_read_only
 from registry.errors import Denied
-from registry.http import json_response
+from registry.v2.http import json_response
 
 
 class RegistryReadOnlyMiddleware:

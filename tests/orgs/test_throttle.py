@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 import orgs.throttle
-import registry.auth_views
+import registry.v2.auth
 from orgs.models import LoginFailure
 from orgs.throttle import (
     ADDRESS_FREE_FAILURES,
@@ -124,7 +124,7 @@ def test_the_right_password_is_refused_unchecked_during_the_block(client, alice,
     def unexpected(**kwargs):
         raise AssertionError("a blocked login must not check the password")
 
-    monkeypatch.setattr(registry.auth_views, "login_verify", unexpected)
+    monkeypatch.setattr(registry.v2.auth, "login_verify", unexpected)
     response = login(client, "alice", PASSWORD)
     assert response.status_code == 429
     assert response["Retry-After"]

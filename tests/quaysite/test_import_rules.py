@@ -80,7 +80,7 @@ def test_the_rule_sees_an_edge_against_it(tmp_path):
     module = tmp_path / "example.py"
     module.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from registry.models import Repository\n    from registry import http\n"
+        "if TYPE_CHECKING:\n    from registry.models import Repository\n    from registry.v2 import http\n"
         "def f():\n    from registry.models import Repository\n"
     )
     assert _imports(module) == [(1, "typing"), (4, "registry"), (6, "registry.models")]
@@ -88,4 +88,4 @@ def test_the_rule_sees_an_edge_against_it(tmp_path):
     assert not _allowed("registry", ROOT / "registry" / "storage" / "s3.py", "registry.digests")
     assert _allowed("registry", ROOT / "registry" / "storage" / "s3.py", "registry.storage.paths")
     assert _allowed("registry", ROOT / "registry" / "services" / "gc.py", "orgs.models")
-    assert not _allowed("quaysite", ROOT / "quaysite" / "views.py", "registry.http")
+    assert not _allowed("quaysite", ROOT / "quaysite" / "views.py", "registry.v2.http")

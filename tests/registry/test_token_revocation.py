@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from oauth2_provider.models import get_access_token_model
 
-import registry.tokens
+import registry.v2.tokens
 from orgs.models import OrganizationApplication, Team, User
 from orgs.oauth import oauth_token_generate
 from orgs.services import (
@@ -227,7 +227,7 @@ def test_a_recreated_namespace_is_not_reachable_with_the_old_token(as_alice, ali
 
 
 def test_the_token_names_the_repository_by_id(as_alice, repository):
-    payload = registry.tokens.token_verify(as_alice.token(f"repository:{REPO}:pull"), service="testserver")
+    payload = registry.v2.tokens.token_verify(as_alice.token(f"repository:{REPO}:pull"), service="testserver")
     assert payload.repository_ids == {REPO: repository.pk}
 
 
@@ -246,7 +246,7 @@ class Clock:
 def clock(monkeypatch, settings) -> Clock:
     settings.REGISTRY_TOKEN_RECHECK_SECONDS = 5
     controlled = Clock()
-    monkeypatch.setattr(registry.tokens, "_clock", controlled)
+    monkeypatch.setattr(registry.v2.tokens, "_clock", controlled)
     return controlled
 
 

@@ -1,20 +1,28 @@
-"""HTTP plumbing for /v2/: bearer tokens, the auth challenge, error bodies, streamed bodies."""
+"""HTTP plumbing for /v2/: bearer tokens, the auth challenge, query checks, response headers,
+error bodies, streamed request bodies."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
+from orgs.models import User
 from quaysite.hosts import service_host
-from registry.errors import RegistryError, SizeInvalid, Unauthorized
+from registry.errors import QueryInvalid, RegistryError, SizeInvalid, Unauthorized
 from registry.services.uploads import BodyIncomplete
-from registry.tokens import Claims, InvalidToken, token_verify
+from registry.v2.tokens import Claims, InvalidToken, token_verify
 
 API_VERSION_HEADER = ("Docker-Distribution-API-Version", "registry/2.0")
 BODY_CHUNK = 1024 * 1024
+# Offsets and sizes fit PostgreSQL's bigint; a longer number is refused before int() sees it
+# (which raises past 4,300 digits).
+NUMBER_DIGITS_MAX = 18
 
 
 def realm_url(request: HttpRequest) -> str:
@@ -32,6 +40,32 @@ def bearer_claims(request: HttpRequest) -> Claims | None:
         return None
 
 
+def token_user(claims: Claims) -> User | None:
+    """The token's user, read only if used: only creating a repository needs it."""
+    if claims.user_id is None:
+        return None
+
+    def load() -> User:
+        user = User.objects.filter(pk=claims.user_id, is_active=True).first()
+        if user is None:
+            # Deleted or disabled since the token was issued: it may no longer create anything.
+            raise Unauthorized(message="the token's user no longer exists or is disabled")
+        return user
+
+    return cast(User, SimpleLazyObject(load))
+
+
+def query_check(request: HttpRequest) -> None:
+    """Refuses what no handler could use and PostgreSQL could not store (NUL), and Django's
+    own refusals (too many fields), which would otherwise answer in HTML."""
+    try:
+        values = [value for _, value in request.GET.lists() for value in value]
+    except SuspiciousOperation:
+        raise QueryInvalid(detail={"reason": "too many query parameters"}) from None
+    if any("\x00" in value for value in values):
+        raise QueryInvalid(detail={"reason": "a query parameter holds NUL"})
+
+
 def challenge(request: HttpRequest, scope: str | None, insufficient: bool = False) -> str:
     parts = [f'realm="{realm_url(request)}"', f'service="{service_host(request)}"']
     if scope:
@@ -45,6 +79,19 @@ def json_response(body: object, status: int = 200, content_type: str = "applicat
     response = HttpResponse(json.dumps(body), status=status, content_type=content_type)
     response.headers[API_VERSION_HEADER[0]] = API_VERSION_HEADER[1]
     return response
+
+
+def with_headers(response: HttpResponse, **headers: str) -> HttpResponse:
+    response.headers[API_VERSION_HEADER[0]] = API_VERSION_HEADER[1]
+    for key, value in headers.items():
+        response.headers[key.replace("_", "-")] = value
+    return response
+
+
+def empty_response(status: int, **headers: str) -> HttpResponse:
+    response = HttpResponse(b"", status=status)
+    response.headers["Content-Length"] = "0"
+    return with_headers(response, **headers)
 
 
 def error_response(

@@ -3,7 +3,7 @@
 Every instance reads the same keys, so a token issued by one verifies on all. Verified tokens
 are remembered per process (a cache, never state another instance needs): checking a signature
 on every manifest GET would cost more than serving it. A remembered token's subject is checked
-again (registry.token_recheck) once it was last checked ``REGISTRY_TOKEN_RECHECK_SECONDS`` ago,
+again (registry.v2.token_recheck) once it was last checked ``REGISTRY_TOKEN_RECHECK_SECONDS`` ago,
 so a revoked credential stops working within that window, not at the token's expiry.
 """
 
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
 from registry.models import SigningKey
-from registry.token_recheck import token_subject_current
+from registry.v2.token_recheck import token_subject_current
 
 ALGORITHM = "ES256"
 ISSUER = "quaysite"

@@ -1,6 +1,6 @@
 """Whether a verified registry token's subject may still do what the token says.
 
-Asked by registry.tokens at most once per ``REGISTRY_TOKEN_RECHECK_SECONDS`` per token and
+Asked by registry.v2.tokens at most once per ``REGISTRY_TOKEN_RECHECK_SECONDS`` per token and
 process: the user must still exist and be enabled with the same password and credential
 generation (orgs.revocation bumps it), and each repository the token names must still be the
 same row (its id), and still public if it was public when the token was issued.
@@ -16,7 +16,7 @@ from orgs.services import robot_last_accessed_touch
 from registry.models import Repository
 
 if TYPE_CHECKING:
-    from registry.tokens import Claims
+    from registry.v2.tokens import Claims
 
 
 def _user_current(claims: Claims) -> bool:

@@ -17,10 +17,10 @@ from orgs.services import robot_last_accessed_touch
 from orgs.throttle import LoginThrottled, login_attempt
 from quaysite.client_address import client_address
 from quaysite.hosts import service_host
-from registry.access import access_grant
 from registry.errors import TooManyRequests, Unauthorized
-from registry.http import error_response, json_response
-from registry.tokens import Subject, token_issue
+from registry.v2.http import error_response, json_response
+from registry.v2.scopes import access_grant
+from registry.v2.tokens import Subject, token_issue
 
 
 class BadCredentials(Exception):
