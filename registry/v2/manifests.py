@@ -6,8 +6,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from orgs.audit import CREDENTIAL_ANONYMOUS, audit_log_registry
-from registry.errors import ManifestInvalid, TooLarge
-from registry.names import RepositoryName, is_digest
+from registry.errors import ManifestInvalid, ManifestUnknown, TooLarge
+from registry.names import RepositoryName, is_digest, is_tag
 from registry.services import manifests
 from registry.services.repositories import repository_get
 from registry.services.tags import tag_delete_registry
@@ -106,7 +106,10 @@ def manifest_delete(
     if is_digest(reference):
         manifests.manifest_delete(repository=repository, digest=reference, pusher_id=claims.user_id)
         _audit(request, claims, kind="delete_manifest", repository_name=repository_name, digest=reference)
-    else:
+    elif is_tag(reference):
         tag_delete_registry(repository=repository, name=reference, pusher_id=claims.user_id)
         _audit(request, claims, kind="delete_tag", repository_name=repository_name, tag=reference)
+    else:
+        # No tag has this name (NUL, say, which PostgreSQL could not even compare): as for GET.
+        raise ManifestUnknown(detail={"reference": reference[:200]})
     return empty_response(202)
