@@ -13,6 +13,7 @@ from registry import hooks, selectors
 from registry.digests import ResumableHash
 from registry.errors import BlobUnknown, NameUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
+from registry.names import RepositoryName
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.gc_due import gc_due_mark
 from registry.services.repository_states import repository_push_check
@@ -36,11 +37,12 @@ class StoredBlob:
         return blob_path(self.digest)
 
 
-def blob_get_in_repository(*, namespace: str, name: str, digest: str) -> StoredBlob:
+def blob_get_in_repository(*, repository_name: RepositoryName, digest: str) -> StoredBlob:
+    namespace, name = repository_name.namespace, repository_name.name
     row = selectors.blob_row_in_repository(namespace=namespace, name=name, digest=digest)
     if row is None:
         if not selectors.repository_exists(namespace=namespace, name=name):
-            raise NameUnknown(detail={"name": f"{namespace}/{name}"})
+            raise NameUnknown(detail={"name": repository_name.full})
         raise BlobUnknown(detail={"digest": digest})
     return StoredBlob(digest=digest, size=row[0], location=row[1])
 

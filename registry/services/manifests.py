@@ -26,7 +26,7 @@ from registry.manifest_formats import (
     manifest_parse,
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
-from registry.names import is_digest, is_tag
+from registry.names import RepositoryName, is_digest, is_tag
 from registry.services.gc_due import gc_due_mark
 from registry.services.labels import (
     config_labels_read,
@@ -173,7 +173,8 @@ def _accepts(accept: list[str], media_type: str) -> bool:
     return not accept or media_type in accept or "*/*" in accept
 
 
-def manifest_get(*, namespace: str, name: str, reference: str, accept: list[str]) -> ManifestContent:
+def manifest_get(*, repository_name: RepositoryName, reference: str, accept: list[str]) -> ManifestContent:
+    namespace, name = repository_name.namespace, repository_name.name
     if is_digest(reference):
         row = selectors.manifest_row_by_digest(namespace=namespace, name=name, digest=reference)
     elif is_tag(reference):
@@ -182,7 +183,7 @@ def manifest_get(*, namespace: str, name: str, reference: str, accept: list[str]
         raise ManifestUnknown(detail={"reference": reference[:200]})
     if row is None:
         if not selectors.repository_exists(namespace=namespace, name=name):
-            raise NameUnknown(detail={"name": f"{namespace}/{name}"})
+            raise NameUnknown(detail={"name": repository_name.full})
         raise ManifestUnknown(detail={"reference": reference})
     found = ManifestContent(*row)
     if _accepts(accept, found.media_type):

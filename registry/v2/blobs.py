@@ -39,9 +39,7 @@ def blob_get(
 ) -> HttpResponse:
     if not is_digest(digest):
         raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
-    blob = blob_get_in_repository(
-        namespace=repository_name.namespace, name=repository_name.name, digest=digest
-    )
+    blob = blob_get_in_repository(repository_name=repository_name, digest=digest)
     headers = {
         "Docker-Content-Digest": digest,
         "Accept-Ranges": "bytes",

@@ -49,10 +49,7 @@ def manifest_get(
     request: HttpRequest, *, claims: Claims, repository_name: RepositoryName, reference: str, **_: object
 ) -> HttpResponse:
     found = manifests.manifest_get(
-        namespace=repository_name.namespace,
-        name=repository_name.name,
-        reference=reference,
-        accept=_accept_list(request),
+        repository_name=repository_name, reference=reference, accept=_accept_list(request)
     )
     if request.method == "GET":
         metadata = _reference_metadata(reference, found.digest)
