@@ -106,6 +106,14 @@ def test_tag_with_a_trailing_newline_is_tag_invalid(as_alice):
     assert error_code(response) == "TAG_INVALID"
 
 
+@pytest.mark.parametrize("reference", ["v1%00", "%00", "-v1", "a" * 129])
+def test_delete_of_a_reference_that_is_no_tag_is_manifest_unknown(as_alice, reference):
+    push_blob(as_alice, REPO, b"data")
+    response = as_alice.call("DELETE", f"/v2/{REPO}/manifests/{reference}", scope=ALL)
+    assert response.status_code == 404
+    assert error_code(response) == "MANIFEST_UNKNOWN"
+
+
 def test_range_with_thousands_of_digits_is_416(as_alice):
     digest = push_blob(as_alice, REPO, b"data")
     response = as_alice.call(
