@@ -23,8 +23,9 @@ from registry.models import Manifest, Repository
 @dataclass(frozen=True)
 class UploadStart:
     """A blob is about to enter ``repository``: an upload session opens, a monolithic POST
-    streams, or a mount links a blob from another repository. ``size`` when known (a mount, a
-    POST with a Content-Length), else None."""
+    streams, or a mount links a blob from another repository. ``size`` when known (a mount),
+    else None. For a monolithic POST the hook's transaction ends before the bytes stream: no
+    transaction stays open for as long as a layer takes to arrive."""
 
     repository: Repository
     pusher_id: int | None

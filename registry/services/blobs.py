@@ -98,7 +98,8 @@ def blob_unlink(*, repository: Repository, digest: str, pusher_id: int | None) -
     repository_push_check(repository=repository, user_id=pusher_id)
     links = RepositoryBlob.objects.filter(repository=repository, blob__digest=digest)
     gone = tuple(links.values_list("blob_id", "blob__size"))
-    if not gone or not links.delete()[0]:
+    deleted, _ = links.delete()
+    if not deleted:
         raise BlobUnknown(detail={"digest": digest})
     gc_due_mark(repository_id=repository.pk)
     hooks.hooks_run(hooks.after_blob_delete, hooks.BlobsDeleted(repository.pk, gone))

@@ -205,6 +205,8 @@ def blob_upload_monolithic(
 ) -> Blob:
     """POST ?digest=: one request, one segment, and no upload row to keep."""
     digest = digest_check(digest)
+    # Its own short transaction: the one that records the blob comes after the bytes, and none
+    # may stay open while a layer streams in.
     with transaction.atomic():
         _push_begin(repository, pusher_id, None)
     algorithm = digest_algorithm(digest)
