@@ -78,6 +78,10 @@ KEYS: dict[str, Key] = {
     "GARBAGE_COLLECTION_FREQUENCY": Key(int, 30, "QUAY_GARBAGE_COLLECTION_FREQUENCY"),
     # Upload sessions idle this many days are dropped with their partial data (Quay: 2 days).
     "BLOBUPLOAD_DELETION_DATE_THRESHOLD": Key(int, 2, "QUAY_BLOBUPLOAD_DELETION_DATE_THRESHOLD"),
+    # Quota management (Quay's names): sizes are kept and limits enforced only while it is on; a
+    # namespace without a quota of its own is refused pushes past the default (0: no default).
+    "FEATURE_QUOTA_MANAGEMENT": Key(bool, False, "QUAY_FEATURE_QUOTA_MANAGEMENT"),
+    "DEFAULT_SYSTEM_REJECT_QUOTA_BYTES": Key(int, 0, "QUAY_DEFAULT_SYSTEM_REJECT_QUOTA_BYTES"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),

@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class NamespaceQuota(models.Model):
+    """A namespace's storage limit (Quay's ``UserOrganizationQuota``): at most one per namespace."""
+
+    namespace = models.OneToOneField("orgs.Namespace", on_delete=models.CASCADE, related_name="quota")
+    limit_bytes = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(limit_bytes__gt=0), name="quota_limit_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace_id}: {self.limit_bytes} bytes"
+
+
+class QuotaLimit(models.Model):
+    """What happens to a push once usage passes ``threshold_percent`` of the quota's bytes."""
+
+    class Kind(models.TextChoices):
+        WARNING = "Warning"
+        REJECT = "Reject"
+
+    quota = models.ForeignKey(NamespaceQuota, on_delete=models.CASCADE, related_name="limits")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    threshold_percent = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold_percent__gte=1, threshold_percent__lte=100),
+                name="quota_limit_percent_range",
+            ),
+            models.UniqueConstraint(fields=["quota", "kind", "threshold_percent"], name="quota_limit_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.threshold_percent}%"
