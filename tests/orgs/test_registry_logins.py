@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 
 import pytest
 
@@ -70,15 +69,33 @@ def test_concurrent_logins_of_one_account_check_the_password_once(monkeypatch):
     from orgs.services import user_create
 
     user_create(username="carol", password="correct horse battery")
+    logins = 5
     calls = []
-    real = orgs.authentication.authenticate
+    overlapped = []
+    real_authenticate = orgs.authentication.authenticate
+    real_remembered_user = orgs.authentication._remembered_user
+    # The first login misses the memory twice (before and under the username's lock), each other
+    # login once before it waits on that lock: the handshake after which all five overlap.
+    misses, misses_lock, all_missed = [0], threading.Lock(), threading.Event()
 
-    def slow_authenticate(**credentials):
+    def counting_remembered_user(username: str, password: str):
+        user = real_remembered_user(username, password)
+        if user is None:
+            with misses_lock:
+                misses[0] += 1
+                if misses[0] >= logins + 1:
+                    all_missed.set()
+        return user
+
+    def authenticate_once_all_wait(**credentials):
         calls.append(credentials["username"])
-        time.sleep(0.2)
-        return real(**credentials)
+        # Holds the password check until every other login has found nothing remembered, so
+        # each of them must wait for this check rather than arriving after it.
+        overlapped.append(all_missed.wait(10))
+        return real_authenticate(**credentials)
 
-    monkeypatch.setattr(orgs.authentication, "authenticate", slow_authenticate)
+    monkeypatch.setattr(orgs.authentication, "_remembered_user", counting_remembered_user)
+    monkeypatch.setattr(orgs.authentication, "authenticate", authenticate_once_all_wait)
     results = []
 
     def login() -> None:
@@ -89,10 +106,11 @@ def test_concurrent_logins_of_one_account_check_the_password_once(monkeypatch):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=login) for _ in range(5)]
+    threads = [threading.Thread(target=login) for _ in range(logins)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert [user.username for user in results] == ["carol"] * 5
+    assert overlapped == [True]
+    assert [user.username for user in results] == ["carol"] * logins
     assert calls == ["carol"]
