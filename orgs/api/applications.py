@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -111,7 +110,6 @@ def _application_get(organization: Organization, client_id: str) -> Organization
 
 class ApplicationListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationApplications",
@@ -145,7 +143,6 @@ class ApplicationListView(APIView):
 
 class ApplicationView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationApplication",
@@ -183,7 +180,6 @@ class ApplicationView(APIView):
 
 class ApplicationSecretResetView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="resetOrganizationApplicationClientSecret",
@@ -201,7 +197,6 @@ class ApplicationSecretResetView(APIView):
 class ApplicationTokenView(APIView):
     """Quay's "Generate Token": no OAuth token may mint another, so the browser's session only."""
 
-    permission_classes = [IsAuthenticated]
     session_only = True
 
     @extend_schema(

@@ -13,7 +13,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -163,7 +162,6 @@ def _own_namespace(user: User) -> Namespace:
 
 class UserLogsView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listUserLogs",
@@ -178,7 +176,6 @@ class UserLogsView(APIView):
 
 class UserAggregateLogsView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateUserLogs",
@@ -193,7 +190,6 @@ class UserAggregateLogsView(APIView):
 
 class OrganizationLogsView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listOrgLogs",
@@ -212,7 +208,6 @@ class OrganizationLogsView(APIView):
 
 class OrganizationAggregateLogsView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateOrgLogs",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,7 +70,6 @@ def _organization_for_admin(request: Request, orgname: str) -> Organization:
 
 class OrganizationMemberListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationMembers",
@@ -86,7 +84,6 @@ class OrganizationMemberListView(APIView):
 
 class OrganizationMemberView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationMember",
@@ -118,7 +115,6 @@ class OrganizationMemberView(APIView):
 
 class OrganizationCollaboratorListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationCollaborators",

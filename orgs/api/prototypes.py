@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -97,7 +96,6 @@ def _organization_for_admin(request: Request, orgname: str) -> Organization:
 
 class PrototypeListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationPrototypePermissions",
@@ -153,7 +151,6 @@ def _prototype_get(organization: Organization, prototypeid: str) -> DefaultPermi
 
 class PrototypeView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="deleteOrganizationPrototypePermission",

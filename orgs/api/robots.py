@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -118,7 +117,6 @@ class _RobotNamespaceMixin:
 
 class RobotListView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobots",
@@ -153,7 +151,6 @@ class RobotListView(_RobotNamespaceMixin, APIView):
 
 class RobotView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobot",
@@ -197,7 +194,6 @@ class RobotView(_RobotNamespaceMixin, APIView):
 
 class RobotPermissionsView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobotPermissions",
@@ -220,7 +216,6 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
 
 class RobotRegenerateView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="regenerateUserRobotToken",

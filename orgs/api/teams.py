@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,7 +63,6 @@ def _team_view(team: Team, *, created: bool) -> dict:
 
 class TeamView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="updateOrganizationTeam",
@@ -106,7 +104,6 @@ class TeamView(APIView):
 
 class TeamMemberListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationTeamMembers",
@@ -127,7 +124,6 @@ class TeamMemberListView(APIView):
 
 class TeamMemberView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="updateOrganizationTeamMember",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,7 +58,6 @@ def _token_get(*, user: User, uuid: str) -> AppToken:
 
 class AppTokenListView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listAppTokens",
@@ -87,7 +85,6 @@ class AppTokenListView(APIView):
 
 class AppTokenView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAppToken",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -74,7 +74,6 @@ def _user_view(user: User) -> dict:
 
 class UserView(APIView):
     required_scopes = {"GET": ["user:read"], "PUT": ["user:admin"]}
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getLoggedInUser",
@@ -105,6 +104,8 @@ class UserView(APIView):
 
 class PublicUserView(APIView):
     required_scopes = ["user:read"]
+    # A user's public profile is readable without a login, as in Quay.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="getUserInformation",
@@ -121,7 +122,6 @@ class PublicUserView(APIView):
 
 class OrganizationListView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="createOrganization",
@@ -167,7 +167,8 @@ class OrganizationView(APIView):
     required_scopes = {"GET": ["user:read"], "PUT": ["org:admin"], "DELETE": ["org:admin"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getOrganization",

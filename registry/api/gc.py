@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,7 +49,6 @@ class GCRunInput(serializers.Serializer):
 
 class GCView(APIView):
     required_scopes = ["super:user"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listGarbageCollectionRuns",

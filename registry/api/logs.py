@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +22,6 @@ from registry.services.authorization import require_repository_admin
 
 class RepositoryLogsView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoLogs",
@@ -39,7 +37,6 @@ class RepositoryLogsView(APIView):
 
 class RepositoryAggregateLogsView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateRepoLogs",

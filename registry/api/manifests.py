@@ -6,7 +6,7 @@ answers 404, and an unreadable repository 404 as a missing one does.
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,8 @@ def _manifest(request: Request, repository: str, digest: str) -> Manifest:
 
 class ManifestView(APIView):
     required_scopes = ["repo:read"]
+    # A public repository's manifests are readable without a login.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="getRepoManifest",
@@ -46,7 +48,8 @@ class ManifestLabelsView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:write"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="listManifestLabels",
@@ -80,7 +83,8 @@ class ManifestLabelView(APIView):
     required_scopes = {"GET": ["repo:read"], "DELETE": ["repo:write"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getManifestLabel",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -98,7 +97,6 @@ def _permission_get(repository: Repository, **grantee: User | Team) -> Repositor
 
 class UserPermissionListView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoUserPermissions",
@@ -113,7 +111,6 @@ class UserPermissionListView(APIView):
 
 class UserPermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserPermissions",
@@ -155,7 +152,6 @@ class UserPermissionView(APIView):
 
 class TeamPermissionListView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoTeamPermissions",
@@ -170,7 +166,6 @@ class TeamPermissionListView(APIView):
 
 class TeamPermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getTeamPermissions",
@@ -224,7 +219,6 @@ class TransitivePermissionListOutput(serializers.Serializer):
 
 class UserTransitivePermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserTransitivePermission",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +22,6 @@ from registry.services.tags import tag_change, tag_delete, tag_expire_permanentl
 
 class RepositoryTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeTag",
@@ -74,7 +72,6 @@ class RepositoryTagView(APIView):
 
 class RestoreTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="restoreTag",
@@ -100,7 +97,6 @@ class RestoreTagView(APIView):
 
 class ExpireTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="removeTagFromTimemachine",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,7 +54,8 @@ class RepositoryListView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:create"]}
 
     def get_permissions(self) -> list:
-        return [IsAuthenticated()] if self.request.method == "POST" else []
+        # Creating a repository needs the default login; anonymous callers may list public ones.
+        return super().get_permissions() if self.request.method == "POST" else [AllowAny()]
 
     @extend_schema(
         operation_id="listRepos",
@@ -115,7 +116,8 @@ class RepositoryView(APIView):
     required_scopes = {"GET": ["repo:read"], "PUT": ["repo:write"], "DELETE": ["repo:admin"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getRepo",
@@ -159,7 +161,6 @@ class RepositoryView(APIView):
 
 class RepositoryVisibilityView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeRepoVisibility",
@@ -179,6 +180,8 @@ class RepositoryVisibilityView(APIView):
 
 class RepositoryTagListView(APIView):
     required_scopes = ["repo:read"]
+    # A public repository's tags are readable without a login.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="listRepoTags",
@@ -215,7 +218,6 @@ class RepositoryTagListView(APIView):
 
 class RepositoryStateView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeRepoState",
