@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.request_context import request_actor
 from orgs.selectors.identity import organization_get_for_member
 from orgs.services.applications import (
     application_create,
@@ -93,7 +94,7 @@ def _application_view(owned: OrganizationApplication, secret: str | None = None)
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
     organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request.user, namespace=organization.namespace)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 
@@ -136,7 +137,7 @@ class ApplicationListView(APIView):
         data = ApplicationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         owned, secret = application_create(
-            organization=organization, actor=request.user, **data.validated_data
+            organization=organization, actor=request_actor(request), **data.validated_data
         )
         return Response(_application_view(owned, secret))
 
@@ -164,7 +165,7 @@ class ApplicationView(APIView):
         owned = _application_get(organization, client_id)
         data = ApplicationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        owned = application_update(owned=owned, actor=request.user, **data.validated_data)
+        owned = application_update(owned=owned, actor=request_actor(request), **data.validated_data)
         return Response(_application_view(owned))
 
     @extend_schema(
@@ -174,7 +175,7 @@ class ApplicationView(APIView):
     )
     def delete(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        application_delete(owned=_application_get(organization, client_id), actor=request.user)
+        application_delete(owned=_application_get(organization, client_id), actor=request_actor(request))
         return Response(status=204)
 
 
@@ -190,7 +191,7 @@ class ApplicationSecretResetView(APIView):
     def post(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
         owned = _application_get(organization, client_id)
-        secret = application_secret_reset(owned=owned, actor=request.user)
+        secret = application_secret_reset(owned=owned, actor=request_actor(request))
         return Response(_application_view(owned, secret))
 
 
@@ -231,7 +232,7 @@ class ApplicationTokenView(APIView):
             application=owned.application,
             user=request.user,
             scopes=data.validated_data["scopes"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         expires_in = max(0, int((token.expires - token.created).total_seconds()))
         return Response(

@@ -22,6 +22,7 @@ from orgs.avatars import user_avatar
 from orgs.errors import NotPermitted
 from orgs.models import AuditLog, Namespace, User
 from orgs.names import ROBOT_SEPARATOR
+from orgs.request_context import request_actor
 from orgs.selectors.audit import audit_log_counts_per_day, audit_log_rows
 from orgs.selectors.identity import organization_get_for_member
 from orgs.services.authorization import require_namespace_admin
@@ -202,7 +203,7 @@ class OrganizationLogsView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        require_namespace_admin(actor=request.user, namespace=organization.namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_page_response(request, PerformerLogQuery, namespace=organization.namespace)
 
 
@@ -217,5 +218,5 @@ class OrganizationAggregateLogsView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        require_namespace_admin(actor=request.user, namespace=organization.namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_aggregate_response(request, PerformerAggregateLogQuery, namespace=organization.namespace)

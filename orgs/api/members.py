@@ -13,6 +13,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization
+from orgs.request_context import request_actor
 from orgs.selectors.identity import organization_get_for_member, user_get
 from orgs.selectors.members import (
     MemberView,
@@ -64,7 +65,7 @@ def _member_view(member: MemberView) -> dict:
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
     organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request.user, namespace=organization.namespace)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 
@@ -108,7 +109,7 @@ class OrganizationMemberView(APIView):
     def delete(self, request: Request, orgname: str, membername: str) -> Response:
         organization = _organization_for_admin(request, orgname)
         organization_member_remove(
-            organization=organization, user=user_get(name=membername), actor=request.user
+            organization=organization, user=user_get(name=membername), actor=request_actor(request)
         )
         return Response(status=204)
 

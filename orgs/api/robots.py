@@ -15,6 +15,7 @@ from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Namespace, RobotAccount, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
 from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
@@ -159,7 +160,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
 
     @extend_schema(
@@ -176,7 +177,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
             namespace=namespace,
             short_name=robot_shortname,
             description=data.validated_data["description"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_with_token(robot, token), status=201)
 
@@ -187,8 +188,10 @@ class RobotView(_RobotNamespaceMixin, APIView):
     )
     def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
-        robot_delete(robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request.user)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        robot_delete(
+            robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
+        )
         return Response(status=204)
 
 
@@ -202,7 +205,7 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
         permissions = [
             {
@@ -225,9 +228,9 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
     )
     def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
-        token = robot_token_regenerate(robot=robot, actor=request.user)
+        token = robot_token_regenerate(robot=robot, actor=request_actor(request))
         return Response(_with_token(robot, token))
 
 

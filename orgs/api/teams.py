@@ -13,6 +13,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.api.serializers import TeamOutput, team_view
 from orgs.errors import NotPermitted
 from orgs.models import Team
+from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
@@ -82,13 +83,13 @@ class TeamView(APIView):
                 name=teamname,
                 role=role,
                 description=description or "",
-                actor=request.user,
+                actor=request_actor(request),
             )
             return Response(TeamChangedOutput(_team_view(team, created=True)).data)
         if role != team.role:
-            team = team_set_role(team=team, role=role, actor=request.user)
+            team = team_set_role(team=team, role=role, actor=request_actor(request))
         if description is not None and description != team.description:
-            team = team_set_description(team=team, description=description, actor=request.user)
+            team = team_set_description(team=team, description=description, actor=request_actor(request))
         return Response(TeamChangedOutput(_team_view(team, created=False)).data)
 
     @extend_schema(
@@ -98,7 +99,7 @@ class TeamView(APIView):
     )
     def delete(self, request: Request, orgname: str, teamname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        team_delete(team=team_get(organization=organization, name=teamname), actor=request.user)
+        team_delete(team=team_get(organization=organization, name=teamname), actor=request_actor(request))
         return Response(status=204)
 
 
@@ -135,7 +136,7 @@ class TeamMemberView(APIView):
         organization = organization_get_for_member(user=request.user, name=orgname)
         team = team_get(organization=organization, name=teamname)
         user = user_get(name=membername)
-        team_member_add(team=team, user=user, actor=request.user)
+        team_member_add(team=team, user=user, actor=request_actor(request))
         return Response(TeamMemberOutput(entity_view(user)).data)
 
     @extend_schema(
@@ -146,5 +147,5 @@ class TeamMemberView(APIView):
     def delete(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
         team = team_get(organization=organization, name=teamname)
-        team_member_remove(team=team, user=user_get(name=membername), actor=request.user)
+        team_member_remove(team=team, user=user_get(name=membername), actor=request_actor(request))
         return Response(status=204)

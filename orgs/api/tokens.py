@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from orgs.api.fields import QuayDateField
 from orgs.errors import NotFound
 from orgs.models import AppToken, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import app_token_list
 from orgs.services import app_token_create, app_token_revoke
 from quaysite.api_schema import ERROR_RESPONSES
@@ -78,7 +79,7 @@ class AppTokenListView(APIView):
         data = AppTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         token, token_code = app_token_create(
-            user=request.user, title=data.validated_data["title"], actor=request.user
+            user=request.user, title=data.validated_data["title"], actor=request_actor(request)
         )
         return Response({"token": {**AppTokenOutput(token).data, "token_code": token_code}})
 
@@ -100,5 +101,5 @@ class AppTokenView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, token_uuid: str) -> Response:
-        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request.user)
+        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request_actor(request))
         return Response(status=204)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import (
     LabelCreatedOutput,
@@ -74,7 +75,7 @@ class ManifestLabelsView(APIView):
         manifest = _manifest(request, repository, digest)
         data = LabelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        label = label_add(actor=request.user, manifest=manifest, **data.validated_data)
+        label = label_add(actor=request_actor(request), manifest=manifest, **data.validated_data)
         location = f"/api/v1/repository/{repository}/manifest/{digest}/labels/{label.uuid}"
         return Response({"label": LabelOutput(label).data}, status=201, headers={"Location": location})
 
@@ -102,5 +103,5 @@ class ManifestLabelView(APIView):
     )
     def delete(self, request: Request, repository: str, digest: str, labelid: str) -> Response:
         manifest = _manifest(request, repository, digest)
-        label_delete(actor=request.user, manifest=manifest, label_id=labelid)
+        label_delete(actor=request_actor(request), manifest=manifest, label_id=labelid)
         return Response(status=204)

@@ -18,6 +18,7 @@ from orgs.errors import NotFound
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
 from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
@@ -54,7 +55,7 @@ class TeamPermissionListOutput(serializers.Serializer):
 
 def _repository_for_admin(request: Request, repository: str) -> Repository:
     found = repository_get_readable(user=request.user, full_name=repository).repository
-    require_repository_admin(actor=request.user, repository=found)
+    require_repository_admin(actor=request_actor(request), repository=found)
     return found
 
 
@@ -135,7 +136,7 @@ class UserPermissionView(APIView):
             repository=found,
             role=data.validated_data["role"],
             user=_grantee_user(username),
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_user_view(permission))
 
@@ -146,7 +147,7 @@ class UserPermissionView(APIView):
     )
     def delete(self, request: Request, repository: str, username: str) -> Response:
         found = _repository_for_admin(request, repository)
-        permission_delete(repository=found, user=_grantee_user(username), actor=request.user)
+        permission_delete(repository=found, user=_grantee_user(username), actor=request_actor(request))
         return Response(status=204)
 
 
@@ -192,7 +193,7 @@ class TeamPermissionView(APIView):
             repository=found,
             role=data.validated_data["role"],
             team=repository_team_get(repository=found, name=teamname),
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_team_view(permission))
 
@@ -204,7 +205,9 @@ class TeamPermissionView(APIView):
     def delete(self, request: Request, repository: str, teamname: str) -> Response:
         found = _repository_for_admin(request, repository)
         permission_delete(
-            repository=found, team=repository_team_get(repository=found, name=teamname), actor=request.user
+            repository=found,
+            team=repository_team_get(repository=found, name=teamname),
+            actor=request_actor(request),
         )
         return Response(status=204)
 

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireInput, TagRestoreInput
 from registry.repository_selectors import repository_get_readable
@@ -39,7 +40,7 @@ class RepositoryTagView(APIView):
         args = data.validated_data
         expiration = args.get("expiration")
         tag_change(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=args.get("manifest_digest"),
@@ -62,7 +63,7 @@ class RepositoryTagView(APIView):
         query = TagDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         tag_delete(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             skip_recovery=query.validated_data["skipRecoveryPeriod"],
@@ -87,7 +88,7 @@ class RestoreTagView(APIView):
         data = TagRestoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_restore(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=data.validated_data["manifest_digest"],
@@ -113,7 +114,7 @@ class ExpireTagView(APIView):
         data = TagExpireInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_expire_permanently(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=data.validated_data.get("manifest_digest"),

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
@@ -107,7 +108,7 @@ class RepositoryListView(APIView):
             name=data.validated_data["repository"],
             visibility=data.validated_data["visibility"],
             description=data.validated_data["description"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(RepositoryCreatedOutput(repository).data, status=201)
 
@@ -144,7 +145,9 @@ class RepositoryView(APIView):
         data = RepositoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_description(
-            repository=access.repository, description=data.validated_data["description"], actor=request.user
+            repository=access.repository,
+            description=data.validated_data["description"],
+            actor=request_actor(request),
         )
         return Response({"success": True})
 
@@ -155,7 +158,7 @@ class RepositoryView(APIView):
     )
     def delete(self, request: Request, repository: str) -> Response:
         access = repository_get_readable(user=request.user, full_name=repository)
-        repository_delete(repository=access.repository, actor=request.user)
+        repository_delete(repository=access.repository, actor=request_actor(request))
         return Response(status=204)
 
 
@@ -173,7 +176,9 @@ class RepositoryVisibilityView(APIView):
         data = VisibilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_visibility(
-            repository=access.repository, visibility=data.validated_data["visibility"], actor=request.user
+            repository=access.repository,
+            visibility=data.validated_data["visibility"],
+            actor=request_actor(request),
         )
         return Response({"success": True})
 
@@ -233,6 +238,6 @@ class RepositoryStateView(APIView):
         data = RepositoryStateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_state(
-            repository=access.repository, state=data.validated_data["state"], actor=request.user
+            repository=access.repository, state=data.validated_data["state"], actor=request_actor(request)
         )
         return Response({"success": True})
