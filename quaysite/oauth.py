@@ -6,9 +6,10 @@ method, else 403; the browser's session is not limited by scopes. A view declari
 accepts no OAuth token at all: an endpoint nobody has classified must not be open to every
 token.
 
-The check runs where the token is authenticated rather than in a default permission class: most
-views set their own ``permission_classes`` or ``get_permissions``, which replace the defaults,
-so a default permission class would silently not run for them.
+The check runs where the token is authenticated rather than in a default permission class: the
+views open to anonymous callers and the superuser's set their own ``permission_classes`` or
+``get_permissions``, which replace the defaults, so a default permission class would silently
+not run for them.
 """
 
 from __future__ import annotations

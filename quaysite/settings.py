@@ -211,7 +211,9 @@ REST_FRAMEWORK = {
         "quaysite.oauth.CsrfNamingSessionAuthentication",
         "quaysite.oauth.ScopedOAuth2Authentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Every API view needs a login unless it names AllowAny (tests/quaysite/test_anonymous_endpoints.py
+    # lists those), so a new view is protected by default.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["quaysite.api_json.DepthBoundJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.request_context import request_actor
 from orgs.selectors.identity import organization_get_for_member
 from orgs.services.applications import (
     application_create,
@@ -94,7 +94,7 @@ def _application_view(owned: OrganizationApplication, secret: str | None = None)
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
     organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request.user, namespace=organization.namespace)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 
@@ -111,7 +111,6 @@ def _application_get(organization: Organization, client_id: str) -> Organization
 
 class ApplicationListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationApplications",
@@ -138,14 +137,13 @@ class ApplicationListView(APIView):
         data = ApplicationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         owned, secret = application_create(
-            organization=organization, actor=request.user, **data.validated_data
+            organization=organization, actor=request_actor(request), **data.validated_data
         )
         return Response(_application_view(owned, secret))
 
 
 class ApplicationView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationApplication",
@@ -167,7 +165,7 @@ class ApplicationView(APIView):
         owned = _application_get(organization, client_id)
         data = ApplicationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        owned = application_update(owned=owned, actor=request.user, **data.validated_data)
+        owned = application_update(owned=owned, actor=request_actor(request), **data.validated_data)
         return Response(_application_view(owned))
 
     @extend_schema(
@@ -177,13 +175,12 @@ class ApplicationView(APIView):
     )
     def delete(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        application_delete(owned=_application_get(organization, client_id), actor=request.user)
+        application_delete(owned=_application_get(organization, client_id), actor=request_actor(request))
         return Response(status=204)
 
 
 class ApplicationSecretResetView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="resetOrganizationApplicationClientSecret",
@@ -194,14 +191,13 @@ class ApplicationSecretResetView(APIView):
     def post(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
         owned = _application_get(organization, client_id)
-        secret = application_secret_reset(owned=owned, actor=request.user)
+        secret = application_secret_reset(owned=owned, actor=request_actor(request))
         return Response(_application_view(owned, secret))
 
 
 class ApplicationTokenView(APIView):
     """Quay's "Generate Token": no OAuth token may mint another, so the browser's session only."""
 
-    permission_classes = [IsAuthenticated]
     session_only = True
 
     @extend_schema(
@@ -236,7 +232,7 @@ class ApplicationTokenView(APIView):
             application=owned.application,
             user=request.user,
             scopes=data.validated_data["scopes"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         expires_in = max(0, int((token.expires - token.created).total_seconds()))
         return Response(

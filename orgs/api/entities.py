@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,7 +60,6 @@ def _users_matching(prefix: str, robot_namespace: Namespace | None) -> list[User
 
 class EntitySearchView(APIView):
     required_scopes = ["user:read"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getMatchingEntities",

@@ -13,7 +13,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from orgs.avatars import user_avatar
 from orgs.errors import NotPermitted
 from orgs.models import AuditLog, Namespace, User
 from orgs.names import ROBOT_SEPARATOR
+from orgs.request_context import request_actor
 from orgs.selectors.audit import audit_log_counts_per_day, audit_log_rows
 from orgs.selectors.identity import organization_get_for_member
 from orgs.services.authorization import require_namespace_admin
@@ -163,7 +163,6 @@ def _own_namespace(user: User) -> Namespace:
 
 class UserLogsView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listUserLogs",
@@ -178,7 +177,6 @@ class UserLogsView(APIView):
 
 class UserAggregateLogsView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateUserLogs",
@@ -193,7 +191,6 @@ class UserAggregateLogsView(APIView):
 
 class OrganizationLogsView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listOrgLogs",
@@ -206,13 +203,12 @@ class OrganizationLogsView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        require_namespace_admin(actor=request.user, namespace=organization.namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_page_response(request, PerformerLogQuery, namespace=organization.namespace)
 
 
 class OrganizationAggregateLogsView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateOrgLogs",
@@ -222,5 +218,5 @@ class OrganizationAggregateLogsView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        require_namespace_admin(actor=request.user, namespace=organization.namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_aggregate_response(request, PerformerAggregateLogQuery, namespace=organization.namespace)

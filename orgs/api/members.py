@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization
+from orgs.request_context import request_actor
 from orgs.selectors.identity import organization_get_for_member, user_get
 from orgs.selectors.members import (
     MemberView,
@@ -65,13 +65,12 @@ def _member_view(member: MemberView) -> dict:
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
     organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request.user, namespace=organization.namespace)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 
 class OrganizationMemberListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationMembers",
@@ -86,7 +85,6 @@ class OrganizationMemberListView(APIView):
 
 class OrganizationMemberView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationMember",
@@ -111,14 +109,13 @@ class OrganizationMemberView(APIView):
     def delete(self, request: Request, orgname: str, membername: str) -> Response:
         organization = _organization_for_admin(request, orgname)
         organization_member_remove(
-            organization=organization, user=user_get(name=membername), actor=request.user
+            organization=organization, user=user_get(name=membername), actor=request_actor(request)
         )
         return Response(status=204)
 
 
 class OrganizationCollaboratorListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationCollaborators",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +14,7 @@ from orgs.avatars import team_avatar
 from orgs.errors import NotFound
 from orgs.models import DefaultPermission, Organization, TeamMember, User
 from orgs.models.permissions import Role
+from orgs.request_context import request_actor
 from orgs.selectors.identity import organization_get_for_member, prototype_list, team_get, user_get
 from orgs.services import prototype_create, prototype_delete, prototype_set_role
 from orgs.services.authorization import require_namespace_admin
@@ -91,13 +91,12 @@ def _prototype_view(prototype: DefaultPermission, members: set[int]) -> dict:
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
     organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request.user, namespace=organization.namespace)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 
 class PrototypeListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationPrototypePermissions",
@@ -137,7 +136,7 @@ class PrototypeListView(APIView):
                 else None
             ),
             activating_user=user_get(name=activating["name"]) if activating else None,
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)
 
@@ -153,7 +152,6 @@ def _prototype_get(organization: Organization, prototypeid: str) -> DefaultPermi
 
 class PrototypeView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="deleteOrganizationPrototypePermission",
@@ -162,7 +160,7 @@ class PrototypeView(APIView):
     )
     def delete(self, request: Request, orgname: str, prototypeid: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        prototype_delete(prototype=_prototype_get(organization, prototypeid), actor=request.user)
+        prototype_delete(prototype=_prototype_get(organization, prototypeid), actor=request_actor(request))
         return Response(status=204)
 
     @extend_schema(
@@ -177,6 +175,6 @@ class PrototypeView(APIView):
         data = PrototypeRoleInput(data=request.data)
         data.is_valid(raise_exception=True)
         prototype = prototype_set_role(
-            prototype=prototype, role=data.validated_data["role"], actor=request.user
+            prototype=prototype, role=data.validated_data["role"], actor=request_actor(request)
         )
         return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Namespace, RobotAccount, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
 from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
@@ -118,7 +118,6 @@ class _RobotNamespaceMixin:
 
 class RobotListView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobots",
@@ -153,7 +152,6 @@ class RobotListView(_RobotNamespaceMixin, APIView):
 
 class RobotView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobot",
@@ -162,7 +160,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
 
     @extend_schema(
@@ -179,7 +177,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
             namespace=namespace,
             short_name=robot_shortname,
             description=data.validated_data["description"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_with_token(robot, token), status=201)
 
@@ -190,14 +188,15 @@ class RobotView(_RobotNamespaceMixin, APIView):
     )
     def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
-        robot_delete(robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request.user)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        robot_delete(
+            robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
+        )
         return Response(status=204)
 
 
 class RobotPermissionsView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserRobotPermissions",
@@ -206,7 +205,7 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
         permissions = [
             {
@@ -220,7 +219,6 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
 
 class RobotRegenerateView(_RobotNamespaceMixin, APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="regenerateUserRobotToken",
@@ -230,9 +228,9 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
     )
     def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
         namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request.user, namespace=namespace)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
-        token = robot_token_regenerate(robot=robot, actor=request.user)
+        token = robot_token_regenerate(robot=robot, actor=request_actor(request))
         return Response(_with_token(robot, token))
 
 

@@ -20,6 +20,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import is_superuser, organization_get
 from orgs.services import user_create
 from orgs.services.superuser import superuser_organization_update, superuser_user_update, user_delete
@@ -147,7 +148,7 @@ class SuperuserUserListView(_SuperuserView):
             username=data.validated_data["username"],
             password=password,
             email=data.validated_data["email"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         body = {
             "username": user.username,
@@ -177,7 +178,7 @@ class SuperuserUserView(_SuperuserView):
         user = _any_user(username)
         data = SuperuserUserUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = superuser_user_update(user=user, actor=request.user, **data.validated_data)
+        user = superuser_user_update(user=user, actor=request_actor(request), **data.validated_data)
         return Response(SuperuserUserOutput(user).data)
 
     @extend_schema(
@@ -189,7 +190,7 @@ class SuperuserUserView(_SuperuserView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, username: str) -> Response:
-        user_delete(user=_any_user(username), actor=request.user)
+        user_delete(user=_any_user(username), actor=request_actor(request))
         return Response(status=204)
 
 
@@ -225,6 +226,6 @@ class SuperuserOrganizationView(_SuperuserView):
         data = SuperuserOrganizationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization = superuser_organization_update(
-            organization=organization, actor=request.user, **data.validated_data
+            organization=organization, actor=request_actor(request), **data.validated_data
         )
         return Response(SuperuserOrganizationOutput(organization).data)

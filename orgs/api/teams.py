@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.api.serializers import TeamOutput, team_view
 from orgs.errors import NotPermitted
 from orgs.models import Team
+from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
@@ -64,7 +64,6 @@ def _team_view(team: Team, *, created: bool) -> dict:
 
 class TeamView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="updateOrganizationTeam",
@@ -84,13 +83,13 @@ class TeamView(APIView):
                 name=teamname,
                 role=role,
                 description=description or "",
-                actor=request.user,
+                actor=request_actor(request),
             )
             return Response(TeamChangedOutput(_team_view(team, created=True)).data)
         if role != team.role:
-            team = team_set_role(team=team, role=role, actor=request.user)
+            team = team_set_role(team=team, role=role, actor=request_actor(request))
         if description is not None and description != team.description:
-            team = team_set_description(team=team, description=description, actor=request.user)
+            team = team_set_description(team=team, description=description, actor=request_actor(request))
         return Response(TeamChangedOutput(_team_view(team, created=False)).data)
 
     @extend_schema(
@@ -100,13 +99,12 @@ class TeamView(APIView):
     )
     def delete(self, request: Request, orgname: str, teamname: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
-        team_delete(team=team_get(organization=organization, name=teamname), actor=request.user)
+        team_delete(team=team_get(organization=organization, name=teamname), actor=request_actor(request))
         return Response(status=204)
 
 
 class TeamMemberListView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getOrganizationTeamMembers",
@@ -127,7 +125,6 @@ class TeamMemberListView(APIView):
 
 class TeamMemberView(APIView):
     required_scopes = ["org:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="updateOrganizationTeamMember",
@@ -139,7 +136,7 @@ class TeamMemberView(APIView):
         organization = organization_get_for_member(user=request.user, name=orgname)
         team = team_get(organization=organization, name=teamname)
         user = user_get(name=membername)
-        team_member_add(team=team, user=user, actor=request.user)
+        team_member_add(team=team, user=user, actor=request_actor(request))
         return Response(TeamMemberOutput(entity_view(user)).data)
 
     @extend_schema(
@@ -150,5 +147,5 @@ class TeamMemberView(APIView):
     def delete(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
         organization = organization_get_for_member(user=request.user, name=orgname)
         team = team_get(organization=organization, name=teamname)
-        team_member_remove(team=team, user=user_get(name=membername), actor=request.user)
+        team_member_remove(team=team, user=user_get(name=membername), actor=request_actor(request))
         return Response(status=204)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 from orgs.api.fields import QuayDateField
 from orgs.errors import NotFound
 from orgs.models import AppToken, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import app_token_list
 from orgs.services import app_token_create, app_token_revoke
 from quaysite.api_schema import ERROR_RESPONSES
@@ -59,7 +59,6 @@ def _token_get(*, user: User, uuid: str) -> AppToken:
 
 class AppTokenListView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listAppTokens",
@@ -80,14 +79,13 @@ class AppTokenListView(APIView):
         data = AppTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         token, token_code = app_token_create(
-            user=request.user, title=data.validated_data["title"], actor=request.user
+            user=request.user, title=data.validated_data["title"], actor=request_actor(request)
         )
         return Response({"token": {**AppTokenOutput(token).data, "token_code": token_code}})
 
 
 class AppTokenView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAppToken",
@@ -103,5 +101,5 @@ class AppTokenView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, token_uuid: str) -> Response:
-        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request.user)
+        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request_actor(request))
         return Response(status=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from orgs.api.serializers import (
 from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Namespace, Organization, Team, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
@@ -74,7 +75,6 @@ def _user_view(user: User) -> dict:
 
 class UserView(APIView):
     required_scopes = {"GET": ["user:read"], "PUT": ["user:admin"]}
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getLoggedInUser",
@@ -96,7 +96,7 @@ class UserView(APIView):
     def put(self, request: Request) -> Response:
         data = UserUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_update(user=request.user, actor=request.user, **data.validated_data)
+        user = user_update(user=request.user, actor=request_actor(request), **data.validated_data)
         if "password" in data.validated_data and request.auth is None:
             # Keep this browser logged in; every other session of the user ends.
             update_session_auth_hash(request._request, user)
@@ -105,6 +105,8 @@ class UserView(APIView):
 
 class PublicUserView(APIView):
     required_scopes = ["user:read"]
+    # A user's public profile is readable without a login, as in Quay.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="getUserInformation",
@@ -121,7 +123,6 @@ class PublicUserView(APIView):
 
 class OrganizationListView(APIView):
     required_scopes = ["user:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="createOrganization",
@@ -133,7 +134,9 @@ class OrganizationListView(APIView):
         data = OrganizationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization_create(
-            name=data.validated_data["name"], email=data.validated_data["email"], creator=request.user
+            name=data.validated_data["name"],
+            email=data.validated_data["email"],
+            creator=request_actor(request),
         )
         return Response("Created", status=201)
 
@@ -167,7 +170,8 @@ class OrganizationView(APIView):
     required_scopes = {"GET": ["user:read"], "PUT": ["org:admin"], "DELETE": ["org:admin"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getOrganization",
@@ -195,7 +199,7 @@ class OrganizationView(APIView):
         data = OrganizationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization = organization_update(
-            organization=organization, actor=request.user, **data.validated_data
+            organization=organization, actor=request_actor(request), **data.validated_data
         )
         return Response(OrganizationOutput(_organization_view(organization, request.user)).data)
 
@@ -208,5 +212,5 @@ class OrganizationView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, orgname: str) -> Response:
-        organization_delete(actor=request.user, organization=organization_get(name=orgname))
+        organization_delete(actor=request_actor(request), organization=organization_get(name=orgname))
         return Response(status=204)

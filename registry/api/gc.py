@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.errors import NotFound
+from orgs.request_context import request_actor
 from orgs.services.authorization import require_superuser
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.errors import NameInvalid, NameUnknown
@@ -50,7 +50,6 @@ class GCRunInput(serializers.Serializer):
 
 class GCView(APIView):
     required_scopes = ["super:user"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listGarbageCollectionRuns",
@@ -59,7 +58,7 @@ class GCView(APIView):
         responses={200: GCRunListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        require_superuser(actor=request.user)
+        require_superuser(actor=request_actor(request))
         query = GCRunListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         runs = GCRun.objects.order_by("-started", "-pk")[: query.validated_data["limit"]]
@@ -72,7 +71,7 @@ class GCView(APIView):
         responses={202: OpenApiResponse(description="Queued"), **ERROR_RESPONSES},
     )
     def post(self, request: Request) -> Response:
-        require_superuser(actor=request.user)
+        require_superuser(actor=request_actor(request))
         data = GCRunInput(data=request.data)
         data.is_valid(raise_exception=True)
         name = data.validated_data.get("repository")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +15,7 @@ from orgs.api.logs import (
     log_aggregate_response,
     log_page_response,
 )
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.repository_selectors import repository_get_readable
 from registry.services.authorization import require_repository_admin
@@ -23,7 +23,6 @@ from registry.services.authorization import require_repository_admin
 
 class RepositoryLogsView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoLogs",
@@ -33,13 +32,12 @@ class RepositoryLogsView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         found = repository_get_readable(user=request.user, full_name=repository).repository
-        require_repository_admin(actor=request.user, repository=found)
+        require_repository_admin(actor=request_actor(request), repository=found)
         return log_page_response(request, repository=found)
 
 
 class RepositoryAggregateLogsView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getAggregateRepoLogs",
@@ -49,5 +47,5 @@ class RepositoryAggregateLogsView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         found = repository_get_readable(user=request.user, full_name=repository).repository
-        require_repository_admin(actor=request.user, repository=found)
+        require_repository_admin(actor=request_actor(request), repository=found)
         return log_aggregate_response(request, repository=found)

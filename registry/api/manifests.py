@@ -6,11 +6,12 @@ answers 404, and an unreadable repository 404 as a missing one does.
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import (
     LabelCreatedOutput,
@@ -32,6 +33,8 @@ def _manifest(request: Request, repository: str, digest: str) -> Manifest:
 
 class ManifestView(APIView):
     required_scopes = ["repo:read"]
+    # A public repository's manifests are readable without a login.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="getRepoManifest",
@@ -46,7 +49,8 @@ class ManifestLabelsView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:write"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="listManifestLabels",
@@ -71,7 +75,7 @@ class ManifestLabelsView(APIView):
         manifest = _manifest(request, repository, digest)
         data = LabelInput(data=request.data)
         data.is_valid(raise_exception=True)
-        label = label_add(actor=request.user, manifest=manifest, **data.validated_data)
+        label = label_add(actor=request_actor(request), manifest=manifest, **data.validated_data)
         location = f"/api/v1/repository/{repository}/manifest/{digest}/labels/{label.uuid}"
         return Response({"label": LabelOutput(label).data}, status=201, headers={"Location": location})
 
@@ -80,7 +84,8 @@ class ManifestLabelView(APIView):
     required_scopes = {"GET": ["repo:read"], "DELETE": ["repo:write"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getManifestLabel",
@@ -98,5 +103,5 @@ class ManifestLabelView(APIView):
     )
     def delete(self, request: Request, repository: str, digest: str, labelid: str) -> Response:
         manifest = _manifest(request, repository, digest)
-        label_delete(actor=request.user, manifest=manifest, label_id=labelid)
+        label_delete(actor=request_actor(request), manifest=manifest, label_id=labelid)
         return Response(status=204)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from orgs.errors import NotFound
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
 from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
@@ -55,7 +55,7 @@ class TeamPermissionListOutput(serializers.Serializer):
 
 def _repository_for_admin(request: Request, repository: str) -> Repository:
     found = repository_get_readable(user=request.user, full_name=repository).repository
-    require_repository_admin(actor=request.user, repository=found)
+    require_repository_admin(actor=request_actor(request), repository=found)
     return found
 
 
@@ -98,7 +98,6 @@ def _permission_get(repository: Repository, **grantee: User | Team) -> Repositor
 
 class UserPermissionListView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoUserPermissions",
@@ -113,7 +112,6 @@ class UserPermissionListView(APIView):
 
 class UserPermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserPermissions",
@@ -138,7 +136,7 @@ class UserPermissionView(APIView):
             repository=found,
             role=data.validated_data["role"],
             user=_grantee_user(username),
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_user_view(permission))
 
@@ -149,13 +147,12 @@ class UserPermissionView(APIView):
     )
     def delete(self, request: Request, repository: str, username: str) -> Response:
         found = _repository_for_admin(request, repository)
-        permission_delete(repository=found, user=_grantee_user(username), actor=request.user)
+        permission_delete(repository=found, user=_grantee_user(username), actor=request_actor(request))
         return Response(status=204)
 
 
 class TeamPermissionListView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="listRepoTeamPermissions",
@@ -170,7 +167,6 @@ class TeamPermissionListView(APIView):
 
 class TeamPermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getTeamPermissions",
@@ -197,7 +193,7 @@ class TeamPermissionView(APIView):
             repository=found,
             role=data.validated_data["role"],
             team=repository_team_get(repository=found, name=teamname),
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(_team_view(permission))
 
@@ -209,7 +205,9 @@ class TeamPermissionView(APIView):
     def delete(self, request: Request, repository: str, teamname: str) -> Response:
         found = _repository_for_admin(request, repository)
         permission_delete(
-            repository=found, team=repository_team_get(repository=found, name=teamname), actor=request.user
+            repository=found,
+            team=repository_team_get(repository=found, name=teamname),
+            actor=request_actor(request),
         )
         return Response(status=204)
 
@@ -224,7 +222,6 @@ class TransitivePermissionListOutput(serializers.Serializer):
 
 class UserTransitivePermissionView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="getUserTransitivePermission",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -82,6 +83,8 @@ def _result_view(repository: Repository) -> dict:
 
 class RepositorySearchView(APIView):
     required_scopes = ["repo:read"]
+    # Anonymous callers search the public repositories.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="conductRepoSearch",

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireInput, TagRestoreInput
 from registry.repository_selectors import repository_get_readable
@@ -23,7 +23,6 @@ from registry.services.tags import tag_change, tag_delete, tag_expire_permanentl
 
 class RepositoryTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeTag",
@@ -41,7 +40,7 @@ class RepositoryTagView(APIView):
         args = data.validated_data
         expiration = args.get("expiration")
         tag_change(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=args.get("manifest_digest"),
@@ -64,7 +63,7 @@ class RepositoryTagView(APIView):
         query = TagDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         tag_delete(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             skip_recovery=query.validated_data["skipRecoveryPeriod"],
@@ -74,7 +73,6 @@ class RepositoryTagView(APIView):
 
 class RestoreTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="restoreTag",
@@ -90,7 +88,7 @@ class RestoreTagView(APIView):
         data = TagRestoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_restore(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=data.validated_data["manifest_digest"],
@@ -100,7 +98,6 @@ class RestoreTagView(APIView):
 
 class ExpireTagView(APIView):
     required_scopes = ["repo:write"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="removeTagFromTimemachine",
@@ -117,7 +114,7 @@ class ExpireTagView(APIView):
         data = TagExpireInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_expire_permanently(
-            actor=request.user,
+            actor=request_actor(request),
             repository=found,
             name=tag,
             manifest_digest=data.validated_data.get("manifest_digest"),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor
 from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
@@ -54,7 +55,8 @@ class RepositoryListView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:create"]}
 
     def get_permissions(self) -> list:
-        return [IsAuthenticated()] if self.request.method == "POST" else []
+        # Creating a repository needs the default login; anonymous callers may list public ones.
+        return super().get_permissions() if self.request.method == "POST" else [AllowAny()]
 
     @extend_schema(
         operation_id="listRepos",
@@ -106,7 +108,7 @@ class RepositoryListView(APIView):
             name=data.validated_data["repository"],
             visibility=data.validated_data["visibility"],
             description=data.validated_data["description"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         return Response(RepositoryCreatedOutput(repository).data, status=201)
 
@@ -115,7 +117,8 @@ class RepositoryView(APIView):
     required_scopes = {"GET": ["repo:read"], "PUT": ["repo:write"], "DELETE": ["repo:admin"]}
 
     def get_permissions(self) -> list:
-        return [] if self.request.method == "GET" else [IsAuthenticated()]
+        # Anonymous callers may read (a public one); writes need the default login.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         operation_id="getRepo",
@@ -142,7 +145,9 @@ class RepositoryView(APIView):
         data = RepositoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_description(
-            repository=access.repository, description=data.validated_data["description"], actor=request.user
+            repository=access.repository,
+            description=data.validated_data["description"],
+            actor=request_actor(request),
         )
         return Response({"success": True})
 
@@ -153,13 +158,12 @@ class RepositoryView(APIView):
     )
     def delete(self, request: Request, repository: str) -> Response:
         access = repository_get_readable(user=request.user, full_name=repository)
-        repository_delete(repository=access.repository, actor=request.user)
+        repository_delete(repository=access.repository, actor=request_actor(request))
         return Response(status=204)
 
 
 class RepositoryVisibilityView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeRepoVisibility",
@@ -172,13 +176,17 @@ class RepositoryVisibilityView(APIView):
         data = VisibilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_visibility(
-            repository=access.repository, visibility=data.validated_data["visibility"], actor=request.user
+            repository=access.repository,
+            visibility=data.validated_data["visibility"],
+            actor=request_actor(request),
         )
         return Response({"success": True})
 
 
 class RepositoryTagListView(APIView):
     required_scopes = ["repo:read"]
+    # A public repository's tags are readable without a login.
+    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="listRepoTags",
@@ -215,7 +223,6 @@ class RepositoryTagListView(APIView):
 
 class RepositoryStateView(APIView):
     required_scopes = ["repo:admin"]
-    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         operation_id="changeRepoState",
@@ -231,6 +238,6 @@ class RepositoryStateView(APIView):
         data = RepositoryStateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_state(
-            repository=access.repository, state=data.validated_data["state"], actor=request.user
+            repository=access.repository, state=data.validated_data["state"], actor=request_actor(request)
         )
         return Response({"success": True})
