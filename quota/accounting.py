@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 from quota.models import NamespaceSize, RepositorySize
@@ -151,3 +151,29 @@ def sizes_recompute(*, namespace_id: int) -> Sizes:
         cursor.execute(_NAMESPACE_TOTAL, [namespace_id, namespace_id])
         namespace_total = int(cursor.fetchone()[0])
     return Sizes(namespace_bytes=namespace_total, repository_bytes=repositories)
+
+
+def sizes_reconcile(*, namespace_id: int) -> int:
+    """Sets the namespace's stored totals to a recomputation; returns the drift it corrected
+    (stored minus recomputed namespace bytes, plus each repository's absolute difference).
+
+    Under the namespace size row lock every accounting hook of the namespace waits, so the
+    recomputation sees each change either committed or not yet counted."""
+    with transaction.atomic():
+        _namespace_size_lock(namespace_id)
+        fresh = sizes_recompute(namespace_id=namespace_id)
+        stored_namespace = NamespaceSize.objects.get(namespace_id=namespace_id).total_bytes
+        stored = dict(
+            RepositorySize.objects.filter(namespace_id=namespace_id).values_list(
+                "repository_id", "total_bytes"
+            )
+        )
+        drift = abs(stored_namespace - fresh.namespace_bytes)
+        for repository_id, total in fresh.repository_bytes.items():
+            drift += abs(stored.get(repository_id, 0) - total)
+            if stored.get(repository_id) != total:
+                RepositorySize.objects.update_or_create(
+                    repository_id=repository_id, defaults={"namespace_id": namespace_id, "total_bytes": total}
+                )
+        NamespaceSize.objects.filter(namespace_id=namespace_id).update(total_bytes=fresh.namespace_bytes)
+    return drift

@@ -3,15 +3,19 @@ recomputation from scratch, byte for byte, and match what the module docstring s
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 from collections.abc import Iterator
 
 import pytest
+from django.core.management import call_command
+from django.db.models import F
 
 from orgs.models import Namespace
 from quota.accounting import Sizes, sizes_recompute
+from quota.models import NamespaceSize, RepositorySize
 from quota.selectors import sizes_stored
 from registry.manifest_formats import OCI_INDEX
 from registry.models import Manifest, ManifestBlob, Repository, RepositoryBlob, Tag
@@ -268,3 +272,17 @@ def test_random_traffic_keeps_the_totals_exact(seed, as_alice, as_bob, alice, no
         counted = counted or sizes_stored(namespace_id=namespace_id("alice")).namespace_bytes > 0
     # The sequence pushed something: the equality above compared real totals, not zeros.
     assert counted
+
+
+def test_reconcile_prints_no_drift_and_corrects_a_wrong_total(as_alice, no_time_machine):
+    push_image(as_alice, "alice/a", "v1", [os.urandom(100)])
+    out = io.StringIO()
+    call_command("quota_reconcile", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "drift: 0 bytes"
+
+    RepositorySize.objects.update(total_bytes=F("total_bytes") + 7)
+    NamespaceSize.objects.filter(namespace__name="alice").update(total_bytes=F("total_bytes") - 5)
+    out = io.StringIO()
+    call_command("quota_reconcile", stdout=out)
+    assert out.getvalue().splitlines() == ["alice: 12 bytes of drift corrected", "drift: 12 bytes"]
+    assert_exact("alice")
