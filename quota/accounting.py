@@ -26,8 +26,8 @@ from django.db.models import F
 from quota.models import NamespaceSize, RepositorySize
 from registry import hooks
 
-# Blob ids the given manifest rows reference that no other manifest row of the scope (the
-# repository, or every repository of the namespace) references.
+# The bytes of the blobs the given manifest rows reference that no other manifest row of the scope
+# (the repository, or every repository of the namespace) references.
 _BLOBS_ONLY_IN = """
     SELECT COALESCE(SUM(b.size), 0) FROM registry_blob b
     WHERE b.id IN (
