@@ -1,6 +1,20 @@
+"""Quota management: exact storage sizes per repository, namespace and registry, and the limits
+(Warning, Reject) a namespace's pushes are held to.
+
+The registry core imports nothing from here; this app plugs into the push, delete and garbage
+collection paths through ``registry.hooks`` in ``QuotaConfig.ready()``.
+"""
+
 from django.apps import AppConfig
 
 
 class QuotaConfig(AppConfig):
     name = "quota"
     verbose_name = "Quota"
+
+    def ready(self) -> None:
+        from quota.accounting import accounting_hooks_register
+
+        # Accounting runs whether or not FEATURE_QUOTA_MANAGEMENT is on: the totals stay exact
+        # when the feature is turned on later.
+        accounting_hooks_register()

@@ -38,3 +38,25 @@ class QuotaLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.threshold_percent}%"
+
+
+class RepositorySize(models.Model):
+    """The bytes a repository keeps stored (see ``quota.accounting`` for what counts)."""
+
+    repository = models.OneToOneField("registry.Repository", on_delete=models.CASCADE, related_name="size")
+    namespace = models.ForeignKey("orgs.Namespace", on_delete=models.CASCADE, related_name="repository_sizes")
+    total_bytes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"repository {self.repository_id}: {self.total_bytes} bytes"
+
+
+class NamespaceSize(models.Model):
+    """The bytes a namespace keeps stored, a blob counted once however many repositories hold it.
+    Its row lock serializes the accounting of one namespace's changes."""
+
+    namespace = models.OneToOneField("orgs.Namespace", on_delete=models.CASCADE, related_name="size")
+    total_bytes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"namespace {self.namespace_id}: {self.total_bytes} bytes"

@@ -149,8 +149,15 @@ def repository_set_description(*, repository: Repository, description: str, acto
 
 def namespace_repositories_delete(namespace: Namespace) -> None:
     """orgs' namespace_delete hook: the namespace's repositories go first, by pk, each under its
-    own row lock, as a single deletion would; one GC pass then collects their bytes."""
-    for repository in Repository.objects.filter(namespace=namespace).order_by("pk"):
+    own row lock, as a single deletion would; one GC pass then collects their bytes.
+
+    Every row lock is taken first, in pk order: the deletes' hooks take namespace-wide rows (a
+    quota's sizes), and taking a repository lock after one of those could deadlock with a push
+    that holds that repository and waits for the same namespace row."""
+    repositories = Repository.objects.filter(namespace=namespace).order_by("pk")
+    for repository in repositories:
+        repository_lock(repository_id=repository.pk)
+    for repository in repositories:
         repository_rows_delete(repository=repository)
     gc_blobs_enqueue()
 
