@@ -39,7 +39,8 @@ run: install
 	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
-# The whole suite against PostgreSQL (end-to-end included), then the core again on SQLite.
+# The whole suite against PostgreSQL (end-to-end included), then the core (tests/registry: its
+# services, /v2/, REST API and pages) again on SQLite.
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null

@@ -13,6 +13,10 @@ from orgs.models import User
 from orgs.services import organization_create, user_create
 from registry.storage import storage_for
 
+# The REST API's and the web pages' fixtures serve both apps' api/ and web/ folders, so they load
+# here once rather than from a conftest in each.
+pytest_plugins = ["tests.api_fixtures", "tests.web_fixtures"]
+
 PASSWORD = "correct horse battery"
 
 

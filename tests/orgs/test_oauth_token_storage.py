@@ -11,8 +11,8 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
-from tests.api.test_oauth import CLIENT_SECRET, REDIRECT_URI, VERIFIER, authorize_params
 from tests.conftest import Registry
+from tests.orgs.api.test_oauth import CLIENT_SECRET, REDIRECT_URI, VERIFIER, authorize_params
 
 pytestmark = pytest.mark.django_db
 
