@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import AccessToken, Application, RefreshToken
+from oauth2_provider.models import AccessToken, RefreshToken
 
-from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
 from tests.conftest import Registry
 from tests.orgs.api.test_oauth import CLIENT_SECRET, REDIRECT_URI, VERIFIER, authorize_params
@@ -19,20 +18,6 @@ pytestmark = pytest.mark.django_db
 
 def checksum(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-@pytest.fixture
-def application(alice, acme) -> Application:
-    application = Application.objects.create(
-        name="deployer",
-        user=alice,
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=REDIRECT_URI,
-        client_secret=CLIENT_SECRET,
-    )
-    OrganizationApplication.objects.create(application=application, organization=acme)
-    return application
 
 
 def _token_request(**fields: str) -> dict:
