@@ -4,6 +4,10 @@ Actions go through the same services as the API, with the signed-in superuser as
 each one is authorized and written to the audit log like any other change.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -24,8 +28,12 @@ from oauth2_provider.models import (
 from orgs.errors import InvalidName, NotPermitted
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
 from orgs.names import user_name_validate
+from orgs.request_context import request_actor
 from orgs.services import user_create
 from orgs.services.superuser import organization_take_ownership, superuser_user_update
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 admin.site.site_header = f"{settings.REGISTRY_TITLE} superuser console"
 admin.site.site_title = f"{settings.REGISTRY_TITLE} superuser console"
@@ -119,7 +127,7 @@ class RegistryUserAdmin(UserAdmin):
         created = user_create(
             username=obj.username,
             password=form.cleaned_data.get("password1") or None,
-            actor=request.user,
+            actor=request_actor(request),
         )
         obj.pk, obj.namespace, obj.password = created.pk, created.namespace, created.password
         obj._state.adding = False
@@ -128,7 +136,7 @@ class RegistryUserAdmin(UserAdmin):
         changed = 0
         for user in queryset.order_by("pk"):
             try:
-                superuser_user_update(user=user, enabled=active, actor=request.user)
+                superuser_user_update(user=user, enabled=active, actor=request_actor(request))
             except NotPermitted as error:
                 self.message_user(request, str(error), messages.ERROR)
                 continue
@@ -157,6 +165,10 @@ class TeamInline(ViewOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class _TeamsTotal(TypedDict):
+    teams_total: int
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("namespace", "email", "team_count", "created")
@@ -173,17 +185,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WithAnnotations[Organization, _TeamsTotal]]:
         return super().get_queryset(request).select_related("namespace").annotate(teams_total=Count("teams"))
 
     @admin.display(description="teams", ordering="teams_total")
-    def team_count(self, organization: Organization) -> int:
+    def team_count(self, organization: WithAnnotations[Organization, _TeamsTotal]) -> int:
         return organization.teams_total
 
     @admin.action(description="Take ownership (join the owners team)")
     def take_ownership(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         joined = sum(
-            organization_take_ownership(organization=organization, actor=request.user)
+            organization_take_ownership(organization=organization, actor=request_actor(request))
             for organization in queryset.order_by("pk")
         )
         self.message_user(

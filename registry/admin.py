@@ -4,6 +4,8 @@ Manifests, blobs and tags are content-addressed history: editing one by hand wou
 clients verify, so they are view-only here; repositories change through the services.
 """
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -11,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from orgs.models import User
+from orgs.request_context import request_actor
 from registry.models import Blob, GCRun, Manifest, Repository, Tag
 from registry.services.gc import gc_repository_enqueue
 from registry.services.repository_states import repository_set_state
@@ -24,12 +27,14 @@ class RepositoryForm(forms.ModelForm):
         model = Repository
         fields = ("description", "mirror_robot")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "mirror_robot" in self.fields:
             robots = User.objects.filter(robot__isnull=False, robot__namespace=self.instance.namespace_id)
-            self.fields["mirror_robot"].queryset = robots.order_by("username")
-            self.fields["mirror_robot"].help_text = "Only this robot may push while the state is MIRROR."
+            field = self.fields["mirror_robot"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = robots.order_by("username")
+            field.help_text = "Only this robot may push while the state is MIRROR."
 
 
 @admin.register(Repository)
@@ -52,8 +57,9 @@ class RepositoryAdmin(admin.ModelAdmin):
         return False
 
     def _set_state(self, request: HttpRequest, queryset: QuerySet[Repository], state: str) -> None:
+        actor = request_actor(request)
         for repository in queryset.select_related("namespace").order_by("pk"):
-            repository_set_state(repository=repository, state=state, actor=request.user)
+            repository_set_state(repository=repository, state=state, actor=actor)
         self.message_user(request, f"{queryset.count()} repository(ies) now {state}.", messages.SUCCESS)
 
     @admin.action(description="Set state: normal (pushes allowed)")

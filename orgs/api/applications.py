@@ -93,8 +93,9 @@ def _application_view(owned: OrganizationApplication, secret: str | None = None)
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
+    actor = request_actor(request)
+    organization = organization_get_for_member(user=actor, name=orgname)
+    require_namespace_admin(actor=actor, namespace=organization.namespace)
     return organization
 
 
@@ -228,11 +229,12 @@ class ApplicationTokenView(APIView):
         owned = _application_get(organization, client_id)
         data = TokenGenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        actor = request_actor(request)
         token, raw = oauth_token_generate(
             application=owned.application,
-            user=request.user,
+            user=actor,
             scopes=data.validated_data["scopes"],
-            actor=request_actor(request),
+            actor=actor,
         )
         expires_in = max(0, int((token.expires - token.created).total_seconds()))
         return Response(

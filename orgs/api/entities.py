@@ -14,6 +14,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, team_avatar, user_avatar
 from orgs.models import Namespace, Organization, Team, TeamMember, User
 from orgs.names import ROBOT_SEPARATOR
+from orgs.request_context import request_user
 from orgs.selectors.identity import namespace_role
 from quaysite.api_schema import ERROR_RESPONSES
 
@@ -77,12 +78,14 @@ class EntitySearchView(APIView):
         args = query.validated_data
         prefix = prefix.replace(" ", "").lower()
         namespace = Namespace.objects.filter(name=args["namespace"]).first() if args["namespace"] else None
-        role = namespace_role(user=request.user, namespace=namespace) if namespace is not None else None
+        role = (
+            namespace_role(user=request_user(request), namespace=namespace) if namespace is not None else None
+        )
         # Who belongs to an organization is for its members to know: a stranger naming it gets
         # the plain user search, without teams or is_org_member.
         organization = (
             Organization.objects.filter(namespace=namespace).first()
-            if role is not None and namespace.kind == Namespace.Kind.ORGANIZATION
+            if namespace is not None and role is not None and namespace.kind == Namespace.Kind.ORGANIZATION
             else None
         )
         results: list[dict] = []
@@ -113,7 +116,7 @@ class EntitySearchView(APIView):
             if organization is not None:
                 entity["is_org_member"] = is_robot or user.pk in members
             results.append(entity)
-        if organization is not None and role == "admin" and args["includeOrgs"]:
+        if namespace is not None and organization is not None and role == "admin" and args["includeOrgs"]:
             if namespace.name.startswith(prefix):
                 org = {"name": namespace.name, "kind": "org", "is_org_member": True}
                 results.append({**org, "avatar": organization_avatar(namespace.name)})

@@ -64,8 +64,9 @@ def _member_view(member: MemberView) -> dict:
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
+    actor = request_actor(request)
+    organization = organization_get_for_member(user=actor, name=orgname)
+    require_namespace_admin(actor=actor, namespace=organization.namespace)
     return organization
 
 

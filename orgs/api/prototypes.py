@@ -79,6 +79,7 @@ def _prototype_view(prototype: DefaultPermission, members: set[int]) -> dict:
             "avatar": team_avatar(prototype.delegate_team.name),
         }
     else:
+        assert prototype.delegate_user is not None  # the table's check: a team or a user delegate
         delegate = _prototype_user_view(prototype.delegate_user, members)
     activating = prototype.activating_user
     return {
@@ -90,8 +91,9 @@ def _prototype_view(prototype: DefaultPermission, members: set[int]) -> dict:
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
-    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
+    actor = request_actor(request)
+    organization = organization_get_for_member(user=actor, name=orgname)
+    require_namespace_admin(actor=actor, namespace=organization.namespace)
     return organization
 
 

@@ -15,7 +15,7 @@ from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Namespace, RobotAccount, User
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
 from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
@@ -130,22 +130,23 @@ class RobotListView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, orgname: str | None = None) -> Response:
         # Membership is all Quay asks to list an organization's robots; the tokens are never shown.
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         query = RobotListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         robots = robot_list(namespace=namespace)
         if "limit" in query.validated_data:
             robots = robots[: query.validated_data["limit"]]
-        robots = list(robots)
-        listed = RobotOutput(robots, many=True).data
+        page = list(robots)
+        # many=True makes a list serializer, whose data is a list; the stubs type it as a dict.
+        listed: list[dict] = RobotOutput(page, many=True).data  # type: ignore[assignment]
         if (
             query.validated_data["permissions"]
-            and namespace_role(user=request.user, namespace=namespace) == "admin"
+            and namespace_role(user=request_user(request), namespace=namespace) == "admin"
         ):
             reach = robot_reach_in(namespace_id=namespace.pk)
             listed = [
                 _with_reach(view, reach.get(robot.user_id, RobotReach()))
-                for view, robot in zip(listed, robots, strict=True)
+                for view, robot in zip(listed, page, strict=True)
             ]
         return Response({"robots": listed})
 
@@ -159,8 +160,9 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={200: RobotOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        actor = request_actor(request)
+        namespace = self.namespace_for(actor, orgname)
+        require_namespace_admin(actor=actor, namespace=namespace)
         return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
 
     @extend_schema(
@@ -170,14 +172,15 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={201: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        actor = request_actor(request)
+        namespace = self.namespace_for(actor, orgname)
         data = RobotInput(data=request.data)
         data.is_valid(raise_exception=True)
         robot, token = robot_create(
             namespace=namespace,
             short_name=robot_shortname,
             description=data.validated_data["description"],
-            actor=request_actor(request),
+            actor=actor,
         )
         return Response(_with_token(robot, token), status=201)
 
@@ -187,11 +190,10 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request_actor(request), namespace=namespace)
-        robot_delete(
-            robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
-        )
+        actor = request_actor(request)
+        namespace = self.namespace_for(actor, orgname)
+        require_namespace_admin(actor=actor, namespace=namespace)
+        robot_delete(robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=actor)
         return Response(status=204)
 
 
@@ -204,8 +206,9 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
         responses={200: RobotPermissionListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        actor = request_actor(request)
+        namespace = self.namespace_for(actor, orgname)
+        require_namespace_admin(actor=actor, namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
         permissions = [
             {
@@ -227,10 +230,11 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
         responses={200: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
-        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        actor = request_actor(request)
+        namespace = self.namespace_for(actor, orgname)
+        require_namespace_admin(actor=actor, namespace=namespace)
         robot = _robot_get(namespace=namespace, short_name=robot_shortname)
-        token = robot_token_regenerate(robot=robot, actor=request_actor(request))
+        token = robot_token_regenerate(robot=robot, actor=actor)
         return Response(_with_token(robot, token))
 
 

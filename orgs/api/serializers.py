@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import team_avatar
 from orgs.models import Team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from orgs.selectors.identity import TeamCounts
 
 
 class UserOrganizationOutput(serializers.Serializer):
@@ -76,8 +83,8 @@ class TeamOutput(serializers.Serializer):
     avatar = AvatarOutput()
 
 
-def team_view(team: Team, *, can_view: bool) -> dict:
-    """Quay's team object; ``team`` carries the repo_count and member_count annotations."""
+def team_view(team: WithAnnotations[Team, TeamCounts], *, can_view: bool) -> dict:
+    """Quay's team object, from a team of team_list_with_counts()."""
     return {
         "name": team.name,
         "description": team.description,

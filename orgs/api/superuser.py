@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -20,7 +21,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.models import Organization, User
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import is_superuser, organization_get
 from orgs.services import user_create
 from orgs.services.superuser import superuser_organization_update, superuser_user_update, user_delete
@@ -34,7 +35,7 @@ class IsSuperuser(BasePermission):
     message = "superusers only"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_superuser(request.user)
+        return is_superuser(request_user(request))
 
 
 class PageQuery(serializers.Serializer):
@@ -108,11 +109,13 @@ class SuperuserOrganizationUpdateInput(serializers.Serializer):
     email = serializers.EmailField(required=False)
 
 
-def _page(request: Request, queryset: object, key: str, serializer: type[serializers.Serializer]) -> Response:
+def _page(
+    request: Request, queryset: QuerySet, key: str, serializer: type[serializers.Serializer]
+) -> Response:
     query = PageQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     rows, next_page = page_slice(queryset, token=query.validated_data.get("next_page"), size=PAGE_SIZE)
-    body = {key: serializer(rows, many=True).data}
+    body: dict[str, object] = {key: serializer(rows, many=True).data}
     if next_page:
         body["next_page"] = next_page
     return Response(body)

@@ -13,7 +13,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.api.serializers import TeamOutput, team_view
 from orgs.errors import NotPermitted
 from orgs.models import Team
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
@@ -72,7 +72,8 @@ class TeamView(APIView):
         responses={200: TeamChangedOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
         data = TeamInput(data=request.data)
         data.is_valid(raise_exception=True)
         role, description = data.validated_data["role"], data.validated_data.get("description")
@@ -83,13 +84,13 @@ class TeamView(APIView):
                 name=teamname,
                 role=role,
                 description=description or "",
-                actor=request_actor(request),
+                actor=actor,
             )
             return Response(TeamChangedOutput(_team_view(team, created=True)).data)
         if role != team.role:
-            team = team_set_role(team=team, role=role, actor=request_actor(request))
+            team = team_set_role(team=team, role=role, actor=actor)
         if description is not None and description != team.description:
-            team = team_set_description(team=team, description=description, actor=request_actor(request))
+            team = team_set_description(team=team, description=description, actor=actor)
         return Response(TeamChangedOutput(_team_view(team, created=False)).data)
 
     @extend_schema(
@@ -98,8 +99,9 @@ class TeamView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
-        team_delete(team=team_get(organization=organization, name=teamname), actor=request_actor(request))
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
+        team_delete(team=team_get(organization=organization, name=teamname), actor=actor)
         return Response(status=204)
 
 
@@ -112,11 +114,12 @@ class TeamMemberListView(APIView):
         responses={200: TeamMembersOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
         team = team_get(organization=organization, name=teamname)
-        is_admin = namespace_role(user=request.user, namespace=organization.namespace) == "admin"
+        is_admin = namespace_role(user=request_user(request), namespace=organization.namespace) == "admin"
         # Members already see the team's name in the organization: refusing, not hiding, leaks nothing.
-        if not is_admin and team.name not in team_names_of(user=request.user, organization=organization):
+        if not is_admin and team.name not in team_names_of(user=actor, organization=organization):
             raise NotPermitted(f"{request.user} is neither an admin nor a member of {team}")
         members = team.members.order_by("username")
         body = {"name": team.name, "members": [entity_view(user) for user in members], "can_edit": is_admin}
@@ -133,10 +136,11 @@ class TeamMemberView(APIView):
         responses={200: TeamMemberOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
         team = team_get(organization=organization, name=teamname)
         user = user_get(name=membername)
-        team_member_add(team=team, user=user, actor=request_actor(request))
+        team_member_add(team=team, user=user, actor=actor)
         return Response(TeamMemberOutput(entity_view(user)).data)
 
     @extend_schema(
@@ -145,7 +149,8 @@ class TeamMemberView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
         team = team_get(organization=organization, name=teamname)
-        team_member_remove(team=team, user=user_get(name=membername), actor=request_actor(request))
+        team_member_remove(team=team, user=user_get(name=membername), actor=actor)
         return Response(status=204)

@@ -66,7 +66,7 @@ class AppTokenListView(APIView):
         responses={200: AppTokenListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        tokens = app_token_list(user=request.user)
+        tokens = app_token_list(user=request_actor(request))
         return Response(AppTokenListOutput({"tokens": tokens, "only_expiring": None}).data)
 
     @extend_schema(
@@ -78,9 +78,8 @@ class AppTokenListView(APIView):
     def post(self, request: Request) -> Response:
         data = AppTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        token, token_code = app_token_create(
-            user=request.user, title=data.validated_data["title"], actor=request_actor(request)
-        )
+        actor = request_actor(request)
+        token, token_code = app_token_create(user=actor, title=data.validated_data["title"], actor=actor)
         return Response({"token": {**AppTokenOutput(token).data, "token_code": token_code}})
 
 
@@ -93,7 +92,9 @@ class AppTokenView(APIView):
         responses={200: AppTokenEnvelopeOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, token_uuid: str) -> Response:
-        return Response({"token": AppTokenOutput(_token_get(user=request.user, uuid=token_uuid)).data})
+        return Response(
+            {"token": AppTokenOutput(_token_get(user=request_actor(request), uuid=token_uuid)).data}
+        )
 
     @extend_schema(
         operation_id="revokeAppToken",
@@ -101,5 +102,6 @@ class AppTokenView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, token_uuid: str) -> Response:
-        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request_actor(request))
+        actor = request_actor(request)
+        app_token_revoke(token=_token_get(user=actor, uuid=token_uuid), actor=actor)
         return Response(status=204)

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
+from orgs.request_context import request_actor
 from orgs.selectors.identity import app_token_list
 from orgs.services import (
     app_token_create,
@@ -93,18 +94,17 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
+    user = request_actor(request)
     token = secret_reveal_take(request, subject=APP_TOKEN_REVEAL)
     context = {
         "nav": "account",
-        "email_form": EmailForm(initial={"email": request.user.email}),
+        "email_form": EmailForm(initial={"email": user.email}),
         "password_form": PasswordChangeForm(),
         "token_form": AppTokenForm(),
-        "tokens": app_token_list(user=request.user),
+        "tokens": app_token_list(user=user),
         "app_tokens_enabled": settings.FEATURE_APP_SPECIFIC_TOKENS,
         "new_token": token,
-        "login_commands": login_commands(
-            host=service_host(request), username=request.user.username, token=token
-        )
+        "login_commands": login_commands(host=service_host(request), username=user.username, token=token)
         if token
         else [],
         **forms,
@@ -120,10 +120,11 @@ def account(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def email_change(request: HttpRequest) -> HttpResponse:
+    user = request_actor(request)
     form = EmailForm(request.POST)
     if form.is_valid():
         try:
-            user_set_email(user=request.user, email=form.cleaned_data["email"], actor=request.user)
+            user_set_email(user=user, email=form.cleaned_data["email"], actor=user)
         except FORM_ERRORS as error:
             form.add_error("email", str(error))
         else:
@@ -135,20 +136,19 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def password_change(request: HttpRequest) -> HttpResponse:
+    user = request_actor(request)
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
-        if not request.user.check_password(form.cleaned_data["current_password"]):
+        if not user.check_password(form.cleaned_data["current_password"]):
             form.add_error("current_password", "This is not your current password.")
         else:
             try:
-                user_password_change(
-                    user=request.user, password=form.cleaned_data["new_password"], actor=request.user
-                )
+                user_password_change(user=user, password=form.cleaned_data["new_password"], actor=user)
             except FORM_ERRORS as error:
                 form.add_error("new_password", str(error))
             else:
                 # Keeps this session signed in; every other login with the old password stops.
-                update_session_auth_hash(request, request.user)
+                update_session_auth_hash(request, user)
                 messages.success(request, "Password changed.")
                 return redirect("ui-account")
     return _account_page(request, password_form=form)
@@ -157,12 +157,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_new(request: HttpRequest) -> HttpResponse:
+    user = request_actor(request)
     form = AppTokenForm(request.POST)
     if form.is_valid():
         try:
-            _, secret = app_token_create(
-                user=request.user, title=form.cleaned_data["title"], actor=request.user
-            )
+            _, secret = app_token_create(user=user, title=form.cleaned_data["title"], actor=user)
         except FORM_ERRORS as error:
             form.add_error("title", str(error))
         else:
@@ -174,7 +173,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_delete(request: HttpRequest, code: str) -> HttpResponse:
-    token = get_object_or_404(app_token_list(user=request.user), code=code)
-    app_token_revoke(token=token, actor=request.user)
+    user = request_actor(request)
+    token = get_object_or_404(app_token_list(user=user), code=code)
+    app_token_revoke(token=token, actor=user)
     messages.success(request, f"Token “{token.title}” revoked.")
     return redirect("ui-account")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.request_context import request_actor
 from orgs.services.applications import application_create, application_delete, application_secret_reset
 from orgs.web.forms import ApplicationForm, ApplicationTokenForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
@@ -52,7 +53,7 @@ def application_index(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             owned, secret = application_create(
-                organization=context["org"], actor=request.user, **form.cleaned_data
+                organization=context["org"], actor=request_actor(request), **form.cleaned_data
             )
         except FORM_ERRORS as error:
             form.add_error("redirect_uri", str(error))
@@ -107,22 +108,25 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
     posted = request.POST if request.method == "POST" else None
     form = ApplicationTokenForm(posted, scopes=settings.OAUTH2_PROVIDER["SCOPES"])
     if posted is not None and form.is_valid():
+        user = request_actor(request)
         _, token = oauth_token_generate(
             application=owned.application,
-            user=request.user,
+            user=user,
             scopes=form.cleaned_data["scopes"],
-            actor=request.user,
+            actor=user,
         )
         secret_reveal_later(request, subject=subject, secret=token)
         return redirect("ui-application-token", org=org, client_id=client_id)
-    token = secret_reveal_take(request, subject=subject)
+    revealed = secret_reveal_take(request, subject=subject)
     context.update(
         owned=owned,
         form=form,
-        token=token,
-        login_commands=login_commands(host=service_host(request), username=OAUTH_TOKEN_USERNAME, token=token)
-        if token
-        else [],
+        token=revealed,
+        login_commands=(
+            login_commands(host=service_host(request), username=OAUTH_TOKEN_USERNAME, token=revealed)
+            if revealed
+            else []
+        ),
     )
     return render(request, "ui/orgs/application_token.html", context)
 
@@ -131,7 +135,9 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
 @require_POST
 def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
-    secret = application_secret_reset(owned=_application_get(context["org"], client_id), actor=request.user)
+    secret = application_secret_reset(
+        owned=_application_get(context["org"], client_id), actor=request_actor(request)
+    )
     secret_reveal_later(request, subject=f"application:{client_id}", secret=secret)
     messages.success(request, "New client secret made: the old one no longer works.")
     return redirect("ui-application", org=org, client_id=client_id)
@@ -142,6 +148,6 @@ def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpRes
 def application_remove(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
     owned = _application_get(context["org"], client_id)
-    application_delete(owned=owned, actor=request.user)
+    application_delete(owned=owned, actor=request_actor(request))
     messages.success(request, f"Application {owned.application.name} deleted; its tokens stop working.")
     return redirect("ui-org-applications", org=org)

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
-from orgs.models import Team
+from orgs.models import Team, User
+from orgs.request_context import request_actor
 from orgs.selectors.identity import prototype_list, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.web.forms import PrototypeForm
@@ -16,7 +17,7 @@ from orgs.web.http import FORM_ERRORS, page
 from orgs.web.organizations import organization_admin_context
 
 
-def _prototype_from(form: PrototypeForm, context: dict, actor: object) -> None:
+def _prototype_from(form: PrototypeForm, context: dict, actor: User) -> None:
     organization = context["org"]
     delegate = form.cleaned_data["delegate"]
     team = Team.objects.filter(organization=organization, name=delegate).first()
@@ -37,7 +38,7 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
     form = PrototypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _prototype_from(form, context, request.user)
+            _prototype_from(form, context, request_actor(request))
         except (*FORM_ERRORS, NotFound) as error:
             form.add_error("delegate", str(error))
         else:
@@ -52,6 +53,6 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
 def default_permission_delete(request: HttpRequest, org: str, prototype: int) -> HttpResponse:
     context = organization_admin_context(request, org, "defaults")
     found = get_object_or_404(prototype_list(organization=context["org"]), pk=prototype)
-    prototype_delete(prototype=found, actor=request.user)
+    prototype_delete(prototype=found, actor=request_actor(request))
     messages.success(request, "Default permission removed; existing repositories keep their grants.")
     return redirect("ui-org-defaults", org=org)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from orgs.models import Team
@@ -21,8 +23,9 @@ class SignUpForm(forms.Form):
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", "The two passwords differ.")
         return data
@@ -33,8 +36,9 @@ class PasswordChangeForm(forms.Form):
     new_password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     new_password_again = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_password") and data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", "The two new passwords differ.")
         return data
@@ -103,6 +107,8 @@ class ApplicationTokenForm(forms.Form):
         error_messages={"required": "Tick at least one scope."},
     )
 
-    def __init__(self, *args: object, scopes: dict[str, str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, scopes: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(name, f"{name}: {text}") for name, text in scopes.items()]
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(name, f"{name}: {text}") for name, text in scopes.items()]

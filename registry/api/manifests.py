@@ -5,13 +5,16 @@ answers 404, and an unreadable repository 404 as a missing one does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import (
     LabelCreatedOutput,
@@ -25,9 +28,12 @@ from registry.models import Manifest
 from registry.repository_selectors import manifest_get_served, manifest_summary, repository_get_readable
 from registry.services.labels import label_add, label_delete, label_get, label_list
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
+
 
 def _manifest(request: Request, repository: str, digest: str) -> Manifest:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     return manifest_get_served(repository=found, digest=digest)
 
 
@@ -48,7 +54,7 @@ class ManifestView(APIView):
 class ManifestLabelsView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:write"]}
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         # Anonymous callers may read (a public one); writes need the default login.
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
@@ -83,7 +89,7 @@ class ManifestLabelsView(APIView):
 class ManifestLabelView(APIView):
     required_scopes = {"GET": ["repo:read"], "DELETE": ["repo:write"]}
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         # Anonymous callers may read (a public one); writes need the default login.
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 

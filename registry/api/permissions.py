@@ -18,7 +18,7 @@ from orgs.errors import NotFound
 from orgs.models import RepositoryPermission, Team, TeamMember, User
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
 from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
@@ -54,13 +54,14 @@ class TeamPermissionListOutput(serializers.Serializer):
 
 
 def _repository_for_admin(request: Request, repository: str) -> Repository:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     require_repository_admin(actor=request_actor(request), repository=found)
     return found
 
 
 def _user_view(permission: RepositoryPermission) -> dict:
     user = permission.user
+    assert user is not None  # a user's grant: the table's check holds a user or a team, never both
     is_robot = ROBOT_SEPARATOR in user.username
     members = TeamMember.objects.filter(
         user=user, team__organization__namespace_id=permission.repository.namespace_id
@@ -75,11 +76,9 @@ def _user_view(permission: RepositoryPermission) -> dict:
 
 
 def _team_view(permission: RepositoryPermission) -> dict:
-    return {
-        "name": permission.team.name,
-        "role": permission.role,
-        "avatar": team_avatar(permission.team.name),
-    }
+    team = permission.team
+    assert team is not None  # a team's grant
+    return {"name": team.name, "role": permission.role, "avatar": team_avatar(team.name)}
 
 
 def _grantee_user(name: str) -> User:
@@ -107,7 +106,8 @@ class UserPermissionListView(APIView):
     def get(self, request: Request, repository: str) -> Response:
         found = _repository_for_admin(request, repository)
         grants = permission_list(repository=found).filter(user__isnull=False)
-        return Response({"permissions": {grant.user.username: _user_view(grant) for grant in grants}})
+        views = [_user_view(grant) for grant in grants]
+        return Response({"permissions": {view["name"]: view for view in views}})
 
 
 class UserPermissionView(APIView):
@@ -162,7 +162,8 @@ class TeamPermissionListView(APIView):
     def get(self, request: Request, repository: str) -> Response:
         found = _repository_for_admin(request, repository)
         grants = permission_list(repository=found).filter(team__isnull=False)
-        return Response({"permissions": {grant.team.name: _team_view(grant) for grant in grants}})
+        views = [_team_view(grant) for grant in grants]
+        return Response({"permissions": {view["name"]: view for view in views}})
 
 
 class TeamPermissionView(APIView):

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
+from orgs.request_context import request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
 from registry.repository_selectors import repository_list_visible
@@ -101,7 +102,7 @@ class RepositorySearchView(APIView):
         text = query.validated_data["query"].strip()
         page = min(max(1, query.validated_data["page"]), PAGES_MAX)
         offset = (page - 1) * RESULTS_PER_PAGE
-        visible = repository_list_visible(user=request.user, namespace=None, public=True)
+        visible = repository_list_visible(user=request_user(request), namespace=None, public=True)
         if text:
             visible = visible.filter(Q(name__icontains=text) | Q(namespace__name__icontains=text))
         found = list(visible[offset : offset + RESULTS_PER_PAGE + 1])

@@ -6,6 +6,9 @@ caller who reads it but lacks the role for a change gets 403.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -13,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
@@ -47,6 +50,9 @@ from registry.services.repositories import (
 )
 from registry.services.repository_states import repository_set_state
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
+
 REPOSITORIES_PER_PAGE = 100
 TAGS_PER_PAGE_MAX = 100
 
@@ -54,7 +60,7 @@ TAGS_PER_PAGE_MAX = 100
 class RepositoryListView(APIView):
     required_scopes = {"GET": ["repo:read"], "POST": ["repo:create"]}
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         # Creating a repository needs the default login; anonymous callers may list public ones.
         return super().get_permissions() if self.request.method == "POST" else [AllowAny()]
 
@@ -81,11 +87,11 @@ class RepositoryListView(APIView):
                 listed = listed.filter(namespace__name=args["namespace"])
         else:
             listed = repository_list_visible(
-                user=request.user, namespace=args.get("namespace"), public=args["public"]
+                user=request_user(request), namespace=args.get("namespace"), public=args["public"]
             )
         repositories, next_page = page_slice(listed, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
-        starred = repository_starred_ids(user=request.user, repositories=repositories)
-        body = {
+        starred = repository_starred_ids(user=request_user(request), repositories=repositories)
+        body: dict[str, object] = {
             "repositories": RepositorySummaryOutput(
                 repositories, many=True, context={"starred": starred}
             ).data
@@ -116,7 +122,7 @@ class RepositoryListView(APIView):
 class RepositoryView(APIView):
     required_scopes = {"GET": ["repo:read"], "PUT": ["repo:write"], "DELETE": ["repo:admin"]}
 
-    def get_permissions(self) -> list:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         # Anonymous callers may read (a public one); writes need the default login.
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
@@ -126,10 +132,10 @@ class RepositoryView(APIView):
         responses={200: RepositoryOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         context = {
             "role": access.role,
-            "starred": repository_starred_ids(user=request.user, repositories=[access.repository]),
+            "starred": repository_starred_ids(user=request_user(request), repositories=[access.repository]),
             "tag_expiration_s": int(time_machine_window(access.repository.namespace).total_seconds()),
         }
         return Response(RepositoryOutput(access.repository, context=context).data)
@@ -141,7 +147,7 @@ class RepositoryView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = RepositoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_description(
@@ -157,7 +163,7 @@ class RepositoryView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         repository_delete(repository=access.repository, actor=request_actor(request))
         return Response(status=204)
 
@@ -172,7 +178,7 @@ class RepositoryVisibilityView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def post(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = VisibilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_visibility(
@@ -199,7 +205,7 @@ class RepositoryTagListView(APIView):
         responses={200: TagListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         query = TagListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         args = query.validated_data
@@ -234,7 +240,7 @@ class RepositoryStateView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = RepositoryStateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_state(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from orgs.models.permissions import Role
@@ -26,9 +28,11 @@ class RepositoryFilterForm(forms.Form):
         required=False, choices=[("", "Any visibility"), ("public", "Public"), ("private", "Private")]
     )
 
-    def __init__(self, *args: object, namespaces: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, namespaces: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["namespace"].choices = [("", "All namespaces")] + [(n, n) for n in namespaces]
+        field = self.fields["namespace"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All namespaces")] + [(n, n) for n in namespaces]
 
 
 class RepositoryCreateForm(forms.Form):
@@ -37,9 +41,11 @@ class RepositoryCreateForm(forms.Form):
     visibility = forms.ChoiceField(choices=VISIBILITY, widget=forms.RadioSelect, initial="private")
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: object, namespaces: list[str], **kwargs: object) -> None:
+    def __init__(self, *args: Any, namespaces: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["namespace"].choices = [(n, n) for n in namespaces]
+        field = self.fields["namespace"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(n, n) for n in namespaces]
 
 
 class DescriptionForm(forms.Form):
@@ -63,7 +69,7 @@ class GrantForm(forms.Form):
 class DeleteForm(forms.Form):
     confirm = forms.CharField(label="Type the repository's full name to confirm")
 
-    def __init__(self, *args: object, full_name: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, full_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.full_name = full_name
 

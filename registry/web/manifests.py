@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
+from orgs.request_context import request_actor
 from orgs.web.http import page, public_page
 from registry.repository_selectors import manifest_get_served
 from registry.services.labels import label_add, label_delete
@@ -48,7 +49,7 @@ def label_remove(request: HttpRequest, repository: str, digest: str, label: str)
     context = repository_context(request, repository, "tags")
     manifest = manifest_get_served(repository=context["repository"], digest=digest)
     try:
-        removed = label_delete(actor=request.user, manifest=manifest, label_id=label)
+        removed = label_delete(actor=request_actor(request), manifest=manifest, label_id=label)
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
 from orgs.web.organizations import organization_context
@@ -71,7 +72,7 @@ def repository_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 visibility=form.cleaned_data["visibility"],
                 description=form.cleaned_data["description"],
-                actor=request.user,
+                actor=request_actor(request),
             )
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
@@ -152,7 +153,9 @@ def repository_description(request: HttpRequest, repository: str) -> HttpRespons
     form = DescriptionForm(request.POST)
     if form.is_valid():
         repository_set_description(
-            repository=context["repository"], description=form.cleaned_data["description"], actor=request.user
+            repository=context["repository"],
+            description=form.cleaned_data["description"],
+            actor=request_actor(request),
         )
         messages.success(request, "Description saved.")
     return redirect("ui-repository", repository=context["full_name"])
@@ -173,7 +176,9 @@ def tag_history_restore(request: HttpRequest, repository: str) -> HttpResponse:
     context = repository_context(request, repository, "history")
     name, digest = request.POST.get("name", ""), request.POST.get("manifest_digest", "")
     try:
-        tag_restore(actor=request.user, repository=context["repository"], name=name, manifest_digest=digest)
+        tag_restore(
+            actor=request_actor(request), repository=context["repository"], name=name, manifest_digest=digest
+        )
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:
@@ -187,7 +192,7 @@ def tag_remove(request: HttpRequest, repository: str, tag: str) -> HttpResponse:
     """Ends the tag; it stays restorable from the history for the time machine window."""
     context = repository_context(request, repository, "tags")
     try:
-        tag_delete(actor=request.user, repository=context["repository"], name=tag)
+        tag_delete(actor=request_actor(request), repository=context["repository"], name=tag)
     except WritesSuspended as error:
         messages.error(request, str(error))
     else:
@@ -201,11 +206,14 @@ def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpRespo
     context = repository_context(request, repository, "tags")
     form = TagExpirationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("expires", ["Not a date and time."])))
+        errors = form.errors.get("expires", ["Not a date and time."])
+        messages.error(request, " ".join(str(error) for error in errors))
         return redirect("ui-repository", repository=context["full_name"])
     expires = form.cleaned_data["expires"]
     try:
-        tag_expiration_set(actor=request.user, repository=context["repository"], name=tag, expiration=expires)
+        tag_expiration_set(
+            actor=request_actor(request), repository=context["repository"], name=tag, expiration=expires
+        )
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:
@@ -218,6 +226,6 @@ def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpRespo
 def organization_repositories(request: HttpRequest, org: str) -> HttpResponse:
     """The organization's first tab: its repositories the caller may read."""
     context = organization_context(request, org, "repositories")
-    context["repositories"] = repository_list_visible(user=request.user, namespace=org, public=True)
+    context["repositories"] = repository_list_visible(user=request_user(request), namespace=org, public=True)
     context["may_create_repository"] = context["role"] in ("admin", "creator")
     return render(request, "ui/orgs/overview.html", context)
