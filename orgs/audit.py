@@ -30,6 +30,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connections, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
 
 from orgs.models import AuditLog, Namespace, User
@@ -168,7 +170,7 @@ def _writer_thread_may_run() -> bool:
     the requests beside it; events wait for audit_log_flush(), a full buffer, or exit.
     """
     database = connections[AuditLog.objects.db]
-    return not (database.vendor == "sqlite" and database.is_in_memory_db())
+    return not (isinstance(database, SQLiteDatabaseWrapper) and database.is_in_memory_db())
 
 
 class _Buffer:
@@ -342,17 +344,24 @@ _COLUMNS = (
 )
 
 
+def _column(name: str) -> tuple[str, Field]:
+    """A concrete field of the table and its column, for the hand-written INSERT."""
+    field = AuditLog._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None  # _COLUMNS names no relation's reverse
+    return field.column, field
+
+
 def _rows_insert(rows: list[tuple]) -> None:
     """One executemany of plain tuples: building model instances for bulk_create cost ten
     times more CPU per pull than the INSERT itself."""
     connection = connections[AuditLog.objects.db]
     quote = connection.ops.quote_name
-    fields = [AuditLog._meta.get_field(name) for name in _COLUMNS]
+    columns = [_column(name) for name in _COLUMNS]
     sql = (
-        f"INSERT INTO {quote(AuditLog._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        f"INSERT INTO {quote(AuditLog._meta.db_table)} ({', '.join(quote(column) for column, _ in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    created, metadata = fields[-2], fields[-1]
+    (_, created), (_, metadata) = columns[-2], columns[-1]
     prepared = [
         (
             *row[:-2],
@@ -406,7 +415,7 @@ def _ids_resolve(
     if repository_names:
         # The registry app builds on this one: reach its model through the foreign key.
         repository_model = AuditLog._meta.get_field("repository").related_model
-        found = repository_model.objects.filter(
+        found = repository_model._default_manager.filter(
             namespace_id__in=namespaces.values(), name__in=repository_names
         ).values_list("namespace_id", "name", "pk")
         repositories = {(namespace_id, name): pk for namespace_id, name, pk in found}

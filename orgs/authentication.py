@@ -59,8 +59,8 @@ def login_verify(*, username: str, password: str) -> Login | None:
     if found is not None:
         user, token = found
         return Login(user, f"app_token:{token.code}")
-    user = credentials_verify(username=username, password=password)
-    return Login(user, "password") if user else None
+    person = credentials_verify(username=username, password=password)
+    return Login(person, "password") if person else None
 
 
 def _remembered_user(username: str, password: str) -> User | None:

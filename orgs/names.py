@@ -13,7 +13,9 @@ TEAM_RE = re.compile(r"^[a-z][a-z0-9]+$")
 TEAM_MIN, TEAM_MAX = 2, 255
 ROBOT_SHORT_RE = re.compile(r"^[a-z][a-z0-9_]{1,254}$")
 # Users and robots are rows of the auth user table, whose username column is shorter than a namespace.
-USERNAME_MAX = User._meta.get_field("username").max_length
+_USERNAME_FIELD = User._meta.get_field("username")
+assert _USERNAME_FIELD.max_length is not None  # a CharField always has one
+USERNAME_MAX = _USERNAME_FIELD.max_length
 ROBOT_SEPARATOR = "+"
 
 

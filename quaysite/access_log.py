@@ -10,10 +10,16 @@ project's directory uses it.
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from gunicorn.glogging import _AtomsDict
+    from gunicorn.http import Request
+    from gunicorn.http.wsgi import Response
 
 REDACTED = "REDACTED"
 # A parameter whose name contains one of these words, up to the next separator; separators and
@@ -34,12 +40,16 @@ def secrets_redact(text: str) -> str:
 
 
 class RedactingLogger(Logger):
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> dict[str, Any]:
+    def atoms(
+        self, resp: Response, req: Request, environ: MutableMapping[str, Any], request_time: timedelta
+    ) -> _AtomsDict:
         atoms = super().atoms(resp, req, environ, request_time)
+        # The stubs' TypedDict names the fixed atoms only; gunicorn adds one per header and environ value.
+        every = cast(dict[str, Any], atoms)
         # Every string atom: the request line, query, referer and any header or environ value.
-        for name, value in atoms.items():
+        for name, value in every.items():
             if _SECRET_ATOM.match(name):
-                atoms[name] = REDACTED
+                every[name] = REDACTED
             elif isinstance(value, str) and ("=" in value or "%" in value):
-                atoms[name] = secrets_redact(value)
+                every[name] = secrets_redact(value)
         return atoms

@@ -112,8 +112,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         # answered in the API's shape rather than Django's HTML page.
         logger.error("Internal Server Error: %s", context["request"].path, exc_info=exc)
         return api_error(500, "internal server error", "server_error")
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-    error = api_error(response.status_code, _detail_text(detail))
+    reported = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    error = api_error(response.status_code, _detail_text(reported))
     for header in ("Allow", "Retry-After", "WWW-Authenticate"):
         if header in response:
             error[header] = response[header]

@@ -8,6 +8,7 @@ No Quay body nests more than a few levels; anything deeper than MAX_DEPTH is ref
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
@@ -22,6 +23,7 @@ def json_depth_exceeds(data: Any, limit: int) -> bool:
     pending = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):
@@ -36,7 +38,10 @@ def json_depth_exceeds(data: Any, limit: int) -> bool:
 
 class DepthBoundJSONParser(JSONParser):
     def parse(
-        self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)

@@ -5,6 +5,8 @@ The token is signed, so a client can only hand back one the server issued.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.core import signing
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
@@ -28,7 +30,12 @@ def page_token_read(token: str | None) -> int:
     return offset
 
 
-def page_slice(queryset: QuerySet, *, token: str | None, size: int) -> tuple[list, str | None]:
+_Row = TypeVar("_Row")
+
+
+def page_slice(
+    queryset: QuerySet[Any, _Row], *, token: str | None, size: int
+) -> tuple[list[_Row], str | None]:
     """One page of ``queryset`` and the token of the next (None on the last page)."""
     offset = page_token_read(token)
     # One row beyond the page says whether another page follows.

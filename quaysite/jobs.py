@@ -137,7 +137,9 @@ class _InProcessRunner:
     def push(self, queue: str, func: Callable[..., object] | str, args: tuple, kwargs: dict) -> None:
         # Under the lock, so the worker cannot report idle between this push and its wake-up.
         with self.lock:
-            self.queues[queue].enqueue_call(func, args=args, kwargs=kwargs)
+            # rq takes a function or its dotted path; its TypeVar, constrained to one of the two,
+            # refuses the union.
+            self.queues[queue].enqueue_call(func, args=args, kwargs=kwargs)  # type: ignore[type-var]
             self.idle.clear()
             self.wake.set()
 

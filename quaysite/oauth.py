@@ -90,6 +90,7 @@ class ScopedOAuth2Authentication(OAuth2Authentication):
         if view is not None and getattr(view, "required_scopes", None) is None:
             raise PermissionDenied("this endpoint does not accept OAuth tokens")
         granted = set(token.scope.split())
+        assert request.method is not None  # None only on a request built by hand
         missing = [scope for scope in scopes_required(view, request.method) if scope not in granted]
         if missing:
             raise PermissionDenied(f"the token lacks the scope {' '.join(missing)}")
@@ -99,9 +100,11 @@ class ScopedOAuth2Authentication(OAuth2Authentication):
 class ScopedOAuth2Scheme(DjangoOAuthToolkitScheme):
     """The discovery document names each operation's required scopes."""
 
-    target_class = ScopedOAuth2Authentication
+    # drf-spectacular takes a class or its dotted path; its contrib scheme's string narrowed the type.
+    target_class = ScopedOAuth2Authentication  # type: ignore[assignment]
 
-    def get_security_requirement(self, auto_schema: AutoSchema) -> dict | None:
+    # None lists no requirement (drf_spectacular.openapi skips it); its annotation leaves None out.
+    def get_security_requirement(self, auto_schema: AutoSchema) -> dict | None:  # type: ignore[override]
         if getattr(auto_schema.view, "required_scopes", None) is None:
             # An endpoint for the browser's session only: no token is accepted, so none is listed.
             return None
@@ -111,7 +114,7 @@ class ScopedOAuth2Scheme(DjangoOAuthToolkitScheme):
 class CsrfNamingSessionScheme(SessionScheme):
     """The discovery document names the session as it names DRF's own."""
 
-    target_class = CsrfNamingSessionAuthentication
+    target_class = CsrfNamingSessionAuthentication  # type: ignore[assignment]  # as ScopedOAuth2Scheme's
 
 
 # The toolkit's views under /oauth/, named as the toolkit names them.

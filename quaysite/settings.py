@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from quaysite.config import BASE_DIR, ConfigError, database_from_url, load_config
 from quaysite.web_security import web_security_settings
@@ -184,7 +185,7 @@ LOGGING = {
 }
 
 # OAuth 2 for the API, with Quay's scopes; the authorization-code flow must use PKCE.
-OAUTH2_PROVIDER = {
+OAUTH2_PROVIDER: dict[str, Any] = {
     "SCOPES": {
         "repo:read": "View all visible repositories",
         "repo:write": "Read/Write to any accessible repositories",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
@@ -8,7 +8,7 @@ from quaysite import views
 from quaysite.api_errors import api_error_type, api_not_found
 from quaysite.api_schema import DiscoveryView
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("discovery", DiscoveryView.as_view(), name="api-discovery"),
     path("error/<str:error_type>", api_error_type, name="api-error-type"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),

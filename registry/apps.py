@@ -1,9 +1,20 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.db.models.signals import post_save
 
+if TYPE_CHECKING:
+    from orgs.models import Namespace
+
 
 def _namespace_saved(
-    sender: type, instance: object, created: bool, update_fields: frozenset[str] | None, **_: object
+    sender: type[Namespace],
+    instance: Namespace,
+    created: bool,
+    update_fields: frozenset[str] | None,
+    **_: object,
 ) -> None:
     # orgs knows no repositories; its namespace service saves the window with update_fields.
     if not created and (update_fields is None or "time_machine_seconds" in update_fields):
@@ -26,12 +37,10 @@ class RegistryConfig(AppConfig):
         from registry.storage import storage_check_config
 
         # ready() may run more than once in a process (test runners); each hook goes in once.
-        for points, hook in (
-            (hooks.namespace_delete, namespace_repositories_delete),
-            (hooks.namespace_delete_refusal, namespace_repositories_refusal),
-        ):
-            if hook not in points:
-                points.append(hook)
+        if namespace_repositories_delete not in hooks.namespace_delete:
+            hooks.namespace_delete.append(namespace_repositories_delete)
+        if namespace_repositories_refusal not in hooks.namespace_delete_refusal:
+            hooks.namespace_delete_refusal.append(namespace_repositories_refusal)
 
         # A typo in the storage settings must stop start-up, not surface on the first push.
         storage_check_config()

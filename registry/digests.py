@@ -125,6 +125,7 @@ class ResumableHash:
         prefix = self.algorithm.name + ":"
         if self._fallback is not None:
             return prefix + self._fallback.hexdigest()
+        assert self._ctx is not None  # __init__ makes a context whenever it makes no fallback
         # Final() clears the context; finish a copy so state() stays usable.
         copy = ctypes.create_string_buffer(self._ctx.raw, self.algorithm.context_size)
         out = ctypes.create_string_buffer(self.algorithm.output_size)

@@ -13,9 +13,9 @@ from registry.errors import Denied
 from registry.v2.http import json_response
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     # request.get_host() may be what failed: only the path is read here.
-    detail = str(exception) if exception is not None else "bad request"
+    detail = str(exception)
     if request.path.startswith("/v2/") or request.path == "/v2":
         return json_response(Denied(message=f"request refused: {detail}"[:500]).body(), status=400)
     if request.path.startswith("/api/v1/"):

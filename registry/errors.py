@@ -15,7 +15,7 @@ class RegistryError(Exception):
             self.message = message
 
     def body(self) -> dict:
-        error = {"code": self.code, "message": self.message}
+        error: dict[str, object] = {"code": self.code, "message": self.message}
         if self.detail is not None:
             error["detail"] = self.detail
         return {"errors": [error]}

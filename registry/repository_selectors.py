@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -22,6 +23,9 @@ from registry.names import repository_name_split
 from registry.repository_roles import repositories_visible_to, repository_role
 from registry.services.labels import image_config_read
 from registry.tag_liveness import tag_active_q
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,13 @@ def repository_starred_ids(*, user: User | None, repositories: list[Repository])
     return set(starred.values_list("repository_id", flat=True))
 
 
+class TagSize(TypedDict):
+    size: int | None  # None for a manifest without blobs (an index)
+
+
 @dataclass(frozen=True)
 class TagPage:
-    tags: list[Tag]
+    tags: list[WithAnnotations[Tag, TagSize]]
     page: int
     has_additional: bool
 

@@ -9,6 +9,7 @@ SQLite both run) and the rows become model instances without another query.
 from __future__ import annotations
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
 from orgs.models import Namespace
@@ -16,7 +17,7 @@ from registry.models import Blob, BlobPlacement, BlobUpload, Manifest, Repositor
 from registry.tag_liveness import tag_active_sql
 
 
-def _table(model: type) -> str:
+def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 

@@ -7,6 +7,8 @@ A disabled user counts as anonymous; a robot has only its own grants and teams.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
@@ -22,8 +24,16 @@ from orgs.models import (
     User,
 )
 
-ROLE_ORDER = {None: 0, "read": 1, "write": 2, "admin": 3}
-NAMESPACE_ROLE_ORDER = {None: 0, Team.Role.MEMBER: 1, Team.Role.CREATOR: 2, Team.Role.ADMIN: 3}
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+ROLE_ORDER: dict[str | None, int] = {None: 0, "read": 1, "write": 2, "admin": 3}
+NAMESPACE_ROLE_ORDER: dict[str | None, int] = {
+    None: 0,
+    Team.Role.MEMBER: 1,
+    Team.Role.CREATOR: 2,
+    Team.Role.ADMIN: 3,
+}
 
 
 def is_superuser(user: User | None) -> bool:
@@ -102,7 +112,12 @@ def organization_roles_for(*, user: User) -> list[tuple[Organization, str]]:
     )
 
 
-def team_list_with_counts(*, organization: Organization) -> QuerySet[Team]:
+class TeamCounts(TypedDict):
+    member_count: int
+    repo_count: int
+
+
+def team_list_with_counts(*, organization: Organization) -> QuerySet[WithAnnotations[Team, TeamCounts]]:
     """Teams in creation order, each with ``member_count`` and ``repo_count`` (granted repositories)."""
     return (
         Team.objects.filter(organization=organization)

@@ -68,12 +68,11 @@ def organization_collaborators(*, organization: Organization) -> list[MemberView
     )
     collaborators: dict[int, MemberView] = {}
     for grant in _grants_in(organization):
+        user = grant.user
         # A robot's grants are its namespace's business, not an outside collaborator's.
-        if grant.user_id in in_teams or hasattr(grant.user, "robot"):
+        if user is None or user.pk in in_teams or hasattr(user, "robot"):
             continue
-        collaborators.setdefault(grant.user_id, MemberView(grant.user)).repositories.append(
-            grant.repository.name
-        )
+        collaborators.setdefault(user.pk, MemberView(user)).repositories.append(grant.repository.name)
     return sorted(collaborators.values(), key=lambda member: member.user.username)
 
 

@@ -39,7 +39,9 @@ def time_machine_window(namespace: Namespace) -> timedelta:
 
 def tag_expiration_options() -> list[int]:
     """TAG_EXPIRATION_OPTIONS in seconds: the only time machine windows a namespace may choose."""
-    return [int(duration_parse(option).total_seconds()) for option in settings.TAG_EXPIRATION_OPTIONS]
+    durations = [duration_parse(option) for option in settings.TAG_EXPIRATION_OPTIONS]
+    # Start-up refused any option that is no duration (quaysite.config).
+    return [int(duration.total_seconds()) for duration in durations if duration is not None]
 
 
 @transaction.atomic

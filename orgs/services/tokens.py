@@ -27,6 +27,9 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 # Quay's convention: "$app" as the username stands for whoever owns the token.
 ANY_USERNAME = "$app"
 _NO_TOKEN_HASH = secret_hash("")
+_TITLE_FIELD = AppToken._meta.get_field("title")
+assert _TITLE_FIELD.max_length is not None  # a CharField always has one
+_TITLE_MAX = _TITLE_FIELD.max_length
 
 
 def _enabled_check() -> None:
@@ -50,7 +53,7 @@ def app_token_create(
     """Returns the token row and the token, which is shown this once."""
     _enabled_check()
     require_self(actor=actor, user=user)
-    if not title.strip() or len(title) > AppToken._meta.get_field("title").max_length:
+    if not title.strip() or len(title) > _TITLE_MAX:
         raise InvalidInput("an app token's title has 1 to 255 characters")
     if expires is not None and expires <= timezone.now():
         raise InvalidInput("an app token's expiry lies in the future")

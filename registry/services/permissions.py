@@ -102,6 +102,7 @@ def _defaults_for(*, repository: Repository, creator: User | None) -> dict[tuple
         if prototype.delegate_team_id is not None:
             key = ("team", prototype.delegate_team_id)
         else:
+            assert prototype.delegate_user_id is not None  # the table's check: a team or a user delegate
             key = ("user", prototype.delegate_user_id)
         rank = (prototype.activating_user_id is not None, prototype.role)
         held = chosen.get(key)

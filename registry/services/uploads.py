@@ -82,7 +82,9 @@ def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, Re
     The segment is opened on the first byte: a closing PUT usually has an empty body.
     """
     hasher = (
-        ResumableHash(upload.digest_algorithm, upload.hash_state) if upload.hash_state is not None else None
+        ResumableHash(upload.digest_algorithm, bytes(upload.hash_state))
+        if upload.hash_state is not None
+        else None
     )
     iterator = iter(chunks)
     try:
@@ -130,7 +132,7 @@ def _append(upload: BlobUpload, chunks: Iterable[bytes], range_start: int | None
 
 def _content_digest(upload: BlobUpload, algorithm: str) -> str:
     if upload.hash_state is not None and algorithm == upload.digest_algorithm:
-        return ResumableHash(algorithm, upload.hash_state).digest()
+        return ResumableHash(algorithm, bytes(upload.hash_state)).digest()
     # Another algorithm than the running hash's, or a process (this one or the one that started
     # the upload) that cannot carry hash state: re-read.
     hasher = ResumableHash(algorithm)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -18,6 +18,9 @@ from registry.storage.base import (
     StorageConfigError,
     StorageDriver,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import GetObjectRequestTypeDef
 
 # S3 allows at most 10,000 parts, so 8 MiB parts cap one object at about 78 GiB.
 PART_SIZE = 8 * 1024 * 1024
@@ -133,7 +136,7 @@ class S3Storage(StorageDriver):
         return f"{self.prefix}/{path}" if self.prefix else path
 
     def open(self, path: str, offset: int = 0) -> BinaryIO:
-        request = {"Bucket": self.bucket, "Key": self._key(path)}
+        request: GetObjectRequestTypeDef = {"Bucket": self.bucket, "Key": self._key(path)}
         if offset:
             request["Range"] = f"bytes={offset}-"
         try:

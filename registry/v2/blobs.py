@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from registry.errors import DigestInvalid, RangeInvalid
 from registry.names import RepositoryName, is_digest
@@ -36,7 +37,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 def blob_get(
     request: HttpRequest, *, repository_name: RepositoryName, digest: str, **_: object
-) -> HttpResponse:
+) -> HttpResponseBase:
     if not is_digest(digest):
         raise DigestInvalid(detail={"digest": digest[:150]}, message="not a digest")
     blob = blob_get_in_repository(repository_name=repository_name, digest=digest)
@@ -60,24 +61,24 @@ def blob_get(
     if byte_range is None:
         local = storage.local_file(blob.path)
         if local:
-            response = FileResponse(open(local, "rb"), content_type="application/octet-stream")
+            whole = FileResponse(open(local, "rb"), content_type="application/octet-stream")
             # Sent in 4 MiB reads rather than gunicorn's sendfile(): bench/ measured this faster
             # (about 2.3 against 1.5 GB/s), and one buffer per pull still never holds a layer.
-            response.block_size = 4 * 1024 * 1024
-            response.headers["Content-Length"] = str(blob.size)
-            return with_headers(response, **headers)
+            whole.block_size = 4 * 1024 * 1024
+            whole.headers["Content-Length"] = str(blob.size)
+            return with_headers(whole, **headers)
         start, end, status = 0, blob.size - 1, 200
     else:
         (start, end), status = byte_range, 206
         headers["Content-Range"] = f"bytes {start}-{end}/{blob.size}"
     length = end - start + 1 if blob.size else 0
-    response = StreamingHttpResponse(
+    streamed = StreamingHttpResponse(
         stream_read(storage.open(blob.path, start), length),
         status=status,
         content_type="application/octet-stream",
     )
-    response.headers["Content-Length"] = str(length)
-    return with_headers(response, **headers)
+    streamed.headers["Content-Length"] = str(length)
+    return with_headers(streamed, **headers)
 
 
 def blob_delete(

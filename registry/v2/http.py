@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import cast
+from typing import TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.functional import SimpleLazyObject
 
 from orgs.models import User
@@ -23,6 +24,8 @@ BODY_CHUNK = 1024 * 1024
 # Offsets and sizes fit PostgreSQL's bigint; a longer number is refused before int() sees it
 # (which raises past 4,300 digits).
 NUMBER_DIGITS_MAX = 18
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 
 def realm_url(request: HttpRequest) -> str:
@@ -42,11 +45,12 @@ def bearer_claims(request: HttpRequest) -> Claims | None:
 
 def token_user(claims: Claims) -> User | None:
     """The token's user, read only if used: only creating a repository needs it."""
-    if claims.user_id is None:
+    user_id = claims.user_id
+    if user_id is None:
         return None
 
     def load() -> User:
-        user = User.objects.filter(pk=claims.user_id, is_active=True).first()
+        user = User.objects.filter(pk=user_id, is_active=True).first()
         if user is None:
             # Deleted or disabled since the token was issued: it may no longer create anything.
             raise Unauthorized(message="the token's user no longer exists or is disabled")
@@ -59,7 +63,7 @@ def query_check(request: HttpRequest) -> None:
     """Refuses what no handler could use and PostgreSQL could not store (NUL), and Django's
     own refusals (too many fields), which would otherwise answer in HTML."""
     try:
-        values = [value for _, value in request.GET.lists() for value in value]
+        values = [value for _, listed in request.GET.lists() for value in listed]
     except SuspiciousOperation:
         raise QueryInvalid(detail={"reason": "too many query parameters"}) from None
     if any("\x00" in value for value in values):
@@ -81,7 +85,7 @@ def json_response(body: object, status: int = 200, content_type: str = "applicat
     return response
 
 
-def with_headers(response: HttpResponse, **headers: str) -> HttpResponse:
+def with_headers(response: _Response, **headers: str) -> _Response:
     response.headers[API_VERSION_HEADER[0]] = API_VERSION_HEADER[1]
     for key, value in headers.items():
         response.headers[key.replace("_", "-")] = value

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from registry.errors import RegistryError, RouteUnknown, Unauthorized, Unsupported
@@ -22,7 +23,7 @@ ROUTES = [
     (re.compile(r"^(?P<name>.+)/referrers/(?P<digest>[^/]+)$"), "referrers"),
 ]
 
-Handler = Callable[..., HttpResponse]
+Handler = Callable[..., HttpResponseBase]
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("blob", "GET"): blobs.blob_get,
     ("blob", "HEAD"): blobs.blob_get,
@@ -85,13 +86,15 @@ def _challenge_scope(request: HttpRequest, kind: str, full_name: str, action: st
 
 
 @csrf_exempt
-def dispatch(request: HttpRequest, path: str) -> HttpResponse:
+def dispatch(request: HttpRequest, path: str) -> HttpResponseBase:
     routed = _route(path)
     if routed is None:
         return route_unknown(request)
     kind, params = routed
     full_name = params.pop("name")
-    action = _required_action(request.method)
+    method = request.method
+    assert method is not None  # None only on an HttpRequest built by hand, never on one served
+    action = _required_action(method)
     scope = f"repository:{full_name}:{action}"
     try:
         query_check(request)
@@ -100,9 +103,9 @@ def dispatch(request: HttpRequest, path: str) -> HttpResponse:
         claims = bearer_claims(request)
         if claims is None or not claims.allows("repository", full_name, action):
             return error_response(request, Unauthorized(), scope, insufficient=claims is not None)
-        handler = HANDLERS.get((kind, request.method))
+        handler = HANDLERS.get((kind, method))
         if handler is None:
-            raise Unsupported(detail={"method": request.method})
+            raise Unsupported(detail={"method": method})
         return handler(request, claims=claims, repository_name=repository_name, **params)
     except RegistryError as error:
         return error_response(request, error, scope)

@@ -62,7 +62,8 @@ def repository_actions(
     repository = Repository.objects.filter(namespace=namespace, name=name).first()
     if repository is None:
         return _creator_actions(user=user, namespace=namespace, oauth_scopes=oauth_scopes), None
-    actions = set(ROLE_ACTIONS.get(repository_role(user=user, repository=repository), set()))
+    role = repository_role(user=user, repository=repository)
+    actions = set(ROLE_ACTIONS.get(role, set())) if role is not None else set()
     if not repository_takes_pushes_from(repository=repository, user_id=user.pk if user else None):
         # "*" would allow pushes too: a repository that takes none grants reads only.
         actions &= READ_ACTIONS

@@ -19,11 +19,9 @@ if TYPE_CHECKING:
     from registry.v2.tokens import Claims
 
 
-def _user_current(claims: Claims) -> bool:
+def _user_current(claims: Claims, user_id: int) -> bool:
     row = (
-        User.objects.filter(pk=claims.user_id)
-        .values_list("is_active", "credential_generation", "password")
-        .first()
+        User.objects.filter(pk=user_id).values_list("is_active", "credential_generation", "password").first()
     )
     if row is None:
         return False
@@ -50,7 +48,7 @@ def _repositories_current(claims: Claims) -> bool:
 
 def token_subject_current(claims: Claims) -> bool:
     if claims.user_id is not None:
-        if not _user_current(claims):
+        if not _user_current(claims, claims.user_id):
             return False
         if claims.credential == "robot":
             robot_last_accessed_touch(user_id=claims.user_id)

@@ -63,6 +63,13 @@ _revoked: OrderedDict[tuple[str, str], None] = OrderedDict()
 _clock = time.monotonic
 
 
+def _key_load(pem: str) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TypeError("a signing key is not an elliptic-curve key: tokens are signed ES256")
+    return key
+
+
 def _signing_key() -> tuple[str, ec.EllipticCurvePrivateKey]:
     if _private_keys:
         kid = next(iter(_private_keys))
@@ -75,7 +82,7 @@ def _signing_key() -> tuple[str, ec.EllipticCurvePrivateKey]:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
         row = SigningKey.objects.create(kid=secrets.token_hex(16), private_pem=pem)
-    key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
+    key = _key_load(row.private_pem)
     with _lock:
         _private_keys.setdefault(row.kid, key)
         _public_keys.setdefault(row.kid, key.public_key())
@@ -88,7 +95,7 @@ def _public_key(kid: str) -> ec.EllipticCurvePublicKey:
         row = SigningKey.objects.filter(kid=kid).first()
         if row is None:
             raise InvalidToken("unknown signing key")
-        key = serialization.load_pem_private_key(row.private_pem.encode(), password=None).public_key()
+        key = _key_load(row.private_pem).public_key()
         with _lock:
             _public_keys[kid] = key
     return key
