@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +165,7 @@ def _build(args: argparse.Namespace) -> dict:
         batch_size=BATCH,
     )
     now = timezone.now()
-    ends = []
+    ends: list[datetime | None] = []
     for _ in manifests:
         draw = rng.random()
         if draw < args.garbage:
@@ -199,9 +199,11 @@ def _check() -> dict:
     """Every blob a remaining manifest names has its row and file; no file lacks a row."""
     from registry.models import Blob, ManifestBlob
     from registry.storage import storage_for
+    from registry.storage.local import LocalStorage
     from registry.storage.paths import blob_path
 
     storage = storage_for("local")
+    assert isinstance(storage, LocalStorage)  # the benchmark's settings name the local driver
     needed = set(ManifestBlob.objects.values_list("blob__digest", flat=True))
     rows = set(Blob.objects.values_list("digest", flat=True))
     missing_rows = needed - rows

@@ -92,11 +92,11 @@ class Connection:
                 size = len(body) if body is not None else 0
                 extra = [f"Content-Length: {size}"] if (size or method in ("POST", "PUT", "PATCH")) else []
                 head = self._head(method, path, headers, extra)
-                if size and size <= 64 * 1024:
+                if body is not None and 0 < size <= 64 * 1024:
                     self.sock.sendall(head + bytes(body))
                 else:
                     self.sock.sendall(head)
-                    if size:
+                    if body is not None and size:
                         self.sock.sendall(body)
             response = self._read_response(method, keep_body)
         except (OSError, HttpError):
@@ -114,7 +114,7 @@ class Connection:
         offset = 0
         while offset < total:
             piece = data[offset : offset + chunk_size]
-            frame = [f"{len(piece):x}\r\n".encode(), piece, b"\r\n"]
+            frame: list[bytes | memoryview] = [f"{len(piece):x}\r\n".encode(), piece, b"\r\n"]
             sent = sock.sendmsg(frame)
             want = sum(len(p) for p in frame)
             if sent < want:  # rare with blocking sockets: finish the frame with sendall

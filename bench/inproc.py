@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,8 +94,11 @@ class App:
             environ[name if name in ("CONTENT_TYPE",) else f"HTTP_{name}"] = value
         status_holder: list = []
 
-        def start_response(status: str, response_headers: list, exc_info: object = None) -> None:
+        def start_response(
+            status: str, response_headers: list[tuple[str, str]], exc_info: object = None
+        ) -> Callable[[bytes], object]:
             status_holder.append((status, response_headers))
+            return _write_unused
 
         result = self.application(environ, start_response)
         try:
@@ -105,6 +109,11 @@ class App:
                 close()
         status, response_headers = status_holder[0]
         return int(status.split()[0]), {k.lower(): v for k, v in response_headers}, data
+
+
+def _write_unused(data: bytes) -> None:
+    """The write() start_response must return; Django's handler returns its body instead."""
+    raise NotImplementedError("this in-process server takes the body from the returned iterable")
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ import multiprocessing
 import threading
 import time
 from dataclasses import dataclass
+from typing import TypedDict
 
 from httpclient import Connection
 from ops import ACCEPT, Endpoint, bearer, blob_get, expect, token_get
@@ -60,6 +61,13 @@ def _one_pull(endpoint: Endpoint, repo: str, reference: str) -> int:
         tokens.close()
 
 
+class _Totals(TypedDict):
+    pulls: int
+    errors: int
+    bytes: int
+    first_error: str
+
+
 def _process_main(
     endpoint: Endpoint,
     repo: str,
@@ -70,7 +78,7 @@ def _process_main(
     queue: multiprocessing.Queue,
 ) -> None:
     lock = threading.Lock()
-    totals = {"pulls": 0, "errors": 0, "bytes": 0, "first_error": ""}
+    totals: _Totals = {"pulls": 0, "errors": 0, "bytes": 0, "first_error": ""}
     latencies: list[float] = []
 
     def client() -> None:

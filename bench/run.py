@@ -24,13 +24,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from httpclient import Connection  # noqa: E402
-from loadgen import run_wrk, wrk_available  # noqa: E402
+from loadgen import WrkResult, run_wrk, wrk_available  # noqa: E402
 from ops import (  # noqa: E402
     ACCEPT,
     Endpoint,
@@ -48,7 +50,7 @@ from ops import (  # noqa: E402
     token_get,
 )
 from pullers import run_pullers  # noqa: E402
-from pyload import run_pyload  # noqa: E402
+from pyload import LoadResult, run_pyload  # noqa: E402
 from servers import (  # noqa: E402
     DEFAULT_SERVER_CMD,
     GRANIAN_CMD,
@@ -63,6 +65,7 @@ from servers import (  # noqa: E402
     start_reference,
 )
 
+_T = TypeVar("_T")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MB = 1_000_000
 MiB = 1024 * 1024
@@ -234,7 +237,7 @@ class Measure:
     details: dict = field(default_factory=dict)
 
 
-def _timed(target: Target, fn) -> tuple[float, float, object]:
+def _timed(target: Target, fn: Callable[[], _T]) -> tuple[float, float, _T]:
     cpu_mark = target.cpu_mark()
     started = time.perf_counter()
     extra = fn()
@@ -391,8 +394,9 @@ def _load(
     args: argparse.Namespace,
     workdir: Path,
     seconds: float,
-):
+) -> tuple[WrkResult | LoadResult, str]:
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and method != "HEAD")
+    result: WrkResult | LoadResult
     if use_wrk:
         result = run_wrk(
             port=target.endpoint.port,
@@ -770,6 +774,7 @@ def main() -> int:
                         from profiling import Recorder
 
                         out = RESULTS_DIR / f"profile-{stamp}-row{row}.txt"
+                        assert target.server.proc is not None  # started by then
                         recorder = Recorder(target.server.proc.pid, out)
                         time.sleep(0.5)
                     log(f"round {rnd + 1}/{args.rounds} row {row}: {target.label}")
@@ -829,7 +834,7 @@ def main() -> int:
         "",
         "",
     ]
-    out = (
+    report = (
         "\n".join(header)
         + md
         + "\n\nDetails (the round nearest the median):\n\n"
@@ -837,8 +842,8 @@ def main() -> int:
         + "\n"
     )
     for row, summary in profiles.items():
-        out += f"\nProfile of ours during row {row} (py-spy; top functions):\n\n```\n{summary}\n```\n"
-    print(out)
+        report += f"\nProfile of ours during row {row} (py-spy; top functions):\n\n```\n{summary}\n```\n"
+    print(report)
     payload = {
         "stamp": stamp,
         "seconds_total": round(time.time() - run_started, 1),
@@ -863,7 +868,7 @@ def main() -> int:
             }
             for row, per in rounds.items()
         },
-        "markdown": out,
+        "markdown": report,
     }
     path = RESULTS_DIR / f"bench-{stamp}.json"
     path.write_text(json.dumps(payload, indent=2))

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,7 +138,7 @@ class Server:
     workdir: str = ""
     notes: dict[str, str] = field(default_factory=dict)
     cleanup: list = field(default_factory=list)
-    extra_pids: object = None  # callable -> list[int]: processes serving it outside its tree
+    extra_pids: Callable[[], list[int]] | None = None  # processes serving it outside its tree
 
     @property
     def token_host_port(self) -> tuple[int, str]:
@@ -166,7 +167,7 @@ class Server:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _pg_create() -> tuple[str, callable]:
+def _pg_create() -> tuple[str, Callable[[], None]]:
     import psycopg
 
     name = f"quay_bench_{secrets.token_hex(4)}"

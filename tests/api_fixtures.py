@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -31,6 +32,7 @@ def bob_client(bob) -> Client:
 
 
 def repository_make(owner: Organization | User, name: str, *, public: bool = False) -> Repository:
+    assert owner.namespace is not None
     return Repository.objects.create(namespace=owner.namespace, name=name, is_public=public)
 
 
@@ -82,7 +84,7 @@ def token_for(application: Application, user, *scopes: str) -> str:
     return raw
 
 
-def without_avatars(data: object) -> object:
+def without_avatars(data: Any) -> Any:
     """``data`` with every ``avatar`` key dropped, for tests about the other fields
     (test_avatars.py checks the avatars themselves)."""
     if isinstance(data, dict):

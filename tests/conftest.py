@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -73,7 +74,9 @@ class Registry:
         self.password = password
 
     def token(self, *scopes: str) -> str:
-        headers = {"HTTP_AUTHORIZATION": basic_auth(self.username, self.password)} if self.username else {}
+        headers: dict[str, Any] = (
+            {"HTTP_AUTHORIZATION": basic_auth(self.username, self.password)} if self.username else {}
+        )
         response = self.client.get("/v2/auth", {"service": "testserver", "scope": list(scopes)}, **headers)
         assert response.status_code == 200, response.content
         return response.json()["token"]

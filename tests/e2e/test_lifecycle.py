@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -43,7 +43,7 @@ def _api_token(server: RegistryServer) -> str:
     return next(line[6:] for line in output.splitlines() if line.startswith("TOKEN="))
 
 
-def _api(host: str, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict | str]:
+def _api(host: str, token: str, method: str, path: str, body: dict | None = None) -> tuple[int, Any]:
     request = urllib.request.Request(
         f"http://{host}/api/v1/{path}",
         method=method,

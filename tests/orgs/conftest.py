@@ -36,10 +36,11 @@ def team_make(organization: Organization, name: str, role: str, *members: User) 
 def repository_make(
     namespace: Namespace | Organization | User, name: str, *, public: bool = False
 ) -> Repository:
-    if isinstance(namespace, Organization | User):
-        namespace = namespace.namespace
-    return Repository.objects.create(namespace=namespace, name=name, is_public=public)
+    owned = namespace.namespace if isinstance(namespace, Organization | User) else namespace
+    assert owned is not None
+    return Repository.objects.create(namespace=owned, name=name, is_public=public)
 
 
 def robot_make(owner: Organization | User, short_name: str = "deployer") -> tuple[RobotAccount, str]:
+    assert owner.namespace is not None
     return robot_create(namespace=owner.namespace, short_name=short_name)

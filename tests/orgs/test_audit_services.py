@@ -93,6 +93,7 @@ def repository(acme) -> Repository:
 def test_user_create_by_the_system_has_no_performer(db):
     row = only_row(lambda: user_create(username="dave", password=PASSWORD, email="dave@example.com"))
     assert row.kind == "user_create"
+    assert row.namespace is not None
     assert (row.performer, row.namespace.name) == (None, "dave")
     assert row.metadata == {"username": "dave", "email": "dave@example.com"}
 
@@ -105,6 +106,7 @@ def test_user_create_by_a_superuser_names_them(root):
 def test_user_signup_is_performed_by_the_new_user(db, settings):
     settings.FEATURE_USER_CREATION = True
     row = only_row(lambda: user_signup(username="dave", password="a long enough passphrase 42"))
+    assert row.performer is not None
     assert (row.kind, row.performer.username, row.namespace_name) == ("user_create", "dave", "dave")
 
 

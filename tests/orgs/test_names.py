@@ -44,7 +44,8 @@ def test_user_with_an_invalid_name_is_refused_and_nothing_is_stored(name):
 
 @pytest.mark.parametrize("name", ["ab", "a.b", "a_b-c9", "0day", "x" * 150])
 def test_user_names_following_the_namespace_rule_are_accepted(name):
-    assert user_create(username=name, password="long enough pw").namespace.name == name
+    namespace = user_create(username=name, password="long enough pw").namespace
+    assert namespace is not None and namespace.name == name
 
 
 def test_user_name_longer_than_the_username_column_is_refused():

@@ -37,6 +37,7 @@ def oauth_login(client, application, user, *scopes: str) -> Registry:
 def test_oauth_token_logs_in_as_its_user(alice, application):
     _, raw = oauth_token_generate(application=application, user=alice, scopes=["repo:read"], actor=alice)
     login = login_verify(username="$oauthtoken", password=raw)
+    assert login is not None
     assert (login.user, login.credential, login.oauth_scopes) == (alice, "oauth", frozenset({"repo:read"}))
 
 

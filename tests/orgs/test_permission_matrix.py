@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -106,8 +107,8 @@ def _cells() -> list[Cell]:
         for action, (public, private) in zip(REPOSITORY_ACTIONS, row, strict=True):
             cells.append(Cell(principal, action, "public", public))
             cells.append(Cell(principal, action, "private", private))
-    for principal, row in ORGANIZATION_EXPECTED.items():
-        for action, expected in zip(ORGANIZATION_ACTIONS, row, strict=True):
+    for principal, organization_row in ORGANIZATION_EXPECTED.items():
+        for action, expected in zip(ORGANIZATION_ACTIONS, organization_row, strict=True):
             cells.append(Cell(principal, action, "organization", expected))
     return cells
 
@@ -128,7 +129,9 @@ class Caller:
 
     def token(self, scope: str) -> str | None:
         """The token, or None when the login is refused."""
-        headers = {"HTTP_AUTHORIZATION": basic_auth(self.username, self.password)} if self.username else {}
+        headers: dict[str, Any] = (
+            {"HTTP_AUTHORIZATION": basic_auth(self.username, self.password)} if self.username else {}
+        )
         response = self.client.get("/v2/auth", {"service": "testserver", "scope": scope}, **headers)
         if response.status_code == 401:
             return None

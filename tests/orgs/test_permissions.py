@@ -25,9 +25,17 @@ from tests.registry.pushing import push_image
 pytestmark = pytest.mark.django_db
 
 
+def _grantee(permission: RepositoryPermission) -> str:
+    """The user's name, or the team's after "team:"."""
+    if permission.user is not None:
+        return permission.user.username
+    assert permission.team is not None
+    return f"team:{permission.team.name}"
+
+
 def _grants(repository: Repository) -> set[tuple[str, str]]:
     return {
-        (permission.user.username if permission.user else f"team:{permission.team.name}", permission.role)
+        (_grantee(permission), permission.role)
         for permission in RepositoryPermission.objects.filter(repository=repository)
     }
 
@@ -121,9 +129,7 @@ def test_permission_list_shows_teams_and_users_of_the_repository_only(acme, bob,
     permission_set(repository=repository, user=bob, role="read")
     permission_set(repository=repository, team=team_make(acme, "devs", Team.Role.MEMBER), role="write")
     permission_set(repository=other, user=carol, role="admin")
-    assert [
-        (p.team.name if p.team else p.user.username, p.role) for p in permission_list(repository=repository)
-    ] == [
+    assert [(_grantee(p).removeprefix("team:"), p.role) for p in permission_list(repository=repository)] == [
         ("devs", "write"),
         ("bob", "read"),
     ]
@@ -468,7 +474,10 @@ def test_prototype_list_shows_the_organizations_prototypes_in_creation_order(acm
     prototype_create(organization=acme, role="read", delegate_user=bob)
     prototype_create(organization=acme, role="write", delegate_user=carol)
     prototype_create(organization=globex, role="admin", delegate_user=carol)
-    assert [(p.delegate_user.username, p.role) for p in prototype_list(organization=acme)] == [
+    assert [
+        (p.delegate_user.username if p.delegate_user else None, p.role)
+        for p in prototype_list(organization=acme)
+    ] == [
         ("bob", "read"),
         ("carol", "write"),
     ]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from orgs.models import Namespace
+from orgs.models import Namespace, User
 from orgs.services import app_token_create, app_token_revoke, robot_create, robot_delete
 from tests.conftest import basic_auth
 
@@ -96,7 +96,7 @@ def test_concurrent_logins_of_one_account_check_the_password_once(monkeypatch):
 
     monkeypatch.setattr(orgs.authentication, "_remembered_user", counting_remembered_user)
     monkeypatch.setattr(orgs.authentication, "authenticate", authenticate_once_all_wait)
-    results = []
+    results: list[User | None] = []
 
     def login() -> None:
         try:
@@ -112,5 +112,5 @@ def test_concurrent_logins_of_one_account_check_the_password_once(monkeypatch):
     for thread in threads:
         thread.join(10)
     assert overlapped == [True]
-    assert [user.username for user in results] == ["carol"] * logins
+    assert [user.username if user else None for user in results] == ["carol"] * logins
     assert calls == ["carol"]

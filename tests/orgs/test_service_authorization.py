@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -62,6 +63,7 @@ class Scene:
     prototype: DefaultPermission
     outsider: User
     member: User
+    writer: User
     actors: dict[str, User | AnonymousUser]
 
 
@@ -147,13 +149,23 @@ def scene(acme, alice, bob, globex) -> Scene:
         "anonymous": AnonymousUser(),
     }
     return Scene(
-        acme, teams["builders"], repository, robot, prototype, people["outsider"], people["member"], actors
+        acme,
+        teams["builders"],
+        repository,
+        robot,
+        prototype,
+        people["outsider"],
+        people["member"],
+        people["writer"],
+        actors,
     )
 
 
 # Organization administration ----------------------------------------------------------------------
 
-ORGANIZATION_ACTIONS: dict[str, Callable[[Scene, object], object]] = {
+# An action takes the actor as Any: AnonymousUser is outside the services' types (views pass
+# request_actor()), and they must refuse it all the same.
+ORGANIZATION_ACTIONS: dict[str, Callable[[Scene, Any], object]] = {
     "team_create": lambda s, actor: team_create(organization=s.acme, name="new", role="member", actor=actor),
     "team_delete": lambda s, actor: team_delete(team=s.team, actor=actor),
     "team_set_role": lambda s, actor: team_set_role(team=s.team, role="creator", actor=actor),
@@ -182,12 +194,12 @@ ORGANIZATION_ACTORS = {
 
 # Repository administration -------------------------------------------------------------------------
 
-REPOSITORY_ACTIONS: dict[str, Callable[[Scene, object], object]] = {
+REPOSITORY_ACTIONS: dict[str, Callable[[Scene, Any], object]] = {
     "permission_set": lambda s, actor: permission_set(
         repository=s.repository, user=s.outsider, role="read", actor=actor
     ),
     "permission_delete": lambda s, actor: permission_delete(
-        repository=s.repository, user=s.actors["write_grantee"], actor=actor
+        repository=s.repository, user=s.writer, actor=actor
     ),
 }
 REPOSITORY_ACTORS = {

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def test_signup_creates_a_user_with_its_own_namespace():
     user = user_signup(username="dave", password="long enough pw", email="dave@example.com")
+    assert user.namespace is not None
     assert user.namespace.kind == Namespace.Kind.USER
     assert user.namespace.name == "dave"
     assert user.check_password("long enough pw")

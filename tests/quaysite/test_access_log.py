@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from gunicorn.config import Config
@@ -56,9 +57,10 @@ def test_the_logger_redacts_the_request_line_query_referer_and_auth_headers():
         "QUERY_STRING": "service=r&token=t0k",
         "HTTP_REFERER": "http://x/?api_key=k3y",
     }
-    request = SimpleNamespace(headers=[("AUTHORIZATION", "Basic c2VjcmV0"), ("HOST", "x")])
-    response = SimpleNamespace(status="200 OK", headers=[], sent=0)
-    atoms = logger.atoms(response, request, environ, datetime.timedelta(seconds=0))
+    # Stand-ins for gunicorn's Request and Response with the attributes atoms() reads.
+    request: Any = SimpleNamespace(headers=[("AUTHORIZATION", "Basic c2VjcmV0"), ("HOST", "x")])
+    response: Any = SimpleNamespace(status="200 OK", headers=[], sent=0)
+    atoms = dict(logger.atoms(response, request, environ, datetime.timedelta(seconds=0)))
     rendered = repr(atoms)
     for secret in ("t0k", "k3y", "c2VjcmV0"):
         assert secret not in rendered

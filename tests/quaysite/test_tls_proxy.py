@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
@@ -12,7 +14,8 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 HOST = "registry.example.com"
-PROXIED = {"HTTP_HOST": HOST, "HTTP_X_FORWARDED_PROTO": "https"}
+# Request environ extras, as the test client takes them.
+PROXIED: dict[str, Any] = {"HTTP_HOST": HOST, "HTTP_X_FORWARDED_PROTO": "https"}
 TLS_PROXY = {
     "QUAY_SERVER_HOSTNAME": HOST,
     "QUAY_PREFERRED_URL_SCHEME": "https",

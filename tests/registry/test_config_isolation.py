@@ -60,4 +60,5 @@ def test_config_is_not_read_for_a_repository_without_its_link(alice_secret, as_a
     other = Repository.objects.get(name="other")
     secret = Repository.objects.get(name="secret")
     assert image_config_read(repository=other, parsed=parsed) is None
-    assert image_config_read(repository=secret, parsed=parsed)["config"]["Env"] == ["TOKEN=s3cret"]
+    config = image_config_read(repository=secret, parsed=parsed)
+    assert config is not None and config["config"]["Env"] == ["TOKEN=s3cret"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 import django_rq
 import pytest
 from django.utils import timezone
+from rq.job import Job
 
 from orgs.models import Namespace
 from quaysite import jobs
@@ -57,10 +58,12 @@ def test_an_unchanged_repository_is_not_visited_and_a_changed_one_is(as_alice):
     _delete_tag(as_alice, "alice/changed", "v1")
     assert _due("unchanged") is None and _due("changed") <= timezone.now()
     run = gc_run_due()
+    assert run is not None
     assert run.repositories == 1
     assert run.last_repository_id is None
     # The deleted tag is inside the time machine: due again when it leaves it, not before.
     ended = Tag.objects.get(repository__name="changed", name="v1").end
+    assert ended is not None
     assert _due("changed") == ended + timedelta(weeks=2)
     assert _due("unchanged") is None
 
@@ -119,14 +122,15 @@ def test_with_redis_the_servers_enqueue_each_periodic_job_once_per_period(settin
     # Each step runs on a thread of its own, as the scheduler's does: outside the test's
     # transaction, which would hold django-rq's enqueue until a commit.
     schedulers = [jobs._RedisScheduler(), jobs._RedisScheduler()]
-    added = []
+    added: list[Job] = []
     try:
         for _period in range(2):
             for scheduler in schedulers * 2:
                 step = threading.Thread(target=scheduler._enqueue_once, args=(periodic,))
                 step.start()
                 step.join(5)
-            added = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
+            fetched = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
+            added = [job for job in fetched if job is not None]
             assert len(added) == _period + 1
             deadline = time.monotonic() + 5
             while queue.connection.exists(prefix + periodic.func) and time.monotonic() < deadline:

@@ -105,7 +105,7 @@ def test_a_refusing_upload_hook_refuses_every_way_a_blob_enters(as_alice, bob, c
 
 def test_deletes_report_the_tags_and_links_they_end(as_alice, alice, calls):
     digest, _ = _image(as_alice, "v1", os.urandom(64))
-    push_manifest(as_alice, "alice/app", "v2", Manifest.objects.get(digest=digest).content)
+    push_manifest(as_alice, "alice/app", "v2", bytes(Manifest.objects.get(digest=digest).content))
     assert as_alice.call("DELETE", "/v2/alice/app/manifests/v2", scope=DELETE).status_code == 202
     assert as_alice.call("DELETE", f"/v2/alice/app/manifests/{digest}", scope=DELETE).status_code == 202
     assert [(event.names, event.actor_id) for event in calls["after_tag_delete"]] == [

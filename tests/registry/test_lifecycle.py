@@ -122,6 +122,7 @@ def test_expires_after_label_makes_the_pushed_tag_expire(as_alice):
     before = timezone.now()
     push_image(as_alice, REPO, "v1", labels={"quay.expires-after": "2h"})
     end = Tag.objects.get(name="v1").end
+    assert end is not None
     assert before + timedelta(hours=2) <= end <= timezone.now() + timedelta(hours=2)
     assert _pull(as_alice, "v1").status_code == 200
 

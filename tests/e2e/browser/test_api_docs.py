@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RegistryServer
@@ -27,7 +27,12 @@ def test_swagger_ui_renders_every_operation_of_the_discovery_document(
     )
     failed: list[str] = []
     web.on("requestfailed", lambda request: failed.append(request.url))
-    web.on("response", lambda response: response.status >= 400 and failed.append(response.url))
+
+    def failed_response(response: Response) -> None:
+        if response.status >= 400:
+            failed.append(response.url)
+
+    web.on("response", failed_response)
     web.goto(f"{base}/api/v1/docs")
     expect(web.locator(".swagger-ui .info .title")).to_contain_text("API")
     expect(web.locator(".swagger-ui .opblock")).to_have_count(operations)

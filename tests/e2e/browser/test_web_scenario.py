@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.e2e.browser.conftest import overflowing, sign_in
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 Shot = Callable[[Page, str], None]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 def _submit(page: Page, form: str) -> None:
@@ -121,6 +121,7 @@ def test_org_admin_sets_up_a_robot_that_pushes_and_sees_the_tag(
     first_row = web.locator('tr[data-tag="v1"]')
     expect(first_row).to_contain_text("sha256:")
     first_digest = first_row.locator("a.mono").get_attribute("title")
+    assert first_digest is not None
     expect(web.locator("#pull-podman")).to_have_text(
         f"podman pull --tls-verify=false {registry_server.host}/{org}/app:v1"
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from orgs.models import RepositoryPermission, RobotAccount
+from orgs.models import RepositoryPermission, RobotAccount, User
 from tests.orgs.test_permission_matrix import (  # noqa: F401 (fixtures)
     ALLOW,
     DENY,
@@ -26,8 +26,9 @@ DENIED_STATUSES = {401, 403, 404}
 
 def _client(scene: World, principal: str) -> Client:
     client = Client()
-    if principal != "anonymous":
-        client.force_login(scene.actors[principal])
+    actor = scene.actors[principal]
+    if isinstance(actor, User):
+        client.force_login(actor)
     return client
 
 

@@ -3,6 +3,8 @@ carrying only a narrower scope (403 insufficient_scope) before doing anything.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from oauth2_provider.models import Application
@@ -72,7 +74,7 @@ def world(alice, bob, acme, settings):
 
 
 def _call(token: str, method: str, path: str, body: dict | None):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     if method == "get":
         return Client().get(path, **headers)
     return getattr(Client(), method)(path, body or {}, content_type="application/json", **headers)

@@ -79,7 +79,8 @@ def test_superuser_lists_and_creates_users(root_client, alice, bob):
         content_type="application/json",
     ).json()
     assert User.objects.get(username="dave").check_password(created["password"])
-    assert AuditLog.objects.get(kind="user_create", metadata__username="dave").performer.username == "root"
+    performer = AuditLog.objects.get(kind="user_create", metadata__username="dave").performer
+    assert performer is not None and performer.username == "root"
 
 
 def test_superuser_disables_and_reenables_a_user(root_client, bob):

@@ -73,7 +73,8 @@ def test_a_user_added_in_the_console_gets_a_namespace_and_a_bad_name_is_refused(
     form = {"username": "erin", "password1": "erin password 1", "password2": "erin password 1"}
     root_web.post("/admin/orgs/user/add/", {**form, "usable_password": "true"})
     erin = User.objects.get(username="erin")
-    assert erin.namespace.name == "erin" and erin.check_password("erin password 1")
+    assert erin.namespace is not None and erin.namespace.name == "erin"
+    assert erin.check_password("erin password 1")
     assert AuditLog.objects.filter(kind="user_create", performer_name="root").exists()
     response = root_web.post(
         "/admin/orgs/user/add/", {**form, "username": "Bad Name", "usable_password": "true"}

@@ -26,12 +26,16 @@ def ci_app(alice_web, acme) -> tuple[str, str]:
         "/organization/acme/applications/", {"name": "CI dashboard", "redirect_uri": REDIRECT_URI}
     )
     page = html.unescape(alice_web.get(response["Location"]).content.decode())
-    secret = re.search(r'<pre id="client-secret">([^<]+)</pre>', page).group(1)
+    found = re.search(r'<pre id="client-secret">([^<]+)</pre>', page)
+    assert found is not None, page
+    secret = found.group(1)
     return OrganizationApplication.objects.get(organization=acme).application.client_id, secret
 
 
 def _copied(page: str, copy_id: str) -> str:
-    return html.unescape(re.search(rf'<pre id="{copy_id}">([^<]*)</pre>', page).group(1))
+    found = re.search(rf'<pre id="{copy_id}">([^<]*)</pre>', page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
 
 
 def test_admin_creates_an_application_and_sees_its_secret_once(alice_web, acme):

@@ -97,6 +97,7 @@ def test_add_get_and_delete_a_label(alice_client, pushed):
 
 def test_label_from_the_image_cannot_be_deleted(alice_client, pushed):
     label = Label.objects.filter(manifest=pushed[0]).first()
+    assert label is not None
     response = alice_client.delete(url(pushed[0], f"/labels/{label.uuid}"))
     assert response.status_code == 400
     assert Label.objects.filter(pk=label.pk).exists()
@@ -127,6 +128,7 @@ def test_reader_lists_but_may_not_add_or_delete(bob_client, bob, pushed):
     assert len(bob_client.get(url(manifest, "/labels")).json()["labels"]) == 2
     assert add(bob_client, manifest, key="owner", value="bob").status_code == 403
     label = Label.objects.filter(manifest=manifest).first()
+    assert label is not None
     assert bob_client.delete(url(manifest, f"/labels/{label.uuid}")).status_code == 403
 
 

@@ -53,7 +53,9 @@ def test_superuser_queues_a_dry_run_of_one_repository(root_client, acme, django_
     assert len(queued) == 1
     assert GCRun.objects.count() == 0
     # What the queued job runs:
-    run = GCRun.objects.get(pk=gc_repository_task(repository.pk, dry_run=True))
+    run_id = gc_repository_task(repository.pk, dry_run=True)
+    assert run_id is not None
+    run = GCRun.objects.get(pk=run_id)
     assert (run.dry_run, run.repository_name, run.repositories) == (True, "acme/app", 1)
 
 

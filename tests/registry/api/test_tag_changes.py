@@ -36,6 +36,18 @@ def live(repository: Repository, name: str) -> Tag | None:
     return next((t for t in repository.tags.filter(name=name) if t.end is None or t.end > now), None)
 
 
+def live_tag(repository: Repository, name: str) -> Tag:
+    tag = live(repository, name)
+    assert tag is not None, f"no live tag {name}"
+    return tag
+
+
+def expiry(repository: Repository, name: str) -> int | None:
+    """The live tag's end in whole seconds since the epoch, None for none."""
+    end = live_tag(repository, name).end
+    return int(end.timestamp()) if end is not None else None
+
+
 def last_audit(kind: str) -> AuditLog:
     return AuditLog.objects.filter(kind=kind).latest("created")
 
@@ -48,7 +60,7 @@ def test_put_creates_a_tag_and_audits_create_tag(alice_client, repo):
     response = put(alice_client, "v1", {"manifest_digest": first.digest})
     assert response.status_code == 201
     assert response.json() == "Updated"
-    assert live(repository, "v1").manifest == first
+    assert live_tag(repository, "v1").manifest == first
     audit = last_audit("create_tag")
     assert audit.metadata["tag"] == "v1" and audit.metadata["manifest_digest"] == first.digest
     assert audit.metadata["original_manifest_digest"] is None
@@ -67,7 +79,7 @@ def test_put_to_an_unknown_manifest_is_404_and_changes_nothing(alice_client, rep
     repository, first, _ = repo
     response = put(alice_client, "latest", {"manifest_digest": "sha256:" + "0" * 64})
     assert response.status_code == 404
-    assert live(repository, "latest").manifest == first
+    assert live_tag(repository, "latest").manifest == first
 
 
 def test_put_with_an_invalid_tag_name_is_400(alice_client, repo):
@@ -83,12 +95,12 @@ def test_expiration_is_set_changed_and_cleared(alice_client, repo):
     repository = repo[0]
     soon = int(time.time()) + 3600
     assert put(alice_client, "latest", {"expiration": soon}).status_code == 201
-    assert int(live(repository, "latest").end.timestamp()) == soon
+    assert expiry(repository, "latest") == soon
     assert last_audit("change_tag_expiration").metadata["old_expiration_date"] is None
     assert put(alice_client, "latest", {"expiration": soon + 60}).status_code == 201
-    assert int(live(repository, "latest").end.timestamp()) == soon + 60
+    assert expiry(repository, "latest") == soon + 60
     assert put(alice_client, "latest", {"expiration": None}).status_code == 201
-    assert live(repository, "latest").end is None
+    assert live_tag(repository, "latest").end is None
     assert AuditLog.objects.filter(kind="change_tag_expiration").count() == 3
 
 
@@ -103,7 +115,7 @@ def test_expiration_shows_in_the_tag_list(alice_client, repo):
 def test_expiration_in_the_past_is_400(alice_client, repo):
     response = put(alice_client, "latest", {"expiration": int(time.time()) - 10})
     assert response.status_code == 400
-    assert live(repo[0], "latest").end is None
+    assert live_tag(repo[0], "latest").end is None
 
 
 def test_expiration_of_a_missing_tag_is_404(alice_client, repo):
@@ -117,14 +129,14 @@ def test_expiration_must_be_a_number(alice_client, repo):
 def test_create_with_expiration_in_one_request(alice_client, repo):
     soon = int(time.time()) + 600
     assert put(alice_client, "v9", {"manifest_digest": repo[2].digest, "expiration": soon}).status_code == 201
-    assert int(live(repo[0], "v9").end.timestamp()) == soon
+    assert expiry(repo[0], "v9") == soon
 
 
 def test_move_with_a_past_expiration_changes_nothing(alice_client, repo):
     repository, first, second = repo
     response = put(alice_client, "latest", {"manifest_digest": second.digest, "expiration": time.time() - 60})
     assert response.status_code == 400
-    assert live(repository, "latest").manifest == first
+    assert live_tag(repository, "latest").manifest == first
     assert not AuditLog.objects.filter(kind="move_tag").exists()
 
 
@@ -177,7 +189,7 @@ def test_restore_after_a_move_points_back_and_is_a_reversion(alice_client, repo)
     put(alice_client, "latest", {"manifest_digest": second.digest})
     response = restore(alice_client, "latest", first.digest)
     assert response.status_code == 200 and response.json() == {}
-    assert live(repository, "latest").manifest == first
+    assert live_tag(repository, "latest").manifest == first
     listed = alice_client.get(f"{URL}/", {"specificTag": "latest"}).json()["tags"]
     assert [(t["manifest_digest"], t["reversion"]) for t in listed] == [
         (first.digest, True),
@@ -190,7 +202,7 @@ def test_restore_after_a_move_points_back_and_is_a_reversion(alice_client, repo)
 def test_restore_after_a_delete_brings_the_tag_back(alice_client, repo):
     alice_client.delete(f"{URL}/latest")
     assert restore(alice_client, "latest", repo[1].digest).status_code == 200
-    assert live(repo[0], "latest").manifest == repo[1]
+    assert live_tag(repo[0], "latest").manifest == repo[1]
 
 
 def test_restore_outside_the_window_is_refused(alice_client, repo):
@@ -201,7 +213,7 @@ def test_restore_outside_the_window_is_refused(alice_client, repo):
     response = restore(alice_client, "latest", first.digest)
     assert response.status_code == 400
     assert "time machine window" in response.json()["detail"]
-    assert live(repository, "latest").manifest == second
+    assert live_tag(repository, "latest").manifest == second
 
 
 def test_restore_to_a_manifest_the_tag_never_had_is_404(alice_client, repo):
@@ -299,5 +311,5 @@ def test_tag_changes_are_refused_outside_normal_state(alice_client, repo, state)
     assert state in response.json()["detail"]
     assert alice_client.delete(f"{URL}/latest").status_code == 503
     assert restore(alice_client, "latest", first.digest).status_code == 503
-    assert live(repository, "latest").manifest == first
+    assert live_tag(repository, "latest").manifest == first
     assert alice_client.get(f"{URL}/").status_code == 200

@@ -77,6 +77,7 @@ def test_default_permission_for_a_team_is_listed_and_an_unknown_delegate_is_expl
     alice_web.post("/organization/acme/teams/", {"name": "devs", "role": "member"})
     alice_web.post("/organization/acme/defaults/", {"delegate": "devs", "role": "write"})
     prototype = DefaultPermission.objects.get(organization=acme)
+    assert prototype.delegate_team is not None
     assert (prototype.delegate_team.name, prototype.role) == ("devs", "write")
     response = alice_web.post("/organization/acme/defaults/", {"delegate": "nobody", "role": "read"})
     assert 'id="delegate-errors"' in response.content.decode()

@@ -101,6 +101,7 @@ def test_granting_a_robot_write_from_the_settings_page(alice_web, acme, acme_app
     )
     assert response.status_code == 302
     grant = RepositoryPermission.objects.get(repository=acme_app)
+    assert grant.user is not None
     assert (grant.user.username, grant.role) == ("acme+deployer", "write")
     unknown = alice_web.post(
         "/repository/acme/app/-/settings/permissions", {"kind": "team", "name": "ghosts", "role": "read"}
