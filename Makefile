@@ -39,16 +39,19 @@ run: install
 	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
-# The whole suite against PostgreSQL (end-to-end included), then the core (tests/registry: its
-# services, /v2/, REST API and pages) again on SQLite.
+# Lint and types (mypy with the Django and DRF plugins, [tool.mypy] in pyproject.toml; its
+# incremental cache in .mypy_cache/ rechecks only what changed), then the whole suite against
+# PostgreSQL (end-to-end included), then the core (tests/registry: its services, /v2/, REST API
+# and pages) again on SQLite.
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
 	DATABASE_URL= $(BIN)/python -m pytest -m "not e2e" tests/registry
 
 lint: install-test
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python bench/run.py
