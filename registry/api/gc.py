@@ -14,8 +14,8 @@ from orgs.services.authorization import require_superuser
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import GCRun, Repository
+from registry.selectors.repositories import repository_get
 from registry.services.gc import REPORTED_COUNTS, gc_enqueue
-from registry.services.repositories import repository_get
 
 GC_RUNS_LISTED_MAX = 100
 

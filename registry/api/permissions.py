@@ -21,8 +21,8 @@ from orgs.names import ROBOT_SEPARATOR
 from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
-from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
+from registry.selectors.roles import permission_list, repository_roles_of, repository_team_get
 from registry.services.authorization import require_repository_admin
 from registry.services.permissions import permission_delete, permission_set
 

@@ -14,7 +14,7 @@ from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
-from registry.repository_selectors import repository_list_visible
+from registry.selectors.repositories import repository_list_visible
 
 # Quay's scores: what kind of thing a result is, not how well it matched.
 ENTITY_SEARCH_SCORE = 1

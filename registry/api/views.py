@@ -32,13 +32,13 @@ from registry.api.serializers import (
     TagOutput,
     VisibilityInput,
 )
-from registry.repository_selectors import (
+from registry.selectors.repositories import (
     repository_get_readable,
     repository_list_starred,
     repository_list_visible,
     repository_starred_ids,
-    tag_history_page,
 )
+from registry.selectors.tags import tag_history_page
 from registry.services.repositories import (
     repository_create,
     repository_delete,

@@ -10,7 +10,7 @@ from quaysite.readonly import registry_read_only
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split
-from registry.repository_roles import repository_role
+from registry.selectors.roles import repository_role
 from registry.services.repository_states import READ_ACTIONS, repository_takes_pushes_from
 
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
 from orgs.web.http import page, public_page
-from registry.repository_selectors import manifest_get_served
+from registry.selectors.manifests import manifest_get_served
+from registry.selectors.pages import manifest_detail
 from registry.services.labels import label_add, label_delete
 from registry.web.forms import LabelForm
-from registry.web.reads import manifest_detail
 from registry.web.repositories import repository_context
 
 

@@ -16,12 +16,13 @@ from quaysite.client_commands import pull_commands
 from quaysite.hosts import service_host
 from quaysite.readonly import registry_read_only
 from registry.models import Repository
-from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
+from registry.selectors.pages import manifest_platforms, tag_expiry, tag_history_rows
+from registry.selectors.repositories import repository_get_readable, repository_list_visible
+from registry.selectors.tags import tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
-from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
 
 REPOSITORIES_SHOWN = 200
 TAGS_SHOWN = 100
