@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
-from orgs.selectors.identity import app_token_list
+from orgs.request_context import request_actor
+from orgs.selectors.identity import app_token_get, app_token_list
 from orgs.services import (
     app_token_create,
     app_token_revoke,
@@ -174,7 +175,7 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_delete(request: HttpRequest, code: str) -> HttpResponse:
-    token = get_object_or_404(app_token_list(user=request.user), code=code)
+    token = app_token_get(user=request_actor(request), code=code)
     app_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.title}” revoked.")
     return redirect("ui-account")
