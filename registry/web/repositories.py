@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
+from orgs.request_context import request_user
 from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
 from orgs.web.organizations import organization_context
@@ -44,12 +45,13 @@ def _namespaces(request: HttpRequest, *, creatable: bool) -> list[str]:
 def repository_list(request: HttpRequest) -> HttpResponse:
     form = RepositoryFilterForm(request.GET or None, namespaces=_namespaces(request, creatable=False))
     filters = form.cleaned_data if form.is_valid() else {}
-    user = request.user if request.user.is_authenticated else None
-    repositories = repository_list_visible(user=user, namespace=filters.get("namespace") or None, public=True)
-    if filters.get("q"):
-        repositories = repositories.filter(name__icontains=filters["q"])
-    if filters.get("visibility"):
-        repositories = repositories.filter(is_public=filters["visibility"] == "public")
+    repositories = repository_list_visible(
+        user=request_user(request),
+        namespace=filters.get("namespace") or None,
+        public=True,
+        name_contains=filters.get("q") or None,
+        is_public=filters["visibility"] == "public" if filters.get("visibility") else None,
+    )
     context = {
         "nav": "repositories",
         "form": form,
