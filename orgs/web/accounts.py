@@ -100,7 +100,7 @@ def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
         "email_form": EmailForm(initial={"email": request.user.email}),
         "password_form": PasswordChangeForm(),
         "token_form": AppTokenForm(),
-        "tokens": app_token_list(user=request.user),
+        "tokens": app_token_list(user=request_actor(request)),
         "app_tokens_enabled": settings.FEATURE_APP_SPECIFIC_TOKENS,
         "new_token": token,
         "login_commands": login_commands(
@@ -124,7 +124,8 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST)
     if form.is_valid():
         try:
-            user_set_email(user=request.user, email=form.cleaned_data["email"], actor=request.user)
+            actor = request_actor(request)
+            user_set_email(user=actor, email=form.cleaned_data["email"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("email", str(error))
         else:
@@ -142,9 +143,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             form.add_error("current_password", "This is not your current password.")
         else:
             try:
-                user_password_change(
-                    user=request.user, password=form.cleaned_data["new_password"], actor=request.user
-                )
+                actor = request_actor(request)
+                user_password_change(user=actor, password=form.cleaned_data["new_password"], actor=actor)
             except FORM_ERRORS as error:
                 form.add_error("new_password", str(error))
             else:
@@ -161,9 +161,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
     form = AppTokenForm(request.POST)
     if form.is_valid():
         try:
-            _, secret = app_token_create(
-                user=request.user, title=form.cleaned_data["title"], actor=request.user
-            )
+            actor = request_actor(request)
+            _, secret = app_token_create(user=actor, title=form.cleaned_data["title"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("title", str(error))
         else:
@@ -175,7 +174,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_delete(request: HttpRequest, code: str) -> HttpResponse:
-    token = app_token_get(user=request_actor(request), code=code)
-    app_token_revoke(token=token, actor=request.user)
+    actor = request_actor(request)
+    token = app_token_get(user=actor, code=code)
+    app_token_revoke(token=token, actor=actor)
     messages.success(request, f"Token “{token.title}” revoked.")
     return redirect("ui-account")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.request_context import request_actor
 from orgs.selectors.applications import organization_application_get, organization_application_list
 from orgs.services.applications import application_create, application_delete, application_secret_reset
 from orgs.web.forms import ApplicationForm, ApplicationTokenForm
@@ -37,7 +38,7 @@ def application_index(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             owned, secret = application_create(
-                organization=context["org"], actor=request.user, **form.cleaned_data
+                organization=context["org"], actor=request_actor(request), **form.cleaned_data
             )
         except FORM_ERRORS as error:
             form.add_error("redirect_uri", str(error))
@@ -94,9 +95,9 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
     if posted is not None and form.is_valid():
         _, token = oauth_token_generate(
             application=owned.application,
-            user=request.user,
+            user=request_actor(request),
             scopes=form.cleaned_data["scopes"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         secret_reveal_later(request, subject=subject, secret=token)
         return redirect("ui-application-token", org=org, client_id=client_id)
@@ -117,7 +118,7 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
 def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
     owned = organization_application_get(organization=context["org"], client_id=client_id)
-    secret = application_secret_reset(owned=owned, actor=request.user)
+    secret = application_secret_reset(owned=owned, actor=request_actor(request))
     secret_reveal_later(request, subject=f"application:{client_id}", secret=secret)
     messages.success(request, "New client secret made: the old one no longer works.")
     return redirect("ui-application", org=org, client_id=client_id)
@@ -128,6 +129,6 @@ def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpRes
 def application_remove(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
     owned = organization_application_get(organization=context["org"], client_id=client_id)
-    application_delete(owned=owned, actor=request.user)
+    application_delete(owned=owned, actor=request_actor(request))
     messages.success(request, f"Application {owned.application.name} deleted; its tokens stop working.")
     return redirect("ui-org-applications", org=org)

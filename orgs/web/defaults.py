@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
+from orgs.request_context import request_actor
 from orgs.selectors.identity import prototype_get, prototype_list, team_find, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.web.forms import PrototypeForm
@@ -36,7 +37,7 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
     form = PrototypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _prototype_from(form, context, request.user)
+            _prototype_from(form, context, request_actor(request))
         except (*FORM_ERRORS, NotFound) as error:
             form.add_error("delegate", str(error))
         else:
@@ -51,6 +52,6 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
 def default_permission_delete(request: HttpRequest, org: str, prototype: int) -> HttpResponse:
     context = organization_admin_context(request, org, "defaults")
     found = prototype_get(organization=context["org"], prototype_id=str(prototype))
-    prototype_delete(prototype=found, actor=request.user)
+    prototype_delete(prototype=found, actor=request_actor(request))
     messages.success(request, "Default permission removed; existing repositories keep their grants.")
     return redirect("ui-org-defaults", org=org)

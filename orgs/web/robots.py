@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from orgs.request_context import request_actor
 from orgs.selectors.identity import robot_get, robot_list
 from orgs.selectors.members import robot_grant_list, robot_team_names
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
@@ -30,7 +31,7 @@ def robot_index(request: HttpRequest, org: str) -> HttpResponse:
                 namespace=context["org"].namespace,
                 short_name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                actor=request.user,
+                actor=request_actor(request),
             )
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
@@ -78,7 +79,7 @@ def robot_detail(request: HttpRequest, org: str, robot: str) -> HttpResponse:
 def robot_regenerate(request: HttpRequest, org: str, robot: str) -> HttpResponse:
     context = organization_admin_context(request, org, "robots")
     found = robot_get(namespace=context["org"].namespace, short_name=robot)
-    token = robot_token_regenerate(robot=found, actor=request.user)
+    token = robot_token_regenerate(robot=found, actor=request_actor(request))
     secret_reveal_later(request, subject=found.user.username, secret=token)
     messages.success(request, "New token made: the old one no longer works.")
     return redirect("ui-robot", org=org, robot=found.short_name)
@@ -89,6 +90,6 @@ def robot_regenerate(request: HttpRequest, org: str, robot: str) -> HttpResponse
 def robot_remove(request: HttpRequest, org: str, robot: str) -> HttpResponse:
     context = organization_admin_context(request, org, "robots")
     found = robot_get(namespace=context["org"].namespace, short_name=robot)
-    robot_delete(robot=found, actor=request.user)
+    robot_delete(robot=found, actor=request_actor(request))
     messages.success(request, f"Robot {found} deleted.")
     return redirect("ui-org-robots", org=org)
