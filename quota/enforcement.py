@@ -154,10 +154,9 @@ def enforcement_hooks_register() -> None:
     """After the accounting hooks, so the manifest commit check reads the moved total.
     Idempotent: ready() may run more than once in a process. The hooks read
     FEATURE_QUOTA_MANAGEMENT on each call, so turning it off disables them at once."""
-    for point, hook in (
-        (hooks.before_upload, quota_check_upload),
-        (hooks.before_manifest_commit, quota_check_manifest_commit),
-        (hooks.after_push_denied, quota_error_record),
-    ):
-        if hook not in point:
-            point.append(hook)
+    if quota_check_upload not in hooks.before_upload:
+        hooks.before_upload.append(quota_check_upload)
+    if quota_check_manifest_commit not in hooks.before_manifest_commit:
+        hooks.before_manifest_commit.append(quota_check_manifest_commit)
+    if quota_error_record not in hooks.after_push_denied:
+        hooks.after_push_denied.append(quota_error_record)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from registry.errors import Denied
+from registry.errors import Denied, RegistryError
 from registry.models import Manifest, Repository
 
 
@@ -92,10 +92,10 @@ class BlobsDeleted:
 
 @dataclass(frozen=True)
 class PushDenied:
-    """A blob upload, mount or manifest commit refused with ``error``, its transaction rolled
-    back (a repository it created is gone again)."""
+    """A blob upload, mount or manifest commit refused with ``error`` (a ``Denied``), its
+    transaction rolled back (a repository it created is gone again)."""
 
-    error: Denied
+    error: RegistryError
     pusher_id: int | None
 
 
