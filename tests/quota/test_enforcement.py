@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orgs.models import Namespace
 from quota.enforcement import size_text
@@ -270,3 +272,26 @@ def test_a_refused_push_that_created_its_repository_records_the_error_without_it
     assert not Repository.objects.filter(name="new").exists()
     [event] = QuotaEvent.objects.values("kind", "namespace__name", "repository")
     assert event == {"kind": "quota_error", "namespace__name": "acme", "repository": None}
+
+
+def test_the_commit_check_costs_two_queries_and_nothing_with_the_feature_off(as_alice, acme, settings):
+    """The policy and the namespace's total; the push path stays as fast without a quota."""
+    pushes = {}
+    for repository, arch in (("acme/a", "amd64"), ("acme/b", "arm64"), ("acme/c", "s390x")):
+        layer = os.urandom(100)
+        config, manifest, _ = image_bytes([layer], arch)
+        for blob in (config, layer):
+            push_blob(as_alice, repository, blob)
+        pushes[repository] = manifest
+
+    def queries(repository: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert push_manifest(as_alice, repository, "v1", pushes[repository]).status_code == 201
+        return len(captured)
+
+    settings.FEATURE_QUOTA_MANAGEMENT = False
+    off = queries("acme/a")
+    settings.FEATURE_QUOTA_MANAGEMENT = True
+    assert queries("acme/b") == off + 1  # the policy: no quota, no default
+    quota_set("acme", 10**9, Reject=100)
+    assert queries("acme/c") == off + 2
