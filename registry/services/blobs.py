@@ -49,20 +49,21 @@ def blob_stored_location(*, digest: str) -> str | None:
     return location if location in locations else next(iter(locations), None)
 
 
-@transaction.atomic
 def blob_mount(
     *, repository: Repository, digest: str, source: Repository, pusher_id: int | None
 ) -> Blob | None:
     """Links the source's blob into the repository; None when the source holds no such blob."""
-    repository_push_check(repository=repository, user_id=pusher_id)
-    # Without the guard, GC could unlink the source and delete the blob between the lookup and
-    # the new link, and the commit would fail on the deferred foreign key.
-    blob_reference_guard(digest)
-    blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
-    if blob is not None:
-        hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, blob.size))
-        blob_link(repository=repository, blob=blob)
-    return blob
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
+        repository_push_check(repository=repository, user_id=pusher_id)
+        # Without the guard, GC could unlink the source and delete the blob between the lookup
+        # and the new link, and the commit would fail on the deferred foreign key.
+        blob_reference_guard(digest)
+        blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
+        if blob is not None:
+            start = hooks.UploadStart(repository, pusher_id, blob.size, blob.pk)
+            hooks.hooks_run(hooks.before_upload, start)
+            blob_link(repository=repository, blob=blob)
+        return blob
 
 
 @transaction.atomic

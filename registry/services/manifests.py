@@ -68,7 +68,6 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
     return list(held.values())
 
 
-@transaction.atomic
 def manifest_put(
     *,
     full_name: str,
@@ -83,6 +82,27 @@ def manifest_put(
     A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
     pushed tag expire that long after the push.
     """
+    with hooks.push_denials_reported(pusher_id):
+        return _manifest_store(
+            full_name=full_name,
+            reference=reference,
+            content=content,
+            content_type=content_type,
+            creator=creator,
+            pusher_id=pusher_id,
+        )
+
+
+@transaction.atomic
+def _manifest_store(
+    *,
+    full_name: str,
+    reference: str,
+    content: bytes,
+    content_type: str,
+    creator: User | None,
+    pusher_id: int | None,
+) -> tuple[Manifest, ParsedManifest]:
     if is_digest(reference):
         # Pushed by digest: stored under that digest's algorithm (sha256 or sha512).
         algorithm = digest_algorithm(reference)

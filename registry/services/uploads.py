@@ -45,7 +45,6 @@ def _push_begin(repository: Repository, pusher_id: int | None, size: int | None)
     hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, size))
 
 
-@transaction.atomic
 def upload_start(
     *, repository: Repository, pusher_id: int | None, algorithm: str | None = None
 ) -> BlobUpload:
@@ -54,14 +53,15 @@ def upload_start(
         raise DigestInvalid(
             detail={"digest-algorithm": algorithm[:50]}, message="unsupported digest algorithm"
         )
-    _push_begin(repository, pusher_id, None)
-    return BlobUpload.objects.create(
-        uuid=str(uuid_module.uuid4()),
-        repository=repository,
-        location=preferred_location(),
-        digest_algorithm=algorithm,
-        hash_state=ResumableHash(algorithm).state(),
-    )
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
+        _push_begin(repository, pusher_id, None)
+        return BlobUpload.objects.create(
+            uuid=str(uuid_module.uuid4()),
+            repository=repository,
+            location=preferred_location(),
+            digest_algorithm=algorithm,
+            hash_state=ResumableHash(algorithm).state(),
+        )
 
 
 def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, ResumableHash | None]:
@@ -195,7 +195,7 @@ def blob_upload_monolithic(
     digest = digest_check(digest)
     # Its own short transaction: the one that records the blob comes after the bytes, and none
     # may stay open while a layer streams in.
-    with transaction.atomic():
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
         _push_begin(repository, pusher_id, None)
     algorithm = digest_algorithm(digest)
     upload = BlobUpload(
