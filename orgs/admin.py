@@ -29,6 +29,7 @@ from orgs.errors import InvalidName, NotPermitted
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
 from orgs.names import user_name_validate
 from orgs.request_context import request_actor
+from orgs.selectors.identity import namespace_name_taken
 from orgs.services import user_create
 from orgs.services.superuser import organization_take_ownership, superuser_user_update
 
@@ -98,7 +99,7 @@ class NewUserForm(AdminUserCreationForm):
             user_name_validate(username)
         except InvalidName as error:
             raise forms.ValidationError(str(error)) from None
-        if Namespace.objects.filter(name=username).exists():
+        if namespace_name_taken(name=username):
             raise forms.ValidationError(f"the name {username!r} is already taken by a user or organization")
         return username
 

@@ -14,7 +14,10 @@ class QuotaConfig(AppConfig):
 
     def ready(self) -> None:
         from quota.accounting import accounting_hooks_register
+        from quota.enforcement import enforcement_hooks_register
 
         # Accounting runs whether or not FEATURE_QUOTA_MANAGEMENT is on: the totals stay exact
         # when the feature is turned on later.
         accounting_hooks_register()
+        # After accounting: the manifest commit check reads the total accounting just moved.
+        enforcement_hooks_register()

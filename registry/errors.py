@@ -21,33 +21,84 @@ class RegistryError(Exception):
         return {"errors": [error]}
 
 
-def _error(code: str, status: int, message: str) -> type[RegistryError]:
-    return type(
-        code.title().replace("_", ""), (RegistryError,), {"code": code, "status": status, "message": message}
-    )
+class BlobUnknown(RegistryError):
+    code, status, message = "BLOB_UNKNOWN", 404, "blob unknown to registry"
 
 
-BlobUnknown = _error("BLOB_UNKNOWN", 404, "blob unknown to registry")
-BlobUploadInvalid = _error("BLOB_UPLOAD_INVALID", 400, "blob upload invalid")
-BlobUploadUnknown = _error("BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry")
-DigestInvalid = _error("DIGEST_INVALID", 400, "provided digest did not match uploaded content")
-ManifestBlobUnknown = _error(
-    "MANIFEST_BLOB_UNKNOWN", 400, "manifest references a blob unknown to the repository"
-)
-ManifestInvalid = _error("MANIFEST_INVALID", 400, "manifest invalid")
-ManifestUnknown = _error("MANIFEST_UNKNOWN", 404, "manifest unknown")
-NameInvalid = _error("NAME_INVALID", 400, "invalid repository name")
-NameUnknown = _error("NAME_UNKNOWN", 404, "repository name not known to registry")
-SizeInvalid = _error("SIZE_INVALID", 400, "provided length did not match content length")
-TagInvalid = _error("TAG_INVALID", 400, "manifest tag did not match URI")
-Unauthorized = _error("UNAUTHORIZED", 401, "authentication required")
-Denied = _error("DENIED", 403, "requested access to the resource is denied")
-Unsupported = _error("UNSUPPORTED", 405, "the operation is unsupported")
-RangeInvalid = _error("BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable")
-TooLarge = _error("SIZE_INVALID", 413, "content too large")
+class BlobUploadInvalid(RegistryError):
+    code, status, message = "BLOB_UPLOAD_INVALID", 400, "blob upload invalid"
+
+
+class BlobUploadUnknown(RegistryError):
+    code, status, message = "BLOB_UPLOAD_UNKNOWN", 404, "blob upload unknown to registry"
+
+
+class DigestInvalid(RegistryError):
+    code, status, message = "DIGEST_INVALID", 400, "provided digest did not match uploaded content"
+
+
+class ManifestBlobUnknown(RegistryError):
+    code, status = "MANIFEST_BLOB_UNKNOWN", 400
+    message = "manifest references a blob unknown to the repository"
+
+
+class ManifestInvalid(RegistryError):
+    code, status, message = "MANIFEST_INVALID", 400, "manifest invalid"
+
+
+class ManifestUnknown(RegistryError):
+    code, status, message = "MANIFEST_UNKNOWN", 404, "manifest unknown"
+
+
+class NameInvalid(RegistryError):
+    code, status, message = "NAME_INVALID", 400, "invalid repository name"
+
+
+class NameUnknown(RegistryError):
+    code, status, message = "NAME_UNKNOWN", 404, "repository name not known to registry"
+
+
+class SizeInvalid(RegistryError):
+    code, status, message = "SIZE_INVALID", 400, "provided length did not match content length"
+
+
+class TagInvalid(RegistryError):
+    code, status, message = "TAG_INVALID", 400, "manifest tag did not match URI"
+
+
+class Unauthorized(RegistryError):
+    code, status, message = "UNAUTHORIZED", 401, "authentication required"
+
+
+class Denied(RegistryError):
+    code, status, message = "DENIED", 403, "requested access to the resource is denied"
+
+
+class Unsupported(RegistryError):
+    code, status, message = "UNSUPPORTED", 405, "the operation is unsupported"
+
+
+class RangeInvalid(RegistryError):
+    code, status, message = "BLOB_UPLOAD_INVALID", 416, "requested range not satisfiable"
+
+
+class TooLarge(RegistryError):
+    code, status, message = "SIZE_INVALID", 413, "content too large"
+
+
 # Unknown paths and bad query strings: the spec names no code for them, UNSUPPORTED comes closest
 # ("a missing implementation or invalid set of parameters").
-RouteUnknown = _error("UNSUPPORTED", 404, "no such endpoint in the distribution API")
-QueryInvalid = _error("UNSUPPORTED", 400, "invalid query string")
-PaginationInvalid = _error("PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested")
-TooManyRequests = _error("TOOMANYREQUESTS", 429, "too many failed logins from this address; retry later")
+class RouteUnknown(RegistryError):
+    code, status, message = "UNSUPPORTED", 404, "no such endpoint in the distribution API"
+
+
+class QueryInvalid(RegistryError):
+    code, status, message = "UNSUPPORTED", 400, "invalid query string"
+
+
+class PaginationInvalid(RegistryError):
+    code, status, message = "PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested"
+
+
+class TooManyRequests(RegistryError):
+    code, status, message = "TOOMANYREQUESTS", 429, "too many failed logins from this address; retry later"

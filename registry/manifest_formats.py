@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from registry.digests import is_any_digest
-from registry.errors import ManifestInvalid, RegistryError
+from registry.errors import ManifestInvalid
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -48,7 +48,7 @@ class ParsedManifest:
         return config + [layer for layer in self.layers if not layer.urls]
 
 
-def _invalid(reason: str) -> RegistryError:
+def _invalid(reason: str) -> ManifestInvalid:
     return ManifestInvalid(detail={"reason": reason})
 
 

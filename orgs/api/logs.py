@@ -216,9 +216,8 @@ class OrganizationLogsView(APIView):
         responses={200: LogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str) -> Response:
-        actor = request_actor(request)
-        organization = organization_get_for_member(user=actor, name=orgname)
-        require_namespace_admin(actor=actor, namespace=organization.namespace)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_page_response(request, PerformerLogQuery, namespace=organization.namespace)
 
 
@@ -232,7 +231,6 @@ class OrganizationAggregateLogsView(APIView):
         responses={200: AggregatedLogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str) -> Response:
-        actor = request_actor(request)
-        organization = organization_get_for_member(user=actor, name=orgname)
-        require_namespace_admin(actor=actor, namespace=organization.namespace)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_aggregate_response(request, PerformerAggregateLogQuery, namespace=organization.namespace)

@@ -64,9 +64,8 @@ def _member_view(member: MemberView) -> dict:
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    actor = request_actor(request)
-    organization = organization_get_for_member(user=actor, name=orgname)
-    require_namespace_admin(actor=actor, namespace=organization.namespace)
+    organization = organization_get_for_member(user=request_actor(request), name=orgname)
+    require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
 

@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
-from orgs.errors import NotFound, NotPermitted
+from orgs.errors import NotPermitted
 from orgs.models import Namespace, RobotAccount, User
-from orgs.request_context import request_actor, request_user
-from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
+from orgs.request_context import request_actor
+from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_get, robot_list
 from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.services.authorization import require_namespace_admin
@@ -89,13 +89,6 @@ class RobotPermissionListOutput(serializers.Serializer):
     permissions = RobotPermissionOutput(many=True)
 
 
-def _robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
-    robot = robot_list(namespace=namespace).filter(short_name=short_name).first()
-    if robot is None:
-        raise NotFound(f"no robot {namespace.name}+{short_name}")
-    return robot
-
-
 def _with_reach(view: dict, reach: RobotReach) -> dict:
     teams = [{"name": team, "avatar": team_avatar(team)} for team in reach.teams]
     return {**view, "teams": teams, "repositories": reach.repositories}
@@ -141,7 +134,7 @@ class RobotListView(_RobotNamespaceMixin, APIView):
         listed: list[dict] = RobotOutput(page, many=True).data  # type: ignore[assignment]
         if (
             query.validated_data["permissions"]
-            and namespace_role(user=request_user(request), namespace=namespace) == "admin"
+            and namespace_role(user=request_actor(request), namespace=namespace) == "admin"
         ):
             reach = robot_reach_in(namespace_id=namespace.pk)
             listed = [
@@ -160,10 +153,9 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={200: RobotOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        actor = request_actor(request)
-        namespace = self.namespace_for(actor, orgname)
-        require_namespace_admin(actor=actor, namespace=namespace)
-        return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
+        namespace = self.namespace_for(request_actor(request), orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        return Response(RobotOutput(robot_get(namespace=namespace, short_name=robot_shortname)).data)
 
     @extend_schema(
         operation_id="createUserRobot",
@@ -172,15 +164,14 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={201: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        actor = request_actor(request)
-        namespace = self.namespace_for(actor, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         data = RobotInput(data=request.data)
         data.is_valid(raise_exception=True)
         robot, token = robot_create(
             namespace=namespace,
             short_name=robot_shortname,
             description=data.validated_data["description"],
-            actor=actor,
+            actor=request_actor(request),
         )
         return Response(_with_token(robot, token), status=201)
 
@@ -190,10 +181,11 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        actor = request_actor(request)
-        namespace = self.namespace_for(actor, orgname)
-        require_namespace_admin(actor=actor, namespace=namespace)
-        robot_delete(robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=actor)
+        namespace = self.namespace_for(request_actor(request), orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        robot_delete(
+            robot=robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
+        )
         return Response(status=204)
 
 
@@ -206,10 +198,9 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
         responses={200: RobotPermissionListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        actor = request_actor(request)
-        namespace = self.namespace_for(actor, orgname)
-        require_namespace_admin(actor=actor, namespace=namespace)
-        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
+        namespace = self.namespace_for(request_actor(request), orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        robot = robot_get(namespace=namespace, short_name=robot_shortname)
         permissions = [
             {
                 "repository": {"name": grant.repository.name, "is_public": grant.repository.is_public},
@@ -230,11 +221,10 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
         responses={200: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        actor = request_actor(request)
-        namespace = self.namespace_for(actor, orgname)
-        require_namespace_admin(actor=actor, namespace=namespace)
-        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
-        token = robot_token_regenerate(robot=robot, actor=actor)
+        namespace = self.namespace_for(request_actor(request), orgname)
+        require_namespace_admin(actor=request_actor(request), namespace=namespace)
+        robot = robot_get(namespace=namespace, short_name=robot_shortname)
+        token = robot_token_regenerate(robot=robot, actor=request_actor(request))
         return Response(_with_token(robot, token))
 
 

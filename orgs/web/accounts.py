@@ -6,13 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
 from orgs.request_context import request_actor
-from orgs.selectors.identity import app_token_list
+from orgs.selectors.identity import app_token_get, app_token_list
 from orgs.services import (
     app_token_create,
     app_token_revoke,
@@ -120,11 +120,11 @@ def account(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def email_change(request: HttpRequest) -> HttpResponse:
-    user = request_actor(request)
     form = EmailForm(request.POST)
     if form.is_valid():
         try:
-            user_set_email(user=user, email=form.cleaned_data["email"], actor=user)
+            actor = request_actor(request)
+            user_set_email(user=actor, email=form.cleaned_data["email"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("email", str(error))
         else:
@@ -136,19 +136,19 @@ def email_change(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = request_actor(request)
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
-        if not user.check_password(form.cleaned_data["current_password"]):
+        if not request.user.check_password(form.cleaned_data["current_password"]):
             form.add_error("current_password", "This is not your current password.")
         else:
             try:
-                user_password_change(user=user, password=form.cleaned_data["new_password"], actor=user)
+                actor = request_actor(request)
+                user_password_change(user=actor, password=form.cleaned_data["new_password"], actor=actor)
             except FORM_ERRORS as error:
                 form.add_error("new_password", str(error))
             else:
                 # Keeps this session signed in; every other login with the old password stops.
-                update_session_auth_hash(request, user)
+                update_session_auth_hash(request, actor)
                 messages.success(request, "Password changed.")
                 return redirect("ui-account")
     return _account_page(request, password_form=form)
@@ -157,11 +157,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_new(request: HttpRequest) -> HttpResponse:
-    user = request_actor(request)
     form = AppTokenForm(request.POST)
     if form.is_valid():
         try:
-            _, secret = app_token_create(user=user, title=form.cleaned_data["title"], actor=user)
+            actor = request_actor(request)
+            _, secret = app_token_create(user=actor, title=form.cleaned_data["title"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("title", str(error))
         else:
@@ -173,8 +173,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_delete(request: HttpRequest, code: str) -> HttpResponse:
-    user = request_actor(request)
-    token = get_object_or_404(app_token_list(user=user), code=code)
-    app_token_revoke(token=token, actor=user)
+    actor = request_actor(request)
+    token = app_token_get(user=actor, code=code)
+    app_token_revoke(token=token, actor=actor)
     messages.success(request, f"Token “{token.title}” revoked.")
     return redirect("ui-account")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Organization, Team
-from orgs.request_context import request_actor, request_user
+from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
@@ -35,7 +35,7 @@ from orgs.web.http import FORM_ERRORS, page
 
 
 def _may_create_organizations(request: HttpRequest) -> bool:
-    return not settings.FEATURE_SUPERUSERS_ORG_CREATION_ONLY or is_superuser(request_user(request))
+    return not settings.FEATURE_SUPERUSERS_ORG_CREATION_ONLY or is_superuser(request_actor(request))
 
 
 @page
@@ -60,9 +60,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 def organization_context(request: HttpRequest, org: str, tab: str) -> dict:
     """What every organization tab shows in its header; refuses strangers with a 404."""
-    user = request_actor(request)
-    organization = organization_get_for_member(user=user, name=org)
-    role = namespace_role(user=user, namespace=organization.namespace)
+    organization = organization_get_for_member(user=request_actor(request), name=org)
+    role = namespace_role(user=request_actor(request), namespace=organization.namespace)
     return {
         "nav": "organizations",
         "org": organization,

@@ -17,7 +17,7 @@ from orgs.api.logs import (
 )
 from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
 from registry.services.authorization import require_repository_admin
 
 

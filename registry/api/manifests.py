@@ -25,8 +25,10 @@ from registry.api.serializers import (
     ManifestOutput,
 )
 from registry.models import Manifest
-from registry.repository_selectors import manifest_get_served, manifest_summary, repository_get_readable
-from registry.services.labels import label_add, label_delete, label_get, label_list
+from registry.selectors.labels import label_get, label_list
+from registry.selectors.manifests import manifest_get_served, manifest_summary
+from registry.selectors.repositories import repository_get_readable
+from registry.services.labels import label_add, label_delete
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission

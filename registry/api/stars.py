@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from orgs.request_context import request_actor, request_user
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
-from registry.repository_selectors import repository_get_readable, repository_list_starred
+from registry.selectors.repositories import repository_get_readable, repository_list_starred
 from registry.services.stars import repository_star, repository_unstar
 
 STARRED_PER_PAGE = 100

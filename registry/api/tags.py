@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireInput, TagRestoreInput
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
 from registry.services.tags import tag_change, tag_delete, tag_expire_permanently, tag_restore
 
 

@@ -35,13 +35,13 @@ from registry.api.serializers import (
     TagOutput,
     VisibilityInput,
 )
-from registry.repository_selectors import (
+from registry.selectors.repositories import (
     repository_get_readable,
     repository_list_starred,
     repository_list_visible,
     repository_starred_ids,
-    tag_history_page,
 )
+from registry.selectors.tags import tag_history_page
 from registry.services.repositories import (
     repository_create,
     repository_delete,
@@ -79,18 +79,17 @@ class RepositoryListView(APIView):
         args = query.validated_data
         if not (args.get("namespace") or args["starred"] or args["public"]):
             raise ValidationError("namespace, starred or public are required for this API call")
+        user = request_user(request)
         if args["starred"]:
-            if not request.user.is_authenticated:
+            if user is None:
                 raise ValidationError("starred repositories need a logged-in user")
-            listed = repository_list_starred(user=request.user)
-            if args.get("namespace"):
-                listed = listed.filter(namespace__name=args["namespace"])
+            listed = repository_list_starred(user=user, namespace=args.get("namespace"))
         else:
             listed = repository_list_visible(
-                user=request_user(request), namespace=args.get("namespace"), public=args["public"]
+                user=user, namespace=args.get("namespace"), public=args["public"]
             )
         repositories, next_page = page_slice(listed, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
-        starred = repository_starred_ids(user=request_user(request), repositories=repositories)
+        starred = repository_starred_ids(user=user, repositories=repositories)
         body: dict[str, object] = {
             "repositories": RepositorySummaryOutput(
                 repositories, many=True, context={"starred": starred}
@@ -110,7 +109,7 @@ class RepositoryListView(APIView):
         data = RepositoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository = repository_create(
-            namespace_name=data.validated_data.get("namespace") or request.user.username,
+            namespace_name=data.validated_data.get("namespace") or request_actor(request).username,
             name=data.validated_data["repository"],
             visibility=data.validated_data["visibility"],
             description=data.validated_data["description"],
@@ -132,10 +131,11 @@ class RepositoryView(APIView):
         responses={200: RepositoryOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request_user(request), full_name=repository)
+        user = request_user(request)
+        access = repository_get_readable(user=user, full_name=repository)
         context = {
             "role": access.role,
-            "starred": repository_starred_ids(user=request_user(request), repositories=[access.repository]),
+            "starred": repository_starred_ids(user=user, repositories=[access.repository]),
             "tag_expiration_s": int(time_machine_window(access.repository.namespace).total_seconds()),
         }
         return Response(RepositoryOutput(access.repository, context=context).data)

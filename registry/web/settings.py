@@ -11,7 +11,7 @@ from orgs.errors import NotFound, NotPermitted
 from orgs.request_context import request_actor
 from orgs.selectors.identity import user_get
 from orgs.web.http import FORM_ERRORS, page
-from registry.repository_roles import permission_list, repository_team_get
+from registry.selectors.roles import permission_list, repository_team_get
 from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_delete, repository_set_visibility
 from registry.services.repository_states import repository_set_state
