@@ -23,3 +23,7 @@ class QuotaConfig(AppConfig):
         from quota.services import QuotaInvalid, QuotaNotFound
 
         domain_status_register((QuotaNotFound, 404), (QuotaInvalid, 400))
+
+        from quota.api.reports import report_hooks_register
+
+        report_hooks_register()

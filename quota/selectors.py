@@ -248,6 +248,12 @@ def repository_usage(*, repository_id: int) -> RepositoryUsage:
     return _repository_usages([repository], repository.namespace)[0]
 
 
+def repository_stored_bytes(*, repository_id: int) -> int:
+    """The total the hooks keep for one repository, without the reads of ``repository_usage``."""
+    stored = RepositorySize.objects.filter(repository_id=repository_id).values_list("total_bytes", flat=True)
+    return stored.first() or 0
+
+
 def registry_usage() -> RegistryUsage:
     blobs = Blob.objects.aggregate(total=Coalesce(Sum("size"), 0))["total"]
     manifests = Manifest.objects.aggregate(total=Coalesce(Sum("size"), 0))["total"]
