@@ -3,7 +3,7 @@ registry's size. Superusers only; anyone else gets 403."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,11 +29,23 @@ from quota.selectors import registry_usage
 class _SuperuserQuotaView(APIView):
     required_scopes = ["super:user"]
     permission_classes = [IsAuthenticated, QuotaFeatureOn, IsSuperuser]
+    # Method to operation id, "{}" the prefix's kind: Quay names each path's operations apart.
+    operation_ids: dict[str, str] = {}
+
+
+def superuser_view_for(view: type[_SuperuserQuotaView], kind: str) -> type[_SuperuserQuotaView]:
+    """The view on one prefix (``kind``: "User" or "Organization") under Quay's operation ids."""
+    named = type(view.__name__.replace("Superuser", f"Superuser{kind}"), (view,), {})
+    schemas = {
+        method: extend_schema(operation_id=name.format(kind)) for method, name in view.operation_ids.items()
+    }
+    return extend_schema_view(**schemas)(named)
 
 
 class SuperuserQuotaListView(_SuperuserQuotaView):
+    operation_ids = {"get": "list{}QuotaSuperUser", "post": "create{}QuotaSuperUser"}
+
     @extend_schema(
-        operation_id="listNamespaceQuotaSuperUser",
         description="The namespace's own quota (a user's or an organization's).",
         responses={200: QuotaOutput(many=True), **ERROR_RESPONSES},
     )
@@ -41,7 +53,6 @@ class SuperuserQuotaListView(_SuperuserQuotaView):
         return operations.quota_list(namespace_by_name(namespace), own_only=True)
 
     @extend_schema(
-        operation_id="createNamespaceQuotaSuperUser",
         description="Give the namespace a quota; one per namespace.",
         request=QuotaCreateInput,
         responses=CREATED,
@@ -51,8 +62,9 @@ class SuperuserQuotaListView(_SuperuserQuotaView):
 
 
 class SuperuserQuotaView(_SuperuserQuotaView):
+    operation_ids = {"put": "change{}QuotaSuperUser", "delete": "delete{}QuotaSuperUser"}
+
     @extend_schema(
-        operation_id="changeNamespaceQuotaSuperUser",
         description="Change the quota's limit_bytes.",
         request=QuotaUpdateInput,
         responses={200: QuotaOutput, **ERROR_RESPONSES},
@@ -61,7 +73,6 @@ class SuperuserQuotaView(_SuperuserQuotaView):
         return operations.quota_change(request, namespace_by_name(namespace), quota_id)
 
     @extend_schema(
-        operation_id="deleteNamespaceQuotaSuperUser",
         description="Delete the quota and its limits.",
         responses=DELETED,
     )
@@ -70,8 +81,9 @@ class SuperuserQuotaView(_SuperuserQuotaView):
 
 
 class SuperuserQuotaLimitListView(_SuperuserQuotaView):
+    operation_ids = {"get": "list{}QuotaLimitSuperUser", "post": "create{}QuotaLimitSuperUser"}
+
     @extend_schema(
-        operation_id="listNamespaceQuotaLimitSuperUser",
         description="The quota's limits, by threshold.",
         responses={200: QuotaLimitOutput(many=True), **ERROR_RESPONSES},
     )
@@ -79,7 +91,6 @@ class SuperuserQuotaLimitListView(_SuperuserQuotaView):
         return operations.limit_list(namespace_by_name(namespace), quota_id)
 
     @extend_schema(
-        operation_id="createNamespaceQuotaLimitSuperUser",
         description="Add a Warning or Reject limit at a threshold_percent of 1-100.",
         request=QuotaLimitCreateInput,
         responses=CREATED,
@@ -89,8 +100,13 @@ class SuperuserQuotaLimitListView(_SuperuserQuotaView):
 
 
 class SuperuserQuotaLimitView(_SuperuserQuotaView):
+    operation_ids = {
+        "get": "get{}QuotaLimitSuperUser",
+        "put": "change{}QuotaLimitSuperUser",
+        "delete": "delete{}QuotaLimitSuperUser",
+    }
+
     @extend_schema(
-        operation_id="getNamespaceQuotaLimitSuperUser",
         description="One limit of the quota.",
         responses={200: QuotaLimitOutput, **ERROR_RESPONSES},
     )
@@ -98,7 +114,6 @@ class SuperuserQuotaLimitView(_SuperuserQuotaView):
         return operations.limit_read(namespace_by_name(namespace), quota_id, limit_id)
 
     @extend_schema(
-        operation_id="changeNamespaceQuotaLimitSuperUser",
         description="Change the limit's type or threshold_percent; answers with the quota.",
         request=QuotaLimitUpdateInput,
         responses={200: QuotaOutput, **ERROR_RESPONSES},
@@ -107,7 +122,6 @@ class SuperuserQuotaLimitView(_SuperuserQuotaView):
         return operations.limit_change(request, namespace_by_name(namespace), quota_id, limit_id)
 
     @extend_schema(
-        operation_id="deleteNamespaceQuotaLimitSuperUser",
         description="Delete the limit.",
         responses=DELETED,
     )

@@ -34,23 +34,27 @@ urlpatterns = [
 ]
 
 # Quay takes a user's and an organization's namespace on both prefixes alike.
-for kind in ("users", "organization"):
+for kind, operation_kind in (("users", "User"), ("organization", "Organization")):
     prefix = f"superuser/{kind}/<str:namespace>/quota"
     urlpatterns += [
-        path(prefix, superuser.SuperuserQuotaListView.as_view(), name=f"api-superuser-{kind}-quotas"),
+        path(
+            prefix,
+            superuser.superuser_view_for(superuser.SuperuserQuotaListView, operation_kind).as_view(),
+            name=f"api-superuser-{kind}-quotas",
+        ),
         path(
             prefix + "/<str:quota_id>",
-            superuser.SuperuserQuotaView.as_view(),
+            superuser.superuser_view_for(superuser.SuperuserQuotaView, operation_kind).as_view(),
             name=f"api-superuser-{kind}-quota",
         ),
         path(
             prefix + "/<str:quota_id>/limit",
-            superuser.SuperuserQuotaLimitListView.as_view(),
+            superuser.superuser_view_for(superuser.SuperuserQuotaLimitListView, operation_kind).as_view(),
             name=f"api-superuser-{kind}-quota-limits",
         ),
         path(
             prefix + "/<str:quota_id>/limit/<str:limit_id>",
-            superuser.SuperuserQuotaLimitView.as_view(),
+            superuser.superuser_view_for(superuser.SuperuserQuotaLimitView, operation_kind).as_view(),
             name=f"api-superuser-{kind}-quota-limit",
         ),
     ]
