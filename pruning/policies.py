@@ -130,6 +130,8 @@ def policy_config_clean(
     *, method: object, value: object, tag_pattern: object = None, tag_pattern_matches: object = True
 ) -> dict:
     """The JSON a policy row keeps, or InvalidInput saying what is allowed."""
+    if method is None or value is None:
+        raise InvalidInput("Missing the following parameters: method, value")
     if method not in METHODS:
         raise InvalidInput(f"Invalid method provided: {str(method)[:100]!r}; allowed: {', '.join(METHODS)}")
     if not isinstance(tag_pattern_matches, bool):

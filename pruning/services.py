@@ -208,6 +208,15 @@ def repository_prune(
     return [PrunedTag(repository.name, name, policy.uuid) for name, policy in sorted(chosen.items())]
 
 
+def repository_prune_preview(*, repository: Repository) -> list[PrunedTag]:
+    """What the worker would prune in the repository now, under its and its namespace's policies."""
+    if repository.state != Repository.State.NORMAL:
+        return []
+    own, by_repository = policies_of_namespace(namespace_id=repository.namespace_id)
+    policies = own + by_repository.get(repository.pk, [])
+    return repository_prune(repository=repository, policies=policies, dry_run=True)
+
+
 def _pruned_metadata(repository: Repository, tag: str, policy: Policy) -> dict:
     return {
         "performer": PERFORMER,
