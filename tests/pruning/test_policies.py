@@ -49,9 +49,11 @@ def test_a_blank_pattern_is_no_pattern():
     }
 
 
+NOW = timezone.now()
+
+
 def _tags(*names_and_minutes_ago: tuple[str, int]) -> list[LiveTag]:
-    now = timezone.now()
-    return [LiveTag(name, now - timedelta(minutes=minutes)) for name, minutes in names_and_minutes_ago]
+    return [LiveTag(name, NOW - timedelta(minutes=minutes)) for name, minutes in names_and_minutes_ago]
 
 
 def _policy(**config):
@@ -62,24 +64,24 @@ TAGS = _tags(("v3", 1), ("dev-2", 2), ("v2", 3), ("dev-1", 4), ("v1", 5))
 
 
 def test_number_of_tags_keeps_the_newest():
-    assert _policy(method="number_of_tags", value=2).doomed(TAGS, timezone.now()) == ["v2", "dev-1", "v1"]
+    assert _policy(method="number_of_tags", value=2).doomed(TAGS, NOW) == ["v2", "dev-1", "v1"]
 
 
 def test_number_of_tags_with_a_pattern_counts_only_the_matching_tags():
     policy = _policy(method="number_of_tags", value=1, tag_pattern="^dev-")
-    assert policy.doomed(TAGS, timezone.now()) == ["dev-1"]
+    assert policy.doomed(TAGS, NOW) == ["dev-1"]
 
 
 def test_number_of_tags_with_a_pattern_not_to_match_counts_the_others():
     policy = _policy(method="number_of_tags", value=1, tag_pattern="^dev-", tag_pattern_matches=False)
-    assert policy.doomed(TAGS, timezone.now()) == ["v2", "v1"]
+    assert policy.doomed(TAGS, NOW) == ["v2", "v1"]
 
 
 def test_creation_date_prunes_what_was_pushed_before_the_cutoff():
     policy = _policy(method="creation_date", value="150s")
-    assert policy.doomed(TAGS, timezone.now()) == ["v2", "dev-1", "v1"]
+    assert policy.doomed(TAGS, NOW) == ["v2", "dev-1", "v1"]
 
 
 def test_creation_date_with_a_pattern_prunes_only_old_matching_tags():
     policy = _policy(method="creation_date", value="150s", tag_pattern="^v")
-    assert policy.doomed(TAGS, timezone.now()) == ["v2", "v1"]
+    assert policy.doomed(TAGS, NOW) == ["v2", "v1"]
