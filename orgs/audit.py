@@ -145,7 +145,6 @@ def audit_log_write(
     )
 
 
-
 def audit_log_write_many(
     *,
     kind: str,
@@ -154,24 +153,32 @@ def audit_log_write_many(
     credential: str = "",
     metadatas: list[dict],
 ) -> None:
-    """Records one action per metadata (a system actor's, no performer), with one INSERT per
-    ``BATCH_SIZE`` rows, in the caller's transaction: for a worker ending many tags at once."""
+    """Records one action per metadata (a system actor's, no performer) with one executemany,
+    in the caller's transaction: for a worker ending many tags at once."""
     _kind_check(kind)
     created = timezone.now()
-    rows = [
-        AuditLog(
-            kind=kind,
-            credential=credential,
-            namespace=namespace,
-            namespace_name=namespace.name,
-            repository=repository,
-            repository_name=repository.name if repository is not None else "",
-            created=created,
-            metadata=metadata,
-        )
-        for metadata in metadatas
-    ]
-    AuditLog.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    repository_id, repository_name = (
+        (repository.pk, repository.name) if repository is not None else (None, "")
+    )
+    _rows_insert(
+        [
+            (
+                kind,
+                None,
+                "",
+                credential,
+                namespace.pk,
+                namespace.name,
+                repository_id,
+                repository_name,
+                None,
+                created,
+                metadata,
+            )
+            for metadata in metadatas
+        ]
+    )
+
 
 # Registry traffic: buffered, written in batches ----------------------------------------------
 
