@@ -85,6 +85,8 @@ AUDIT_KINDS = frozenset(
     start_build_trigger cancel_build
     service_key_create service_key_approve service_key_delete service_key_modify
     service_key_extend service_key_rotate
+    org_create_quota org_change_quota org_delete_quota
+    org_create_quota_limit org_change_quota_limit org_delete_quota_limit
     """.split()
 )
 
@@ -144,6 +146,41 @@ def audit_log_write(
         ip=_ip_or_none(ip),
         created=timezone.now(),
         metadata=metadata or {},
+    )
+
+
+def audit_log_write_many(
+    *,
+    kind: str,
+    namespace: Namespace,
+    repository: Repository | None = None,
+    credential: str = "",
+    metadatas: list[dict],
+) -> None:
+    """Records one action per metadata (a system actor's, no performer) with one executemany,
+    in the caller's transaction: for a worker ending many tags at once."""
+    _kind_check(kind)
+    created = timezone.now()
+    repository_id, repository_name = (
+        (repository.pk, repository.name) if repository is not None else (None, "")
+    )
+    _rows_insert(
+        [
+            (
+                kind,
+                None,
+                "",
+                credential,
+                namespace.pk,
+                namespace.name,
+                repository_id,
+                repository_name,
+                None,
+                created,
+                metadata,
+            )
+            for metadata in metadatas
+        ]
     )
 
 

@@ -107,6 +107,9 @@ before_manifest_delete: list[Callable[[ManifestsDeleting], None]] = []
 after_blob_delete: list[Callable[[BlobsDeleted], None]] = []
 after_push_denied: list[Callable[[PushDenied], None]] = []
 
+# Not a change: keys a feature adds to a repository's API response (quota's "quota_report").
+repository_response_extras: list[Callable[[Repository], dict]] = []
+
 E = TypeVar("E")
 
 
@@ -124,3 +127,10 @@ def push_denials_reported(pusher_id: int | None) -> Iterator[None]:
     except Denied as error:
         hooks_run(after_push_denied, PushDenied(error, pusher_id))
         raise
+
+
+def repository_response_extra(repository: Repository) -> dict:
+    extra: dict = {}
+    for hook in repository_response_extras:
+        extra.update(hook(repository))
+    return extra

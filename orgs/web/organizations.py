@@ -32,6 +32,7 @@ from orgs.services import (
 )
 from orgs.web.forms import MemberForm, OrganizationForm, TeamForm, TeamRoleForm
 from orgs.web.http import FORM_ERRORS, page
+from orgs.web.tabs import organization_admin_tabs
 
 
 def _may_create_organizations(request: HttpRequest) -> bool:
@@ -68,6 +69,7 @@ def organization_context(request: HttpRequest, org: str, tab: str) -> dict:
         "is_admin": role == "admin",
         "role": role,
         "tab": tab,
+        "feature_tabs": organization_admin_tabs,
     }
 
 

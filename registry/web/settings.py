@@ -16,6 +16,7 @@ from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_delete, repository_set_visibility
 from registry.services.repository_states import repository_set_state
 from registry.web.forms import DeleteForm, GrantForm, StateForm, VisibilityForm
+from registry.web.panels import repository_settings_panels
 from registry.web.repositories import repository_context
 
 
@@ -36,6 +37,7 @@ def _settings_page(request: HttpRequest, context: dict, **forms: object) -> Http
         "delete_form": DeleteForm(full_name=context["full_name"]),
     }
     context.update({**defaults, **forms})
+    context["panels"] = [panel(request, context) for panel in repository_settings_panels]
     return render(request, "ui/registry/settings.html", context)
 
 

@@ -312,6 +312,26 @@ def registry_server_of_its_own(
             ]
 
 
+# The settings of the second shared server: capabilities a setting switches on or speeds up.
+# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune
+# every two seconds. Each test there works in namespaces of its own.
+FEATURES_SERVER_SETTINGS = {
+    "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
+    "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
+    "QUAY_AUTO_PRUNING_POLL_PERIOD": "2",
+}
+
+
+@pytest.fixture(scope="session")
+def features_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RegistryServer]:
+    """One server for the tests of capabilities behind a setting (FEATURES_SERVER_SETTINGS), so
+    the shared server keeps the defaults."""
+    with registry_server_of_its_own(request, tmp_path_factory, FEATURES_SERVER_SETTINGS) as server:
+        yield server
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

@@ -12,12 +12,11 @@ import re
 import secrets
 import subprocess
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import COMMAND_TIMEOUT, ContainerTools, RegistryServer, _server_start, _stop
+from tests.e2e.conftest import COMMAND_TIMEOUT, ContainerTools, RegistryServer
 
 pytestmark = pytest.mark.e2e
 KIB = 1024
@@ -46,23 +45,6 @@ print(json.dumps({{
 """
 
 
-@pytest.fixture(scope="module")
-def quota_server(registry_server: RegistryServer, tmp_path_factory) -> Iterator[RegistryServer]:
-    """A second server over the shared database and storage with quota management on, so the
-    other tests' server keeps its defaults. No push grace: GC frees a deleted image at once."""
-    env = {
-        **registry_server.env,
-        "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
-        "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
-    }
-    log_dir = tmp_path_factory.mktemp("quota-server")
-    process, host = _server_start(env, log_dir)
-    try:
-        yield RegistryServer(host, env, log_dir / "server-stderr.log", log_dir / "server-stdout.log")
-    finally:
-        _stop(process)
-
-
 def _namespace_with_quota(server: RegistryServer, limit: int) -> str:
     name = f"quota{secrets.token_hex(3)}"
     server.shell(NAMESPACE_SETUP.format(name=name, limit=limit))
@@ -74,10 +56,10 @@ def _totals(server: RegistryServer, name: str) -> dict[str, int]:
 
 
 def test_a_push_over_the_limit_fails_with_the_quota_message_and_one_fitting_after_gc_succeeds(
-    quota_server: RegistryServer, tmp_path: Path
+    features_server: RegistryServer, tmp_path: Path
 ) -> None:
-    name = _namespace_with_quota(quota_server, 300 * KIB)
-    tools = ContainerTools(tmp_path / "tools", quota_server.host)
+    name = _namespace_with_quota(features_server, 300 * KIB)
+    tools = ContainerTools(tmp_path / "tools", features_server.host)
     tools.login("alice")
     tools.image_build("first:1", [secrets.token_bytes(200 * KIB)])
     tools.image_build("second:1", [secrets.token_bytes(200 * KIB)])
@@ -91,15 +73,15 @@ def test_a_push_over_the_limit_fails_with_the_quota_message_and_one_fitting_afte
         r" \(Reject at 100%\)",
         refused.stderr,
     ), refused.stderr
-    refused_totals = _totals(quota_server, name)
+    refused_totals = _totals(features_server, name)
     assert refused_totals["stored"] == refused_totals["recomputed"] < 300 * KIB
     assert refused_totals["errors"] == 1
 
     tools.run("skopeo", "delete", "--tls-verify=false", tools.ref(f"{name}/app:1"))
-    quota_server.manage("registry_gc")
+    features_server.manage("registry_gc")
     tools.push("second:1", f"{name}/app:2")
 
-    totals = _totals(quota_server, name)
+    totals = _totals(features_server, name)
     assert totals["stored"] == totals["recomputed"]
     assert 200 * KIB < totals["stored"] <= 300 * KIB
 
@@ -143,11 +125,11 @@ def _layout(path: Path, content: bytes) -> Path:
 
 
 def test_four_pushes_at_once_near_the_limit_never_end_over_it(
-    quota_server: RegistryServer, tmp_path: Path
+    features_server: RegistryServer, tmp_path: Path
 ) -> None:
     # Room for two images of about 100 KiB, not three.
-    name = _namespace_with_quota(quota_server, 250 * KIB)
-    tools = ContainerTools(tmp_path / "tools", quota_server.host)
+    name = _namespace_with_quota(features_server, 250 * KIB)
+    tools = ContainerTools(tmp_path / "tools", features_server.host)
     tools.login("alice")
     layouts = [_layout(tmp_path / f"layout-{n}", secrets.token_bytes(100 * KIB)) for n in range(4)]
     pushes = [
@@ -175,5 +157,5 @@ def test_four_pushes_at_once_near_the_limit_never_end_over_it(
     failures = [error for code, error in outcomes if code != 0]
     assert len(failures) == 2, outcomes
     assert all(f"Quota exceeded for namespace {name}" in error for error in failures), failures
-    totals = _totals(quota_server, name)
+    totals = _totals(features_server, name)
     assert totals["stored"] == totals["recomputed"] <= 250 * KIB
