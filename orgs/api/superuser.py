@@ -8,8 +8,8 @@ not here.
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -27,6 +27,9 @@ from orgs.services import user_create
 from orgs.services.superuser import superuser_organization_update, superuser_user_update, user_delete
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 PAGE_SIZE = 100
 

@@ -23,7 +23,8 @@ What counts as a query:
   and ``.create(...)`` with keyword arguments only (a dict's ``get`` takes its key
   positionally), ``.values(...)`` with arguments, ``.save(update_fields=...)``;
 - Django's ``get_object_or_404`` and ``get_list_or_404``;
-- any import from ``django.db`` (``Q``, ``F``, ``Sum``, ``connection``, ``transaction``).
+- any import from ``django.db`` (``Q``, ``F``, ``Sum``, ``connection``, ``transaction``), except
+  under ``if TYPE_CHECKING:``, where it only names a type for the annotations.
 """
 
 from __future__ import annotations
@@ -94,10 +95,24 @@ def _call_query(call: ast.Call) -> str | None:
     return None
 
 
+def _type_only_imports(tree: ast.Module) -> set[ast.AST]:
+    return {
+        node
+        for block in tree.body
+        if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    }
+
+
 def queries_in(source: str) -> list[tuple[int, str]]:
     """(line, what) for each query the source runs itself."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    type_only = _type_only_imports(tree)
+    for node in ast.walk(tree):
+        if node in type_only:
+            continue
         if isinstance(node, ast.Attribute) and node.attr == "objects":
             found.append((node.lineno, ".objects"))
         elif isinstance(node, ast.Call) and (query := _call_query(node)) is not None:
@@ -170,3 +185,13 @@ def test_the_checker_lets_plain_python_through():
         "    form.save()\n"
     )
     assert queries_in(source) == []
+
+
+def test_the_checker_lets_type_only_imports_through():
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from django.db.models import QuerySet\n"
+        "from django.db import transaction\n"
+    )
+    assert queries_in(source) == [(4, "import from django.db")]
