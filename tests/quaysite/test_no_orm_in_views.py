@@ -11,8 +11,9 @@ The views, by path:
 - ``quaysite/views.py``.
 
 Outside it: the Django admin (``registry/admin.py``, ``orgs/admin.py``). A ModelAdmin is built on
-querysets (``get_queryset``, list filters, the selection an action is handed); its own reads
-still come from selectors and its actions go through services.
+querysets (``get_queryset``, list filters, the selection an action is handed), and those stay;
+what it reads beyond them comes from selectors (a mirror robot's choices, the new-user name
+check) and its actions go through services with ``request_actor(request)``.
 
 What counts as a query:
 - a model's manager: any ``.objects`` attribute;
