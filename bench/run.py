@@ -52,6 +52,7 @@ from pyload import run_pyload  # noqa: E402
 from servers import (  # noqa: E402
     DEFAULT_SERVER_CMD,
     GRANIAN_CMD,
+    PYTHON,
     ROOT,
     Server,
     cpu_by_pid,
@@ -600,6 +601,20 @@ def _client_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _quota_rows(args: argparse.Namespace) -> str:
+    """bench/quota.py in its own process (it sets Django up for the backfill); its table."""
+    argv = [PYTHON, str(Path(__file__).resolve().parent / "quota.py"), "--server-cmd", args.server_cmd]
+    argv += ["--rounds", str(args.rounds), "--layers", str(args.layers)]
+    argv += ["--layer-bytes", str(args.layer_bytes)]
+    if args.postgres:
+        argv.append("--postgres")
+    log("bench/quota.py: quota on against off, then the backfill")
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=3600, check=False)
+    if done.returncode != 0:
+        return f"bench/quota.py failed ({done.returncode}); its log is above.\n"
+    return done.stdout
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -652,6 +667,11 @@ def parse_args() -> argparse.Namespace:
         help="repeat every row this many times, alternating which server goes first",
     )
     parser.add_argument("--keep", action="store_true", help="leave the servers' temp dirs (logs) in place")
+    parser.add_argument(
+        "--quota",
+        action="store_true",
+        help="then bench/quota.py: pushes with FEATURE_QUOTA_MANAGEMENT on against off, and the backfill",
+    )
     args = parser.parse_args()
     if args.granian:
         args.server_cmd = GRANIAN_CMD
@@ -838,6 +858,8 @@ def main() -> int:
     )
     for row, summary in profiles.items():
         out += f"\nProfile of ours during row {row} (py-spy; top functions):\n\n```\n{summary}\n```\n"
+    if args.quota:
+        out += "\n" + _quota_rows(args)
     print(out)
     payload = {
         "stamp": stamp,

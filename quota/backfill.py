@@ -122,10 +122,7 @@ def _namespace_size(row: NamespaceSize) -> None:
     NamespaceSize.objects.filter(pk=row.pk).update(total_bytes=fresh.namespace_bytes, sized_at=timezone.now())
 
 
-def quota_backfill_step() -> Namespace | None:
-    """Sizes one unsized namespace no other worker holds, in one transaction; returns it, or
-    None when none is left (or each one tried was busy: a later run takes them)."""
-    namespace_sizes_missing_create()
+def _unsized_namespace_size() -> Namespace | None:
     busy: list[int] = []
     for _ in range(BUSY_TRIES):
         try:
@@ -140,14 +137,23 @@ def quota_backfill_step() -> Namespace | None:
     return None
 
 
+def quota_backfill_step() -> Namespace | None:
+    """Sizes one unsized namespace no other worker holds, in one transaction; returns it, or
+    None when none is left (or each one tried was busy: a later run takes them)."""
+    namespace_sizes_missing_create()
+    return _unsized_namespace_size()
+
+
 def quota_backfill(*, limit: int | None = None, deadline: float | None = None) -> list[Namespace]:
     """Steps until no namespace is left unsized, ``limit`` namespaces are sized, or the
     ``time.monotonic()`` instant ``deadline`` passed; returns the namespaces sized."""
+    # Once per run, not per step: it reads every namespace.
+    namespace_sizes_missing_create()
     sized: list[Namespace] = []
     while limit is None or len(sized) < limit:
         if deadline is not None and time.monotonic() >= deadline:
             break
-        namespace = quota_backfill_step()
+        namespace = _unsized_namespace_size()
         if namespace is None:
             break
         sized.append(namespace)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from quota.backfill import quota_backfill_step
+from quota.backfill import quota_backfill
 from quota.models import NamespaceSize
 
 
@@ -19,16 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=None, help="stop after this long")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        limit, seconds = options["limit"], options["seconds"]
+        seconds = options["seconds"]
         deadline = None if seconds is None else time.monotonic() + seconds
-        count = 0
-        while limit is None or count < limit:
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            namespace = quota_backfill_step()
-            if namespace is None:
-                break
-            size = NamespaceSize.objects.get(namespace=namespace).total_bytes
-            self.stdout.write(f"{namespace.name}: {size} bytes")
-            count += 1
-        self.stdout.write(f"sized: {count} namespaces")
+        sized = quota_backfill(limit=options["limit"], deadline=deadline)
+        totals = dict(
+            NamespaceSize.objects.filter(namespace__in=sized).values_list("namespace_id", "total_bytes")
+        )
+        for namespace in sized:
+            self.stdout.write(f"{namespace.name}: {totals[namespace.pk]} bytes")
+        self.stdout.write(f"sized: {len(sized)} namespaces")
