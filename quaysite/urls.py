@@ -14,6 +14,7 @@ api_v1 = [
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
     path("", include("orgs.api.urls")),
     path("", include("registry.api.urls")),
+    path("", include("quota.api.urls")),
     # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

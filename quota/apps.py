@@ -18,3 +18,12 @@ class QuotaConfig(AppConfig):
         # Accounting runs whether or not FEATURE_QUOTA_MANAGEMENT is on: the totals stay exact
         # when the feature is turned on later.
         accounting_hooks_register()
+
+        from quaysite.api_errors import domain_status_register
+        from quota.services import QuotaInvalid, QuotaNotFound
+
+        domain_status_register((QuotaNotFound, 404), (QuotaInvalid, 400))
+
+        from quota.api.reports import report_hooks_register
+
+        report_hooks_register()

@@ -71,3 +71,16 @@ class NamespaceSize(models.Model):
 
     def __str__(self) -> str:
         return f"namespace {self.namespace_id}: {self.total_bytes} bytes"
+
+
+class RegistrySizeCalculation(models.Model):
+    """Quay's registry size calculation, one row: when a recomputation of every namespace's
+    totals was last asked for, started and finished, and the drift it corrected."""
+
+    queued = models.DateTimeField(null=True, blank=True)
+    started = models.DateTimeField(null=True, blank=True)
+    completed = models.DateTimeField(null=True, blank=True)
+    drift_bytes = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"registry size calculation completed {self.completed}"

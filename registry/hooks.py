@@ -89,9 +89,19 @@ after_tag_delete: list[Callable[[TagsEnded], None]] = []
 before_manifest_delete: list[Callable[[ManifestsDeleting], None]] = []
 after_blob_delete: list[Callable[[BlobsDeleted], None]] = []
 
+# Not a change: keys a feature adds to a repository's API response (quota's "quota_report").
+repository_response_extras: list[Callable[[Repository], dict]] = []
+
 E = TypeVar("E")
 
 
 def hooks_run(hooks: list[Callable[[E], None]], event: E) -> None:
     for hook in hooks:
         hook(event)
+
+
+def repository_response_extra(repository: Repository) -> dict:
+    extra: dict = {}
+    for hook in repository_response_extras:
+        extra.update(hook(repository))
+    return extra

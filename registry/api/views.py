@@ -17,6 +17,7 @@ from orgs.request_context import request_actor
 from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
+from registry import hooks
 from registry.api.serializers import (
     RepositoryCreatedOutput,
     RepositoryCreateInput,
@@ -132,7 +133,8 @@ class RepositoryView(APIView):
             "starred": repository_starred_ids(user=request.user, repositories=[access.repository]),
             "tag_expiration_s": int(time_machine_window(access.repository.namespace).total_seconds()),
         }
-        return Response(RepositoryOutput(access.repository, context=context).data)
+        body = RepositoryOutput(access.repository, context=context).data
+        return Response({**body, **hooks.repository_response_extra(access.repository)})
 
     @extend_schema(
         operation_id="updateRepo",
