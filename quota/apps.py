@@ -27,3 +27,7 @@ class QuotaConfig(AppConfig):
         from quota.api.reports import report_hooks_register
 
         report_hooks_register()
+
+        from quota.web.panels import page_hooks_register
+
+        page_hooks_register()

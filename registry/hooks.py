@@ -17,6 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
+
+from orgs.hooks import PagePanel
+from orgs.models import User
 from registry.models import Manifest, Repository
 
 
@@ -92,6 +96,10 @@ after_blob_delete: list[Callable[[BlobsDeleted], None]] = []
 # Not a change: keys a feature adds to a repository's API response (quota's "quota_report").
 repository_response_extras: list[Callable[[Repository], dict]] = []
 
+# Not a change: blocks a feature adds to a repository's web page for a viewer who may read the
+# repository, maybe anonymous (quota's usage bar); None adds nothing.
+repository_page_panels: list[Callable[[Repository, User | AnonymousUser], PagePanel | None]] = []
+
 E = TypeVar("E")
 
 
@@ -105,3 +113,7 @@ def repository_response_extra(repository: Repository) -> dict:
     for hook in repository_response_extras:
         extra.update(hook(repository))
     return extra
+
+
+def repository_page_panels_for(repository: Repository, *, viewer: User | AnonymousUser) -> list[PagePanel]:
+    return [panel for hook in repository_page_panels if (panel := hook(repository, viewer))]

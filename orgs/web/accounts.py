@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from orgs import hooks
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
 from orgs.selectors.identity import app_token_list
 from orgs.services import (
@@ -106,6 +107,9 @@ def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
             host=service_host(request), username=request.user.username, token=token
         )
         if token
+        else [],
+        "panels": hooks.namespace_page_panels_for(namespace, viewer=request.user, page="account")
+        if (namespace := request.user.namespace)
         else [],
         **forms,
     }

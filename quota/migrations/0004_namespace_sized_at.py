@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0006_credential_generation'),
-        ('quota', '0002_sizes'),
+        ('quota', '0003_registry_size_calculation'),
     ]
 
     operations = [

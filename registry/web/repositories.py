@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from orgs import hooks as orgs_hooks
 from orgs.errors import InvalidInput, WritesSuspended
 from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
@@ -15,6 +16,7 @@ from orgs.web.organizations import organization_context
 from quaysite.client_commands import pull_commands
 from quaysite.hosts import service_host
 from quaysite.readonly import registry_read_only
+from registry import hooks
 from registry.models import Repository
 from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
@@ -141,6 +143,7 @@ def repository_detail(request: HttpRequest, repository: str) -> HttpResponse:
         pull_commands=commands,
         description_html=description_html(context["repository"].description),
         description_form=DescriptionForm(initial={"description": context["repository"].description}),
+        panels=hooks.repository_page_panels_for(context["repository"], viewer=request.user),
     )
     return render(request, "ui/registry/repository.html", context)
 
@@ -220,4 +223,7 @@ def organization_repositories(request: HttpRequest, org: str) -> HttpResponse:
     context = organization_context(request, org, "repositories")
     context["repositories"] = repository_list_visible(user=request.user, namespace=org, public=True)
     context["may_create_repository"] = context["role"] in ("admin", "creator")
+    context["panels"] = orgs_hooks.namespace_page_panels_for(
+        context["org"].namespace, viewer=request.user, page="organization"
+    )
     return render(request, "ui/orgs/overview.html", context)
