@@ -601,18 +601,18 @@ def _client_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _quota_rows(args: argparse.Namespace) -> str:
-    """bench/quota.py in its own process (it sets Django up for the backfill); its table."""
+def quota_section(args: argparse.Namespace) -> str:
+    """bench/quota.py in its own process (it sets Django up for the backfill): its tables."""
     argv = [PYTHON, str(Path(__file__).resolve().parent / "quota.py"), "--server-cmd", args.server_cmd]
     argv += ["--rounds", str(args.rounds), "--layers", str(args.layers)]
     argv += ["--layer-bytes", str(args.layer_bytes)]
     if args.postgres:
         argv.append("--postgres")
-    log("bench/quota.py: quota on against off, then the backfill")
+    log("quota: bench/quota.py, quota on against off, then the backfill")
     done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=3600, check=False)
     if done.returncode != 0:
-        return f"bench/quota.py failed ({done.returncode}); its log is above.\n"
-    return done.stdout
+        raise RuntimeError(f"bench/quota.py failed ({done.returncode}); its log is above")
+    return "\nQuota management (bench/quota.py):\n\n" + done.stdout.strip() + "\n"
 
 
 def parse_args() -> argparse.Namespace:
@@ -668,9 +668,16 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="leave the servers' temp dirs (logs) in place")
     parser.add_argument(
+        "--autoprune",
+        action="store_true",
+        help="also run bench/autoprune.py (a dry and a real run over 10,000 tags) on the same "
+        "database kind; --rows '' runs only it",
+    )
+    parser.add_argument(
         "--quota",
         action="store_true",
-        help="then bench/quota.py: pushes with FEATURE_QUOTA_MANAGEMENT on against off, and the backfill",
+        help="also run bench/quota.py (pushes with FEATURE_QUOTA_MANAGEMENT on against off, the backfill); "
+        "--rows '' runs only it",
     )
     args = parser.parse_args()
     if args.granian:
@@ -724,11 +731,28 @@ def _measure_row(row: str, target: Target, ctx: dict, args: argparse.Namespace) 
     return row_pullers(target, args)
 
 
+def autoprune_section(args: argparse.Namespace) -> str:
+    """bench/autoprune.py in its own process: it sets up Django on a database of its own."""
+    log("auto-prune: bench/autoprune.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "autoprune.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/autoprune.py failed:\n{done.stderr[-2000:]}")
+    return "\nAuto-prune, one namespace (bench/autoprune.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def main() -> int:
     args = parse_args()
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = [r for r in ALL_ROWS if r in args.rows]
+    autoprune = autoprune_section(args) if args.autoprune else ""
+    autoprune += quota_section(args) if args.quota else ""
+    if not rows:
+        print(autoprune)
+        return 0
     needs_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and "5" in rows)
     if needs_wrk and not wrk_available():
         sys.exit("row 5 uses wrk: apt-get install -y wrk (or pass --loadgen python)")
@@ -858,8 +882,7 @@ def main() -> int:
     )
     for row, summary in profiles.items():
         out += f"\nProfile of ours during row {row} (py-spy; top functions):\n\n```\n{summary}\n```\n"
-    if args.quota:
-        out += "\n" + _quota_rows(args)
+    out += autoprune
     print(out)
     payload = {
         "stamp": stamp,

@@ -6,9 +6,8 @@ identity services call each hook from inside their transaction, once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from orgs.models import Namespace, User
+from orgs.models import Namespace
 
 # Before a namespace's rows go: remove what an app keeps in it (the registry: its repositories).
 namespace_delete: list[Callable[[Namespace], None]] = []
@@ -37,21 +36,3 @@ def namespace_response_extra(namespace: Namespace) -> dict:
     for hook in namespace_response_extras:
         extra.update(hook(namespace))
     return extra
-
-
-@dataclass(frozen=True)
-class PagePanel:
-    """A block an app adds to a web page: its template, rendered with ``data`` as ``data``."""
-
-    template: str
-    data: dict
-
-
-# Blocks an app adds to a namespace's web pages, for a viewer the page already let in: the
-# organization's repositories tab (page "organization") and the signed-in user's account page
-# ("account"). A hook returns None to add nothing (quota: its usage bar while the feature is on).
-namespace_page_panels: list[Callable[[Namespace, User, str], PagePanel | None]] = []
-
-
-def namespace_page_panels_for(namespace: Namespace, *, viewer: User, page: str) -> list[PagePanel]:
-    return [panel for hook in namespace_page_panels if (panel := hook(namespace, viewer, page))]

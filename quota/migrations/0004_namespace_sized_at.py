@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0006_credential_generation'),
-        ('quota', '0003_registry_size_calculation'),
+        ('quota', '0003_quota_events'),
     ]
 
     operations = [

@@ -43,13 +43,20 @@ def no_background_backfill() -> None:
 
 @contextmanager
 def accounting_off() -> Iterator[None]:
-    """Pushes as before quota accounting existed: no size rows, no deltas."""
-    hooks.before_manifest_commit.remove(accounting.accounting_manifest_commit)
-    hooks.before_manifest_delete.remove(accounting.accounting_manifests_deleting)
+    """Pushes as before quota accounting existed: no size rows, no deltas. The hooks go back
+    where they were: enforcement, registered after them, reads the total they moved."""
+    points = (
+        (hooks.before_manifest_commit, accounting.accounting_manifest_commit),
+        (hooks.before_manifest_delete, accounting.accounting_manifests_deleting),
+    )
+    places = [(point, point.index(hook), hook) for point, hook in points]
+    for point, _, hook in places:
+        point.remove(hook)
     try:
         yield
     finally:
-        accounting.accounting_hooks_register()
+        for point, index, hook in places:
+            point.insert(index, hook)
 
 
 def unsized() -> set[str]:
