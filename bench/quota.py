@@ -10,8 +10,10 @@ Push: two servers of ours side by side, the same but for the feature and a quota
 user's namespace (1 TB, Warning at 80 %, Reject at 100 %: far from full, so every check passes).
 Each round pushes an image of --layers small layers with run.py's push driver (row 4: per layer
 HEAD, POST, PATCH chunked, PUT, then config and manifest), then as many one-layer images as fit
-in --small-seconds; the servers alternate going first. Reported: ms per layer and pushes/s, the
-median over rounds, and on/off ratios (target: under 5 % slower, ratio >= 0.95).
+in --small-seconds; the servers alternate going first. Reported: ms per layer and pushes/s, and
+the server's CPU (its processes and, with --postgres, its database backends) per layer and per
+push, which the machine's other load disturbs far less than wall time; the median over rounds,
+and on/off ratios (target: under 5 % slower, ratio >= 0.95).
 
 Backfill: in a child process on a fresh PostgreSQL database, --namespaces x --repositories x
 --manifests manifest rows made by bulk SQL (no pushes), each manifest referencing its own config
@@ -48,21 +50,23 @@ QuotaLimit.objects.create(quota=quota, kind="Reject", threshold_percent=100)
 SMALL_PUSHES_MAX = 2000
 
 
-def _small_pushes(target, repo: str, seconds: float, layer_bytes: int) -> tuple[float, int]:
-    """One-layer images pushed one after another for ``seconds``: (pushes/s, pushes)."""
-    count, started = 0, time.perf_counter()
+def _small_pushes(target, repo: str, seconds: float, layer_bytes: int) -> tuple[float, float]:
+    """One-layer images pushed one after another for ``seconds``: (pushes/s, server CPU ms per push)."""
+    count, started, cpu_mark = 0, time.perf_counter(), target.cpu_mark()
     while count < SMALL_PUSHES_MAX and time.perf_counter() - started < seconds:
         image = SmallImage([os.urandom(layer_bytes)])
         push_image(target, repo, image, f"t{count}")
         count += 1
-    return count / (time.perf_counter() - started), count
+    rate = count / (time.perf_counter() - started)
+    return rate, 1000 * target.cpu_since(cpu_mark) / max(count, 1)
 
 
 def push_compare(args: argparse.Namespace) -> dict:
     """Both servers, --rounds rounds each; the medians and the on/off ratios."""
     servers = []
     measured: dict[str, dict[str, list[float]]] = {
-        label: {"ms_per_layer": [], "pushes_per_s": []} for label in ("off", "on")
+        label: {"ms_per_layer": [], "cpu_ms_per_layer": [], "pushes_per_s": [], "cpu_ms_per_push": []}
+        for label in ("off", "on")
     }
     try:
         for label, config, setup in (("off", "{}\n", ""), ("on", QUOTA_CONFIG, QUOTA_SETUP)):
@@ -84,9 +88,13 @@ def push_compare(args: argparse.Namespace) -> dict:
                 target = targets[label]
                 image = SmallImage([os.urandom(args.layer_bytes) for _ in range(args.layers)])
                 layers = row_many_layers(target, f"{USER}/layers{rnd}", image, 1)
-                rate, _ = _small_pushes(target, f"{USER}/small{rnd}", args.small_seconds, args.layer_bytes)
+                rate, cpu_per_push = _small_pushes(
+                    target, f"{USER}/small{rnd}", args.small_seconds, args.layer_bytes
+                )
                 measured[label]["ms_per_layer"].append(layers.details["ms_per_layer"])
+                measured[label]["cpu_ms_per_layer"].append(1000 * layers.server_cpu_s / args.layers)
                 measured[label]["pushes_per_s"].append(rate)
+                measured[label]["cpu_ms_per_push"].append(cpu_per_push)
                 per_layer = layers.details["ms_per_layer"]
                 log(f"round {rnd + 1}/{args.rounds} quota {label}: {per_layer} ms/layer, {rate:.1f} pushes/s")
     finally:
@@ -100,6 +108,8 @@ def push_compare(args: argparse.Namespace) -> dict:
         # > 1.0 means quota on is faster; the target is >= 0.95.
         "ratio_ms_per_layer": medians["off"]["ms_per_layer"] / medians["on"]["ms_per_layer"],
         "ratio_pushes_per_s": medians["on"]["pushes_per_s"] / medians["off"]["pushes_per_s"],
+        "ratio_cpu_ms_per_layer": medians["off"]["cpu_ms_per_layer"] / medians["on"]["cpu_ms_per_layer"],
+        "ratio_cpu_ms_per_push": medians["off"]["cpu_ms_per_push"] / medians["on"]["cpu_ms_per_push"],
     }
 
 
@@ -239,6 +249,10 @@ def table(push: dict | None, backfill: dict | None) -> str:
             f"| {push['ratio_ms_per_layer']:.3f} |",
             f"| one-layer images, pushes/s | {off['pushes_per_s']:.1f} | {on['pushes_per_s']:.1f} "
             f"| {push['ratio_pushes_per_s']:.3f} |",
+            f"| server CPU ms per layer | {off['cpu_ms_per_layer']:.2f} | {on['cpu_ms_per_layer']:.2f} "
+            f"| {push['ratio_cpu_ms_per_layer']:.3f} |",
+            f"| server CPU ms per one-layer push | {off['cpu_ms_per_push']:.2f} "
+            f"| {on['cpu_ms_per_push']:.2f} | {push['ratio_cpu_ms_per_push']:.3f} |",
             "",
         ]
     if backfill is not None:
