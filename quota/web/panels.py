@@ -86,7 +86,8 @@ def organization_usage_panel(request: HttpRequest, context: dict) -> str:
 
 def account_usage_panel(request: HttpRequest, context: dict) -> str:
     user = request_user(request)
-    if user is None or user.namespace is None:
+    # The feature first: switched off, the page reads nothing more.
+    if not settings.FEATURE_QUOTA_MANAGEMENT or user is None or user.namespace_id is None:
         return ""
     return _namespace_card(request, user.namespace, with_repositories=False)
 

@@ -8,13 +8,17 @@ import os
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from orgs.models import Namespace
 from orgs.services import user_create
+from orgs.web.panels import account_page_panels, organization_page_panels
 from quota.models import NamespaceQuota, QuotaLimit
 from quota.selectors import repository_usage, sizes_stored
 from registry.models import Repository
+from registry.web.panels import repository_page_panels
 from tests.quota.test_accounting import push_image
 from tests.web_fixtures import signed_in
 
@@ -104,6 +108,26 @@ def test_nothing_shows_with_the_feature_off(settings, alice_web, acme_images):
         response = alice_web.get(path)
         assert response.status_code == 200, path
         assert b"quota-usage" not in response.content, path
+
+
+@pytest.mark.parametrize("path", ["/organization/acme/", "/repository/acme/small/", "/account/"])
+def test_the_pages_read_nothing_more_with_the_feature_off(settings, alice_web, acme_images, path):
+    settings.FEATURE_QUOTA_MANAGEMENT = False
+    with CaptureQueriesContext(connection) as off:
+        alice_web.get(path)
+    panels = {
+        "/organization/acme/": organization_page_panels,
+        "/repository/acme/small/": repository_page_panels,
+        "/account/": account_page_panels,
+    }[path]
+    saved = list(panels)
+    panels.clear()
+    try:
+        with CaptureQueriesContext(connection) as without_quota:
+            alice_web.get(path)
+    finally:
+        panels.extend(saved)
+    assert len(off) == len(without_quota)
 
 
 def test_a_non_member_sees_no_usage_of_a_public_repository_and_no_organization_page(acme_images):
