@@ -83,6 +83,8 @@ AUDIT_KINDS = frozenset(
     start_build_trigger cancel_build
     service_key_create service_key_approve service_key_delete service_key_modify
     service_key_extend service_key_rotate
+    org_create_quota org_change_quota org_delete_quota
+    org_create_quota_limit org_change_quota_limit org_delete_quota_limit
     """.split()
 )
 

@@ -24,3 +24,15 @@ def namespace_delete_run(namespace: Namespace) -> None:
 
 def namespace_delete_refused(namespace: Namespace) -> str | None:
     return next((reason for hook in namespace_delete_refusal if (reason := hook(namespace))), None)
+
+
+# Keys an app adds to a namespace's API responses (an organization's, for its members; the
+# signed-in user's /api/v1/user/, for their own namespace): quota's "quotas" and "quota_report".
+namespace_response_extras: list[Callable[[Namespace], dict]] = []
+
+
+def namespace_response_extra(namespace: Namespace) -> dict:
+    extra: dict = {}
+    for hook in namespace_response_extras:
+        extra.update(hook(namespace))
+    return extra

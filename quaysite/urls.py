@@ -16,6 +16,7 @@ api_v1 = [
     # Before the registry's: its repository route would take a policy's path for a repository name.
     path("", include("pruning.api.urls")),
     path("", include("registry.api.urls")),
+    path("", include("quota.api.urls")),
     # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

@@ -38,7 +38,7 @@ from pruning.services import (
 )
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
 from registry.services.authorization import require_repository_admin
 
 

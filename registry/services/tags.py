@@ -73,20 +73,6 @@ def tag_delete_registry(*, repository: Repository, name: str, pusher_id: int | N
     _tags_ended(repository, name, pusher_id)
 
 
-def tag_names(*, repository: Repository, last: str | None, limit: int | None) -> list[str]:
-    names = (
-        Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
-        .order_by("name")
-        .values_list("name", flat=True)
-        .distinct()
-    )
-    if last:
-        names = names.filter(name__gt=last)
-    if limit is not None:
-        names = names[:limit]
-    return list(names)
-
-
 # The API's tag changes -------------------------------------------------------------------------
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ContainerTools, RegistryServer, _server_start, _stop
+from tests.e2e.conftest import FEATURES_SERVER_SETTINGS, ContainerTools, RegistryServer
 
 pytestmark = pytest.mark.e2e
-POLL_PERIOD = 2
+POLL_PERIOD = int(FEATURES_SERVER_SETTINGS["QUAY_AUTO_PRUNING_POLL_PERIOD"])
 # The policy's task is due at once; the server's next run comes within the period, and the run
 # itself, with the database shared by two servers, gets a few seconds more.
 SLACK = 5
@@ -35,28 +34,16 @@ namespace_policy_create(
 """
 
 
-@pytest.fixture(scope="module")
-def fast_prune_server(registry_server: RegistryServer, tmp_path_factory) -> Iterator[RegistryServer]:
-    """A second server process over the same database and storage, pruning every two seconds."""
-    env = {**registry_server.env, "QUAY_AUTO_PRUNING_POLL_PERIOD": str(POLL_PERIOD)}
-    log_dir = tmp_path_factory.mktemp("fast-prune-server")
-    process, host = _server_start(env, log_dir)
-    try:
-        yield RegistryServer(host, env, log_dir / "server-stderr.log", log_dir / "server-stdout.log")
-    finally:
-        _stop(process)
-
-
 def _tags(tools: ContainerTools) -> list[str]:
     listed = tools.run("skopeo", "list-tags", "--tls-verify=false", tools.ref("prunefast/app"))
     return sorted(json.loads(listed.stdout)["Tags"])
 
 
 def test_a_number_of_tags_policy_leaves_the_three_newest_within_one_poll_period(
-    fast_prune_server: RegistryServer, tmp_path: Path
+    features_server: RegistryServer, tmp_path: Path
 ) -> None:
-    fast_prune_server.shell(POLICY_SETUP)
-    tools = ContainerTools(tmp_path / "tools", fast_prune_server.host)
+    features_server.shell(POLICY_SETUP)
+    tools = ContainerTools(tmp_path / "tools", features_server.host)
     tools.login("alice")
     tools.image_build("prunefast:1", [secrets.token_bytes(256)])
     names = [f"v{n}" for n in range(1, 9)]
@@ -64,7 +51,7 @@ def test_a_number_of_tags_policy_leaves_the_three_newest_within_one_poll_period(
         tools.push("prunefast:1", f"prunefast/app:{name}")
     assert _tags(tools) == names
 
-    fast_prune_server.shell(POLICY_CREATE)
+    features_server.shell(POLICY_CREATE)
     created = time.monotonic()
     while (tags := _tags(tools)) != ["v6", "v7", "v8"]:
         assert time.monotonic() - created < POLL_PERIOD + SLACK, tags
