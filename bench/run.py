@@ -652,6 +652,12 @@ def parse_args() -> argparse.Namespace:
         help="repeat every row this many times, alternating which server goes first",
     )
     parser.add_argument("--keep", action="store_true", help="leave the servers' temp dirs (logs) in place")
+    parser.add_argument(
+        "--autoprune",
+        action="store_true",
+        help="also run bench/autoprune.py (a dry and a real run over 10,000 tags) on the same "
+        "database kind; --rows '' runs only it",
+    )
     args = parser.parse_args()
     if args.granian:
         args.server_cmd = GRANIAN_CMD
@@ -704,11 +710,27 @@ def _measure_row(row: str, target: Target, ctx: dict, args: argparse.Namespace) 
     return row_pullers(target, args)
 
 
+def autoprune_section(args: argparse.Namespace) -> str:
+    """bench/autoprune.py in its own process: it sets up Django on a database of its own."""
+    log("auto-prune: bench/autoprune.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "autoprune.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/autoprune.py failed:\n{done.stderr[-2000:]}")
+    return "\nAuto-prune, one namespace (bench/autoprune.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def main() -> int:
     args = parse_args()
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = [r for r in ALL_ROWS if r in args.rows]
+    autoprune = autoprune_section(args) if args.autoprune else ""
+    if not rows:
+        print(autoprune)
+        return 0
     needs_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and "5" in rows)
     if needs_wrk and not wrk_available():
         sys.exit("row 5 uses wrk: apt-get install -y wrk (or pass --loadgen python)")
@@ -838,6 +860,7 @@ def main() -> int:
     )
     for row, summary in profiles.items():
         out += f"\nProfile of ours during row {row} (py-spy; top functions):\n\n```\n{summary}\n```\n"
+    out += autoprune
     print(out)
     payload = {
         "stamp": stamp,

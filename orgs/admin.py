@@ -24,6 +24,8 @@ from oauth2_provider.models import (
 from orgs.errors import InvalidName, NotPermitted
 from orgs.models import AuditLog, Namespace, Organization, RobotAccount, Team, TeamMember, User
 from orgs.names import user_name_validate
+from orgs.request_context import request_actor
+from orgs.selectors.identity import namespace_name_taken
 from orgs.services import user_create
 from orgs.services.superuser import organization_take_ownership, superuser_user_update
 
@@ -90,7 +92,7 @@ class NewUserForm(AdminUserCreationForm):
             user_name_validate(username)
         except InvalidName as error:
             raise forms.ValidationError(str(error)) from None
-        if Namespace.objects.filter(name=username).exists():
+        if namespace_name_taken(name=username):
             raise forms.ValidationError(f"the name {username!r} is already taken by a user or organization")
         return username
 
@@ -119,7 +121,7 @@ class RegistryUserAdmin(UserAdmin):
         created = user_create(
             username=obj.username,
             password=form.cleaned_data.get("password1") or None,
-            actor=request.user,
+            actor=request_actor(request),
         )
         obj.pk, obj.namespace, obj.password = created.pk, created.namespace, created.password
         obj._state.adding = False
@@ -128,7 +130,7 @@ class RegistryUserAdmin(UserAdmin):
         changed = 0
         for user in queryset.order_by("pk"):
             try:
-                superuser_user_update(user=user, enabled=active, actor=request.user)
+                superuser_user_update(user=user, enabled=active, actor=request_actor(request))
             except NotPermitted as error:
                 self.message_user(request, str(error), messages.ERROR)
                 continue
@@ -183,7 +185,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.action(description="Take ownership (join the owners team)")
     def take_ownership(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         joined = sum(
-            organization_take_ownership(organization=organization, actor=request.user)
+            organization_take_ownership(organization=organization, actor=request_actor(request))
             for organization in queryset.order_by("pk")
         )
         self.message_user(

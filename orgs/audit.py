@@ -147,6 +147,41 @@ def audit_log_write(
     )
 
 
+def audit_log_write_many(
+    *,
+    kind: str,
+    namespace: Namespace,
+    repository: Repository | None = None,
+    credential: str = "",
+    metadatas: list[dict],
+) -> None:
+    """Records one action per metadata (a system actor's, no performer) with one executemany,
+    in the caller's transaction: for a worker ending many tags at once."""
+    _kind_check(kind)
+    created = timezone.now()
+    repository_id, repository_name = (
+        (repository.pk, repository.name) if repository is not None else (None, "")
+    )
+    _rows_insert(
+        [
+            (
+                kind,
+                None,
+                "",
+                credential,
+                namespace.pk,
+                namespace.name,
+                repository_id,
+                repository_name,
+                None,
+                created,
+                metadata,
+            )
+            for metadata in metadatas
+        ]
+    )
+
+
 # Registry traffic: buffered, written in batches ----------------------------------------------
 
 

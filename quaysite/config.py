@@ -82,6 +82,9 @@ KEYS: dict[str, Key] = {
     # namespace without a quota of its own is refused pushes past the default (0: no default).
     "FEATURE_QUOTA_MANAGEMENT": Key(bool, False, "QUAY_FEATURE_QUOTA_MANAGEMENT"),
     "DEFAULT_SYSTEM_REJECT_QUOTA_BYTES": Key(int, 0, "QUAY_DEFAULT_SYSTEM_REJECT_QUOTA_BYTES"),
+    # Seconds between the auto-prune worker's runs (Quay's name and default); a namespace is
+    # pruned at most once per period.
+    "AUTO_PRUNING_POLL_PERIOD": Key(int, 30, "QUAY_AUTO_PRUNING_POLL_PERIOD"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
@@ -170,6 +173,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative")
     if values["GARBAGE_COLLECTION_FREQUENCY"] < 1:
         raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
+    if values["AUTO_PRUNING_POLL_PERIOD"] < 1:
+        raise ConfigError("AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)")
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
         raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:

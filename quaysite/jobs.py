@@ -59,6 +59,13 @@ PERIODIC_JOBS = (
         first_after=settings.GARBAGE_COLLECTION_FREQUENCY,
     ),
     PeriodicJob(func="registry.tasks.gc_blobs_task", queue="gc", every=3600, first_after=900),
+    # Auto-prune: the workers claim due namespaces themselves, so a run with nothing due costs one query.
+    PeriodicJob(
+        func="pruning.tasks.autoprune_task",
+        queue="default",
+        every=settings.AUTO_PRUNING_POLL_PERIOD,
+        first_after=settings.AUTO_PRUNING_POLL_PERIOD,
+    ),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
 )
 PERIODIC_KEY_PREFIX = "quay:periodic:"

@@ -13,17 +13,16 @@ class QuotaConfig(AppConfig):
     verbose_name = "Quota"
 
     def ready(self) -> None:
+        from quaysite.api_errors import domain_status_register
         from quota.accounting import accounting_hooks_register
+        from quota.api.reports import report_hooks_register
+        from quota.enforcement import enforcement_hooks_register
+        from quota.services import QuotaInvalid, QuotaNotFound
 
         # Accounting runs whether or not FEATURE_QUOTA_MANAGEMENT is on: the totals stay exact
         # when the feature is turned on later.
         accounting_hooks_register()
-
-        from quaysite.api_errors import domain_status_register
-        from quota.services import QuotaInvalid, QuotaNotFound
-
+        # After accounting: the manifest commit check reads the total accounting just moved.
+        enforcement_hooks_register()
         domain_status_register((QuotaNotFound, 404), (QuotaInvalid, 400))
-
-        from quota.api.reports import report_hooks_register
-
         report_hooks_register()

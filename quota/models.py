@@ -62,6 +62,34 @@ class NamespaceSize(models.Model):
         return f"namespace {self.namespace_id}: {self.total_bytes} bytes"
 
 
+class QuotaEvent(models.Model):
+    """A push that passed a namespace's Warning threshold or was refused at a Reject one, with the
+    numbers at that moment; the notifications feature delivers these."""
+
+    class Kind(models.TextChoices):
+        WARNING = "quota_warning"
+        ERROR = "quota_error"
+
+    namespace = models.ForeignKey("orgs.Namespace", on_delete=models.CASCADE, related_name="quota_events")
+    # Null when the refused push was the one creating the repository: its rollback took the row.
+    repository = models.ForeignKey(
+        "registry.Repository", null=True, on_delete=models.SET_NULL, related_name="quota_events"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created = models.DateTimeField(auto_now_add=True)
+    usage_bytes = models.BigIntegerField()
+    limit_bytes = models.BigIntegerField()
+    threshold_percent = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["namespace", "created"], name="quota_event_namespace_created")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} for namespace {self.namespace_id}: {self.usage_bytes} of {self.limit_bytes} bytes"
+        )
+
+
 class RegistrySizeCalculation(models.Model):
     """Quay's registry size calculation, one row: when a recomputation of every namespace's
     totals was last asked for, started and finished, and the drift it corrected."""

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from orgs.models import User
+from orgs.request_context import request_actor
+from orgs.selectors.identity import robot_users_of
 from registry.models import Blob, GCRun, Manifest, Repository, Tag
 from registry.services.gc import gc_repository_enqueue
 from registry.services.repository_states import repository_set_state
@@ -27,8 +28,7 @@ class RepositoryForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         if "mirror_robot" in self.fields:
-            robots = User.objects.filter(robot__isnull=False, robot__namespace=self.instance.namespace_id)
-            self.fields["mirror_robot"].queryset = robots.order_by("username")
+            self.fields["mirror_robot"].queryset = robot_users_of(namespace_id=self.instance.namespace_id)
             self.fields["mirror_robot"].help_text = "Only this robot may push while the state is MIRROR."
 
 
@@ -53,7 +53,7 @@ class RepositoryAdmin(admin.ModelAdmin):
 
     def _set_state(self, request: HttpRequest, queryset: QuerySet[Repository], state: str) -> None:
         for repository in queryset.select_related("namespace").order_by("pk"):
-            repository_set_state(repository=repository, state=state, actor=request.user)
+            repository_set_state(repository=repository, state=state, actor=request_actor(request))
         self.message_user(request, f"{queryset.count()} repository(ies) now {state}.", messages.SUCCESS)
 
     @admin.action(description="Set state: normal (pushes allowed)")

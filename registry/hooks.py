@@ -7,16 +7,22 @@ with the change itself. A ``before_*`` hook may refuse the change by raising a `
 (``Denied`` for a quota): the transaction rolls back and the client gets that error. An
 ``after_*`` hook observes; it must not raise for anything but a bug.
 
+``after_push_denied`` is the one point called outside the service's transaction: after a push's
+start or manifest commit was refused and rolled back, so what a hook records about the refusal
+(a quota's ``quota_error`` event) stays, which nothing written inside the transaction could.
+
 Rows are described by ids and byte sizes rather than model instances where they are about to
 go, so a hook never reads a row that the same transaction deletes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from registry.errors import Denied, RegistryError
 from registry.models import Manifest, Repository
 
 
@@ -25,11 +31,13 @@ class UploadStart:
     """A blob is about to enter ``repository``: an upload session opens, a monolithic POST
     streams, or a mount links a blob from another repository. ``size`` when known (a mount),
     else None. For a monolithic POST the hook's transaction ends before the bytes stream: no
-    transaction stays open for as long as a layer takes to arrive."""
+    transaction stays open for as long as a layer takes to arrive. ``blob_id`` names a mount's
+    blob, which may already be stored in the namespace."""
 
     repository: Repository
     pusher_id: int | None
     size: int | None
+    blob_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,12 +90,22 @@ class BlobsDeleted:
     blobs: tuple[tuple[int, int], ...]
 
 
+@dataclass(frozen=True)
+class PushDenied:
+    """A blob upload, mount or manifest commit refused with ``error`` (a ``Denied``), its
+    transaction rolled back (a repository it created is gone again)."""
+
+    error: RegistryError
+    pusher_id: int | None
+
+
 before_upload: list[Callable[[UploadStart], None]] = []
 before_manifest_commit: list[Callable[[ManifestCommit], None]] = []
 after_push: list[Callable[[Pushed], None]] = []
 after_tag_delete: list[Callable[[TagsEnded], None]] = []
 before_manifest_delete: list[Callable[[ManifestsDeleting], None]] = []
 after_blob_delete: list[Callable[[BlobsDeleted], None]] = []
+after_push_denied: list[Callable[[PushDenied], None]] = []
 
 # Not a change: keys a feature adds to a repository's API response (quota's "quota_report").
 repository_response_extras: list[Callable[[Repository], dict]] = []
@@ -98,6 +116,17 @@ E = TypeVar("E")
 def hooks_run(hooks: list[Callable[[E], None]], event: E) -> None:
     for hook in hooks:
         hook(event)
+
+
+@contextmanager
+def push_denials_reported(pusher_id: int | None) -> Iterator[None]:
+    """Wraps a push service's transaction: a ``Denied`` leaving it is reported to
+    ``after_push_denied`` once the rollback is done, then raised on."""
+    try:
+        yield
+    except Denied as error:
+        hooks_run(after_push_denied, PushDenied(error, pusher_id))
+        raise
 
 
 def repository_response_extra(repository: Repository) -> dict:

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.errors import NotFound
 from orgs.models import Organization, OrganizationApplication
 from orgs.oauth import oauth_token_generate
 from orgs.request_context import request_actor
+from orgs.selectors.applications import organization_application_get, organization_application_list
 from orgs.selectors.identity import organization_get_for_member
 from orgs.services.applications import (
     application_create,
@@ -93,20 +93,9 @@ def _application_view(owned: OrganizationApplication, secret: str | None = None)
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
+    organization = organization_get_for_member(user=request_actor(request), name=orgname)
     require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
-
-
-def _application_get(organization: Organization, client_id: str) -> OrganizationApplication:
-    owned = (
-        OrganizationApplication.objects.select_related("application", "organization__namespace")
-        .filter(organization=organization, application__client_id=client_id)
-        .first()
-    )
-    if owned is None:
-        raise NotFound(f"no application {client_id!r} in {organization}")
-    return owned
 
 
 class ApplicationListView(APIView):
@@ -119,11 +108,7 @@ class ApplicationListView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        owned = (
-            OrganizationApplication.objects.filter(organization=organization)
-            .select_related("application")
-            .order_by("application__name", "pk")
-        )
+        owned = organization_application_list(organization=organization)
         return Response({"applications": [_application_view(application) for application in owned]})
 
     @extend_schema(
@@ -152,7 +137,8 @@ class ApplicationView(APIView):
     )
     def get(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        return Response(_application_view(_application_get(organization, client_id)))
+        owned = organization_application_get(organization=organization, client_id=client_id)
+        return Response(_application_view(owned))
 
     @extend_schema(
         operation_id="updateOrganizationApplication",
@@ -162,7 +148,7 @@ class ApplicationView(APIView):
     )
     def put(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        owned = _application_get(organization, client_id)
+        owned = organization_application_get(organization=organization, client_id=client_id)
         data = ApplicationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         owned = application_update(owned=owned, actor=request_actor(request), **data.validated_data)
@@ -175,7 +161,8 @@ class ApplicationView(APIView):
     )
     def delete(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        application_delete(owned=_application_get(organization, client_id), actor=request_actor(request))
+        owned = organization_application_get(organization=organization, client_id=client_id)
+        application_delete(owned=owned, actor=request_actor(request))
         return Response(status=204)
 
 
@@ -190,7 +177,7 @@ class ApplicationSecretResetView(APIView):
     )
     def post(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        owned = _application_get(organization, client_id)
+        owned = organization_application_get(organization=organization, client_id=client_id)
         secret = application_secret_reset(owned=owned, actor=request_actor(request))
         return Response(_application_view(owned, secret))
 
@@ -209,7 +196,8 @@ class ApplicationTokenView(APIView):
         responses={200: ScopeListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str, client_id: str) -> Response:
-        _application_get(_organization_for_admin(request, orgname), client_id)
+        organization = _organization_for_admin(request, orgname)
+        organization_application_get(organization=organization, client_id=client_id)
         scopes = settings.OAUTH2_PROVIDER["SCOPES"]
         return Response({"scopes": [{"scope": name, "description": text} for name, text in scopes.items()]})
 
@@ -225,12 +213,12 @@ class ApplicationTokenView(APIView):
     )
     def post(self, request: Request, orgname: str, client_id: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        owned = _application_get(organization, client_id)
+        owned = organization_application_get(organization=organization, client_id=client_id)
         data = TokenGenerateInput(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = oauth_token_generate(
             application=owned.application,
-            user=request.user,
+            user=request_actor(request),
             scopes=data.validated_data["scopes"],
             actor=request_actor(request),
         )

@@ -3,7 +3,6 @@ for the pickers that grant permissions and add members."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,9 +11,12 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, team_avatar, user_avatar
-from orgs.models import Namespace, Organization, Team, TeamMember, User
+from orgs.models import Namespace
 from orgs.names import ROBOT_SEPARATOR
-from orgs.selectors.identity import namespace_role
+from orgs.request_context import request_actor
+from orgs.selectors.entities import organization_of, teams_matching, users_matching
+from orgs.selectors.identity import namespace_find, namespace_role
+from orgs.selectors.members import organization_member_ids
 from quaysite.api_schema import ERROR_RESPONSES
 
 RESULTS_MAX = 10
@@ -43,21 +45,6 @@ class EntityListOutput(serializers.Serializer):
     results = EntityOutput(many=True)
 
 
-def _users_matching(prefix: str, robot_namespace: Namespace | None) -> list[User]:
-    """People by name prefix, and the robots of ``robot_namespace`` by full or short name."""
-    people = User.objects.filter(is_active=True, robot__isnull=True, username__istartswith=prefix).order_by(
-        "username"
-    )[:RESULTS_MAX]
-    found = list(people)
-    if robot_namespace is not None:
-        robots = User.objects.filter(robot__namespace=robot_namespace).filter(
-            Q(username__istartswith=prefix)
-            | Q(username__istartswith=f"{robot_namespace.name}{ROBOT_SEPARATOR}{prefix}")
-        )
-        found += list(robots.order_by("username")[:RESULTS_MAX])
-    return found
-
-
 class EntitySearchView(APIView):
     required_scopes = ["user:read"]
 
@@ -76,32 +63,29 @@ class EntitySearchView(APIView):
         query.is_valid(raise_exception=True)
         args = query.validated_data
         prefix = prefix.replace(" ", "").lower()
-        namespace = Namespace.objects.filter(name=args["namespace"]).first() if args["namespace"] else None
-        role = namespace_role(user=request.user, namespace=namespace) if namespace is not None else None
+        namespace = namespace_find(name=args["namespace"]) if args["namespace"] else None
+        viewer = request_actor(request)
+        role = namespace_role(user=viewer, namespace=namespace) if namespace is not None else None
         # Who belongs to an organization is for its members to know: a stranger naming it gets
         # the plain user search, without teams or is_org_member.
         organization = (
-            Organization.objects.filter(namespace=namespace).first()
+            organization_of(namespace=namespace)
             if role is not None and namespace.kind == Namespace.Kind.ORGANIZATION
             else None
         )
         results: list[dict] = []
         if organization is not None and args["includeTeams"]:
-            teams = Team.objects.filter(organization=organization, name__istartswith=prefix).order_by("name")[
-                :RESULTS_MAX
-            ]
+            teams = teams_matching(organization=organization, prefix=prefix, limit=RESULTS_MAX)
             results += [
                 {"name": team.name, "kind": "team", "is_org_member": True, "avatar": team_avatar(team.name)}
                 for team in teams
             ]
-        users = _users_matching(prefix, namespace if role is not None else None)
+        users = users_matching(
+            prefix=prefix, robot_namespace=namespace if role is not None else None, limit=RESULTS_MAX
+        )
         members = set()
         if organization is not None:
-            members = set(
-                TeamMember.objects.filter(team__organization=organization, user__in=users).values_list(
-                    "user_id", flat=True
-                )
-            )
+            members = organization_member_ids(organization=organization, users=users)
         for user in users:
             is_robot = ROBOT_SEPARATOR in user.username
             entity = {

@@ -171,7 +171,7 @@ class UserLogsView(APIView):
         responses={200: LogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        namespace = _own_namespace(request.user)
+        namespace = _own_namespace(request_actor(request))
         return log_page_response(request, PerformerLogQuery, namespace=namespace)
 
 
@@ -185,7 +185,7 @@ class UserAggregateLogsView(APIView):
         responses={200: AggregatedLogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        namespace = _own_namespace(request.user)
+        namespace = _own_namespace(request_actor(request))
         return log_aggregate_response(request, PerformerAggregateLogQuery, namespace=namespace)
 
 
@@ -202,7 +202,7 @@ class OrganizationLogsView(APIView):
         responses={200: LogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_page_response(request, PerformerLogQuery, namespace=organization.namespace)
 
@@ -217,6 +217,6 @@ class OrganizationAggregateLogsView(APIView):
         responses={200: AggregatedLogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
         return log_aggregate_response(request, PerformerAggregateLogQuery, namespace=organization.namespace)

@@ -64,7 +64,7 @@ def _member_view(member: MemberView) -> dict:
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
+    organization = organization_get_for_member(user=request_actor(request), name=orgname)
     require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 

@@ -11,11 +11,17 @@ from rest_framework.views import APIView
 from orgs.api.access import entity_view
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import team_avatar
-from orgs.errors import NotFound
-from orgs.models import DefaultPermission, Organization, TeamMember, User
+from orgs.models import DefaultPermission, Organization, User
 from orgs.models.permissions import Role
 from orgs.request_context import request_actor
-from orgs.selectors.identity import organization_get_for_member, prototype_list, team_get, user_get
+from orgs.selectors.identity import (
+    organization_get_for_member,
+    prototype_get,
+    prototype_list,
+    team_get,
+    user_get,
+)
+from orgs.selectors.members import organization_member_ids
 from orgs.services import prototype_create, prototype_delete, prototype_set_role
 from orgs.services.authorization import require_namespace_admin
 from quaysite.api_schema import ERROR_RESPONSES
@@ -61,10 +67,6 @@ class PrototypeRoleInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.values)
 
 
-def _members_of(organization: Organization) -> set[int]:
-    return set(TeamMember.objects.filter(team__organization=organization).values_list("user_id", flat=True))
-
-
 def _prototype_user_view(user: User, members: set[int]) -> dict:
     view = entity_view(user)
     return {**view, "is_org_member": view["is_robot"] or user.pk in members}
@@ -90,7 +92,7 @@ def _prototype_view(prototype: DefaultPermission, members: set[int]) -> dict:
 
 
 def _organization_for_admin(request: Request, orgname: str) -> Organization:
-    organization = organization_get_for_member(user=request.user, name=orgname)
+    organization = organization_get_for_member(user=request_actor(request), name=orgname)
     require_namespace_admin(actor=request_actor(request), namespace=organization.namespace)
     return organization
 
@@ -105,7 +107,7 @@ class PrototypeListView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        members = _members_of(organization)
+        members = organization_member_ids(organization=organization)
         prototypes = [
             _prototype_view(prototype, members) for prototype in prototype_list(organization=organization)
         ]
@@ -138,16 +140,8 @@ class PrototypeListView(APIView):
             activating_user=user_get(name=activating["name"]) if activating else None,
             actor=request_actor(request),
         )
-        return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)
-
-
-def _prototype_get(organization: Organization, prototypeid: str) -> DefaultPermission:
-    prototype = None
-    if prototypeid.isdigit():
-        prototype = prototype_list(organization=organization).filter(pk=int(prototypeid)).first()
-    if prototype is None:
-        raise NotFound(f"no default permission {prototypeid!r} in {organization}")
-    return prototype
+        members = organization_member_ids(organization=organization)
+        return Response(PrototypeOutput(_prototype_view(prototype, members)).data)
 
 
 class PrototypeView(APIView):
@@ -160,7 +154,8 @@ class PrototypeView(APIView):
     )
     def delete(self, request: Request, orgname: str, prototypeid: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        prototype_delete(prototype=_prototype_get(organization, prototypeid), actor=request_actor(request))
+        prototype = prototype_get(organization=organization, prototype_id=prototypeid)
+        prototype_delete(prototype=prototype, actor=request_actor(request))
         return Response(status=204)
 
     @extend_schema(
@@ -171,10 +166,11 @@ class PrototypeView(APIView):
     )
     def put(self, request: Request, orgname: str, prototypeid: str) -> Response:
         organization = _organization_for_admin(request, orgname)
-        prototype = _prototype_get(organization, prototypeid)
+        prototype = prototype_get(organization=organization, prototype_id=prototypeid)
         data = PrototypeRoleInput(data=request.data)
         data.is_valid(raise_exception=True)
         prototype = prototype_set_role(
             prototype=prototype, role=data.validated_data["role"], actor=request_actor(request)
         )
-        return Response(PrototypeOutput(_prototype_view(prototype, _members_of(organization))).data)
+        members = organization_member_ids(organization=organization)
+        return Response(PrototypeOutput(_prototype_view(prototype, members)).data)

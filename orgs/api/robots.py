@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput, QuayDateField
 from orgs.avatars import team_avatar, user_avatar
-from orgs.errors import NotFound, NotPermitted
+from orgs.errors import NotPermitted
 from orgs.models import Namespace, RobotAccount, User
 from orgs.request_context import request_actor
-from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_list
+from orgs.selectors.identity import namespace_role, organization_get_for_member, robot_get, robot_list
 from orgs.selectors.members import RobotReach, robot_grant_list, robot_reach_in
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.services.authorization import require_namespace_admin
@@ -89,13 +89,6 @@ class RobotPermissionListOutput(serializers.Serializer):
     permissions = RobotPermissionOutput(many=True)
 
 
-def _robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
-    robot = robot_list(namespace=namespace).filter(short_name=short_name).first()
-    if robot is None:
-        raise NotFound(f"no robot {namespace.name}+{short_name}")
-    return robot
-
-
 def _with_reach(view: dict, reach: RobotReach) -> dict:
     teams = [{"name": team, "avatar": team_avatar(team)} for team in reach.teams]
     return {**view, "teams": teams, "repositories": reach.repositories}
@@ -130,7 +123,7 @@ class RobotListView(_RobotNamespaceMixin, APIView):
     )
     def get(self, request: Request, orgname: str | None = None) -> Response:
         # Membership is all Quay asks to list an organization's robots; the tokens are never shown.
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         query = RobotListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         robots = robot_list(namespace=namespace)
@@ -140,7 +133,7 @@ class RobotListView(_RobotNamespaceMixin, APIView):
         listed = RobotOutput(robots, many=True).data
         if (
             query.validated_data["permissions"]
-            and namespace_role(user=request.user, namespace=namespace) == "admin"
+            and namespace_role(user=request_actor(request), namespace=namespace) == "admin"
         ):
             reach = robot_reach_in(namespace_id=namespace.pk)
             listed = [
@@ -159,9 +152,9 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={200: RobotOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         require_namespace_admin(actor=request_actor(request), namespace=namespace)
-        return Response(RobotOutput(_robot_get(namespace=namespace, short_name=robot_shortname)).data)
+        return Response(RobotOutput(robot_get(namespace=namespace, short_name=robot_shortname)).data)
 
     @extend_schema(
         operation_id="createUserRobot",
@@ -170,7 +163,7 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={201: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         data = RobotInput(data=request.data)
         data.is_valid(raise_exception=True)
         robot, token = robot_create(
@@ -187,10 +180,10 @@ class RobotView(_RobotNamespaceMixin, APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         require_namespace_admin(actor=request_actor(request), namespace=namespace)
         robot_delete(
-            robot=_robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
+            robot=robot_get(namespace=namespace, short_name=robot_shortname), actor=request_actor(request)
         )
         return Response(status=204)
 
@@ -204,9 +197,9 @@ class RobotPermissionsView(_RobotNamespaceMixin, APIView):
         responses={200: RobotPermissionListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         require_namespace_admin(actor=request_actor(request), namespace=namespace)
-        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
+        robot = robot_get(namespace=namespace, short_name=robot_shortname)
         permissions = [
             {
                 "repository": {"name": grant.repository.name, "is_public": grant.repository.is_public},
@@ -227,9 +220,9 @@ class RobotRegenerateView(_RobotNamespaceMixin, APIView):
         responses={200: RobotWithTokenOutput, **ERROR_RESPONSES},
     )
     def post(self, request: Request, robot_shortname: str, orgname: str | None = None) -> Response:
-        namespace = self.namespace_for(request.user, orgname)
+        namespace = self.namespace_for(request_actor(request), orgname)
         require_namespace_admin(actor=request_actor(request), namespace=namespace)
-        robot = _robot_get(namespace=namespace, short_name=robot_shortname)
+        robot = robot_get(namespace=namespace, short_name=robot_shortname)
         token = robot_token_regenerate(robot=robot, actor=request_actor(request))
         return Response(_with_token(robot, token))
 

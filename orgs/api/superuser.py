@@ -18,10 +18,10 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
-from orgs.errors import NotFound
 from orgs.models import Organization, User
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import is_superuser, organization_get
+from orgs.selectors.superuser import organization_list, person_get, person_list
 from orgs.services import user_create
 from orgs.services.superuser import superuser_organization_update, superuser_user_update, user_delete
 from quaysite.api_paging import page_slice
@@ -34,7 +34,7 @@ class IsSuperuser(BasePermission):
     message = "superusers only"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_superuser(request.user)
+        return is_superuser(request_user(request))
 
 
 class PageQuery(serializers.Serializer):
@@ -131,8 +131,7 @@ class SuperuserUserListView(_SuperuserView):
         responses={200: SuperuserUserListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        users = User.objects.filter(robot__isnull=True).order_by("username")
-        return _page(request, users, "users", SuperuserUserOutput)
+        return _page(request, person_list(), "users", SuperuserUserOutput)
 
     @extend_schema(
         operation_id="createInstallUser",
@@ -166,7 +165,7 @@ class SuperuserUserView(_SuperuserView):
         responses={200: SuperuserUserOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, username: str) -> Response:
-        return Response(SuperuserUserOutput(_any_user(username)).data)
+        return Response(SuperuserUserOutput(person_get(name=username)).data)
 
     @extend_schema(
         operation_id="changeInstallUser",
@@ -175,7 +174,7 @@ class SuperuserUserView(_SuperuserView):
         responses={200: SuperuserUserOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, username: str) -> Response:
-        user = _any_user(username)
+        user = person_get(name=username)
         data = SuperuserUserUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = superuser_user_update(user=user, actor=request_actor(request), **data.validated_data)
@@ -190,16 +189,8 @@ class SuperuserUserView(_SuperuserView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, username: str) -> Response:
-        user_delete(user=_any_user(username), actor=request_actor(request))
+        user_delete(user=person_get(name=username), actor=request_actor(request))
         return Response(status=204)
-
-
-def _any_user(username: str) -> User:
-    """Disabled users too (the console is where they are enabled again), never robots."""
-    user = User.objects.filter(username=username, robot__isnull=True).first()
-    if user is None:
-        raise NotFound(f"no user named {username!r}")
-    return user
 
 
 class SuperuserOrganizationListView(_SuperuserView):
@@ -210,8 +201,7 @@ class SuperuserOrganizationListView(_SuperuserView):
         responses={200: SuperuserOrganizationListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        organizations = Organization.objects.select_related("namespace").order_by("namespace__name")
-        return _page(request, organizations, "organizations", SuperuserOrganizationOutput)
+        return _page(request, organization_list(), "organizations", SuperuserOrganizationOutput)
 
 
 class SuperuserOrganizationView(_SuperuserView):

@@ -17,11 +17,13 @@ from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     namespace_role,
     organization_get_for_member,
+    team_find,
     team_get,
-    team_list_with_counts,
+    team_get_with_counts,
     team_names_of,
     user_get,
 )
+from orgs.selectors.members import team_member_list
 from orgs.services import (
     team_create,
     team_delete,
@@ -58,8 +60,7 @@ class TeamChangedOutput(TeamOutput):
 
 
 def _team_view(team: Team, *, created: bool) -> dict:
-    counted = team_list_with_counts(organization=team.organization).get(pk=team.pk)
-    return {**team_view(counted, can_view=True), "new_team": created}
+    return {**team_view(team_get_with_counts(team=team), can_view=True), "new_team": created}
 
 
 class TeamView(APIView):
@@ -72,11 +73,11 @@ class TeamView(APIView):
         responses={200: TeamChangedOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         data = TeamInput(data=request.data)
         data.is_valid(raise_exception=True)
         role, description = data.validated_data["role"], data.validated_data.get("description")
-        team = Team.objects.filter(organization=organization, name=teamname).first()
+        team = team_find(organization=organization, name=teamname)
         if team is None:
             team = team_create(
                 organization=organization,
@@ -98,7 +99,7 @@ class TeamView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         team_delete(team=team_get(organization=organization, name=teamname), actor=request_actor(request))
         return Response(status=204)
 
@@ -112,13 +113,14 @@ class TeamMemberListView(APIView):
         responses={200: TeamMembersOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, orgname: str, teamname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        viewer = request_actor(request)
+        organization = organization_get_for_member(user=viewer, name=orgname)
         team = team_get(organization=organization, name=teamname)
-        is_admin = namespace_role(user=request.user, namespace=organization.namespace) == "admin"
+        is_admin = namespace_role(user=viewer, namespace=organization.namespace) == "admin"
         # Members already see the team's name in the organization: refusing, not hiding, leaks nothing.
-        if not is_admin and team.name not in team_names_of(user=request.user, organization=organization):
-            raise NotPermitted(f"{request.user} is neither an admin nor a member of {team}")
-        members = team.members.order_by("username")
+        if not is_admin and team.name not in team_names_of(user=viewer, organization=organization):
+            raise NotPermitted(f"{viewer} is neither an admin nor a member of {team}")
+        members = team_member_list(team=team)
         body = {"name": team.name, "members": [entity_view(user) for user in members], "can_edit": is_admin}
         return Response(TeamMembersOutput(body).data)
 
@@ -133,7 +135,7 @@ class TeamMemberView(APIView):
         responses={200: TeamMemberOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         team = team_get(organization=organization, name=teamname)
         user = user_get(name=membername)
         team_member_add(team=team, user=user, actor=request_actor(request))
@@ -145,7 +147,7 @@ class TeamMemberView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, orgname: str, teamname: str, membername: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        organization = organization_get_for_member(user=request_actor(request), name=orgname)
         team = team_get(organization=organization, name=teamname)
         team_member_remove(team=team, user=user_get(name=membername), actor=request_actor(request))
         return Response(status=204)

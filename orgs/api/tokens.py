@@ -13,10 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orgs.api.fields import QuayDateField
-from orgs.errors import NotFound
-from orgs.models import AppToken, User
 from orgs.request_context import request_actor
-from orgs.selectors.identity import app_token_list
+from orgs.selectors.identity import app_token_get, app_token_list
 from orgs.services import app_token_create, app_token_revoke
 from quaysite.api_schema import ERROR_RESPONSES
 
@@ -50,13 +48,6 @@ class AppTokenCreatedOutput(serializers.Serializer):
     token = AppTokenWithCodeOutput()
 
 
-def _token_get(*, user: User, uuid: str) -> AppToken:
-    token = app_token_list(user=user).filter(code=uuid).first()
-    if token is None:
-        raise NotFound(f"no app token {uuid!r}")
-    return token
-
-
 class AppTokenListView(APIView):
     required_scopes = ["user:admin"]
 
@@ -66,7 +57,7 @@ class AppTokenListView(APIView):
         responses={200: AppTokenListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        tokens = app_token_list(user=request.user)
+        tokens = app_token_list(user=request_actor(request))
         return Response(AppTokenListOutput({"tokens": tokens, "only_expiring": None}).data)
 
     @extend_schema(
@@ -79,7 +70,7 @@ class AppTokenListView(APIView):
         data = AppTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         token, token_code = app_token_create(
-            user=request.user, title=data.validated_data["title"], actor=request_actor(request)
+            user=request_actor(request), title=data.validated_data["title"], actor=request_actor(request)
         )
         return Response({"token": {**AppTokenOutput(token).data, "token_code": token_code}})
 
@@ -93,7 +84,8 @@ class AppTokenView(APIView):
         responses={200: AppTokenEnvelopeOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, token_uuid: str) -> Response:
-        return Response({"token": AppTokenOutput(_token_get(user=request.user, uuid=token_uuid)).data})
+        token = app_token_get(user=request_actor(request), code=token_uuid)
+        return Response({"token": AppTokenOutput(token).data})
 
     @extend_schema(
         operation_id="revokeAppToken",
@@ -101,5 +93,6 @@ class AppTokenView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, token_uuid: str) -> Response:
-        app_token_revoke(token=_token_get(user=request.user, uuid=token_uuid), actor=request_actor(request))
+        actor = request_actor(request)
+        app_token_revoke(token=app_token_get(user=actor, code=token_uuid), actor=actor)
         return Response(status=204)

@@ -23,7 +23,7 @@ from orgs.avatars import organization_avatar, user_avatar
 from orgs.errors import NotFound
 from orgs.hooks import namespace_response_extra
 from orgs.models import Namespace, Organization, Team, User
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
@@ -88,7 +88,7 @@ class UserView(APIView):
         responses={200: UserOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
-        return Response(_user_body(request.user))
+        return Response(_user_body(request_actor(request)))
 
     @extend_schema(
         operation_id="changeUserDetails",
@@ -102,7 +102,8 @@ class UserView(APIView):
     def put(self, request: Request) -> Response:
         data = UserUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_update(user=request.user, actor=request_actor(request), **data.validated_data)
+        actor = request_actor(request)
+        user = user_update(user=actor, actor=actor, **data.validated_data)
         if "password" in data.validated_data and request.auth is None:
             # Keep this browser logged in; every other session of the user ends.
             update_session_auth_hash(request._request, user)
@@ -147,7 +148,7 @@ class OrganizationListView(APIView):
         return Response("Created", status=201)
 
 
-def _organization_view(organization: Organization, user: User) -> dict:
+def _organization_view(organization: Organization, user: User | None) -> dict:
     role = namespace_role(user=user, namespace=organization.namespace)
     is_admin = role == Team.Role.ADMIN
     view = {
@@ -172,7 +173,7 @@ def _organization_view(organization: Organization, user: User) -> dict:
     return view
 
 
-def _organization_body(organization: Organization, user: User) -> dict:
+def _organization_body(organization: Organization, user: User | None) -> dict:
     body = OrganizationOutput(_organization_view(organization, user)).data
     # Members only, as the teams: what the organization stores is not public.
     return {**body, **namespace_response_extra(organization.namespace)} if body["is_member"] else body
@@ -195,7 +196,7 @@ class OrganizationView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         organization = organization_get(name=orgname)
-        return Response(_organization_body(organization, request.user))
+        return Response(_organization_body(organization, request_user(request)))
 
     @extend_schema(
         operation_id="changeOrganizationDetails",
@@ -207,13 +208,12 @@ class OrganizationView(APIView):
         responses={200: OrganizationOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, orgname: str) -> Response:
-        organization = organization_get_for_member(user=request.user, name=orgname)
+        actor = request_actor(request)
+        organization = organization_get_for_member(user=actor, name=orgname)
         data = OrganizationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        organization = organization_update(
-            organization=organization, actor=request_actor(request), **data.validated_data
-        )
-        return Response(_organization_body(organization, request.user))
+        organization = organization_update(organization=organization, actor=actor, **data.validated_data)
+        return Response(_organization_body(organization, actor))
 
     @extend_schema(
         operation_id="deleteAdminedOrganization",

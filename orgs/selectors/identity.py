@@ -62,6 +62,18 @@ def robot_list(*, namespace: Namespace) -> QuerySet[RobotAccount]:
     return RobotAccount.objects.filter(namespace=namespace).select_related("user").order_by("short_name")
 
 
+def robot_get(*, namespace: Namespace, short_name: str) -> RobotAccount:
+    robot = robot_list(namespace=namespace).filter(short_name=short_name).first()
+    if robot is None:
+        raise NotFound(f"no robot {namespace.name}+{short_name}")
+    return robot
+
+
+def robot_users_of(*, namespace_id: int) -> QuerySet[User]:
+    """The namespace's robots as users, by name: the choices for a repository's mirror robot."""
+    return User.objects.filter(robot__isnull=False, robot__namespace=namespace_id).order_by("username")
+
+
 def team_list(*, organization: Organization) -> QuerySet[Team]:
     return Team.objects.filter(organization=organization).order_by("name")
 
@@ -74,9 +86,31 @@ def prototype_list(*, organization: Organization) -> QuerySet[DefaultPermission]
     )
 
 
+def prototype_get(*, organization: Organization, prototype_id: str) -> DefaultPermission:
+    """One of the organization's default permissions by its id; NotFound for any other."""
+    prototype = None
+    if prototype_id.isdigit():
+        prototype = prototype_list(organization=organization).filter(pk=int(prototype_id)).first()
+    if prototype is None:
+        raise NotFound(f"no default permission {prototype_id!r} in {organization}")
+    return prototype
+
+
 def app_token_list(*, user: User) -> QuerySet[AppToken]:
     """The user's tokens: title, code prefix, dates. The secret was never stored, only its hash."""
     return AppToken.objects.filter(user=user).defer("secret_hash").order_by("-created", "-pk")
+
+
+def app_token_get(*, user: User, code: str) -> AppToken:
+    """One of the user's own tokens by its code; anyone else's is not found."""
+    token = app_token_list(user=user).filter(code=code).first()
+    if token is None:
+        raise NotFound(f"no app token {code!r}")
+    return token
+
+
+def namespace_find(*, name: str) -> Namespace | None:
+    return Namespace.objects.filter(name=name).first()
 
 
 def organization_get(*, name: str) -> Organization:
@@ -114,6 +148,11 @@ def team_list_with_counts(*, organization: Organization) -> QuerySet[Team]:
     )
 
 
+def team_get_with_counts(*, team: Team) -> Team:
+    """The team with ``member_count`` and ``repo_count``, as team_list_with_counts gives them."""
+    return team_list_with_counts(organization=team.organization).get(pk=team.pk)
+
+
 def team_names_of(*, user: User, organization: Organization) -> set[str]:
     return set(
         TeamMember.objects.filter(user=user, team__organization=organization).values_list(
@@ -130,12 +169,21 @@ def organization_get_for_member(*, user: User, name: str) -> Organization:
     return organization
 
 
+def team_find(*, organization: Organization, name: str) -> Team | None:
+    return Team.objects.filter(organization=organization, name=name).first()
+
+
 def team_get(*, organization: Organization, name: str) -> Team:
     team = Team.objects.filter(organization=organization, name=name).select_related("organization__namespace")
     found = team.first()
     if found is None:
         raise NotFound(f"no team {name!r} in {organization}")
     return found
+
+
+def namespace_name_taken(*, name: str) -> bool:
+    """Whether a user or an organization already has the name (one namespace per name)."""
+    return Namespace.objects.filter(name=name).exists()
 
 
 def user_get(*, name: str) -> User:

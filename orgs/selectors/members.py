@@ -46,6 +46,12 @@ def organization_members(*, organization: Organization, include_robots: bool = F
     return list(members.values())
 
 
+def is_namespace_member(*, user: User, namespace_id: int) -> bool:
+    """Whether the user is in a team of the organization owning the namespace (never, for a
+    user's own namespace)."""
+    return TeamMember.objects.filter(user=user, team__organization__namespace_id=namespace_id).exists()
+
+
 def organization_member_get(*, organization: Organization, user: User) -> MemberView | None:
     """The user's teams and grants in the organization; None when they are in no team (a robot of
     the organization counts without one)."""
@@ -61,11 +67,17 @@ def organization_member_get(*, organization: Organization, user: User) -> Member
     return MemberView(user, teams, repositories)
 
 
+def organization_member_ids(*, organization: Organization, users: list[User] | None = None) -> set[int]:
+    """The ids of the users in a team of the organization (of ``users`` only, when given)."""
+    members = TeamMember.objects.filter(team__organization=organization)
+    if users is not None:
+        members = members.filter(user__in=users)
+    return set(members.values_list("user_id", flat=True))
+
+
 def organization_collaborators(*, organization: Organization) -> list[MemberView]:
     """Users with a direct grant on a repository of the organization but in none of its teams."""
-    in_teams = set(
-        TeamMember.objects.filter(team__organization=organization).values_list("user_id", flat=True)
-    )
+    in_teams = organization_member_ids(organization=organization)
     collaborators: dict[int, MemberView] = {}
     for grant in _grants_in(organization):
         # A robot's grants are its namespace's business, not an outside collaborator's.

@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orgs.errors import FeatureDisabled, InvalidName, NamespaceTaken, NameTaken
-from orgs.selectors.identity import app_token_list
+from orgs.request_context import request_actor
+from orgs.selectors.identity import app_token_get, app_token_list
 from orgs.services import (
     app_token_create,
     app_token_revoke,
@@ -99,7 +100,7 @@ def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
         "email_form": EmailForm(initial={"email": request.user.email}),
         "password_form": PasswordChangeForm(),
         "token_form": AppTokenForm(),
-        "tokens": app_token_list(user=request.user),
+        "tokens": app_token_list(user=request_actor(request)),
         "app_tokens_enabled": settings.FEATURE_APP_SPECIFIC_TOKENS,
         "new_token": token,
         "login_commands": login_commands(
@@ -123,7 +124,8 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST)
     if form.is_valid():
         try:
-            user_set_email(user=request.user, email=form.cleaned_data["email"], actor=request.user)
+            actor = request_actor(request)
+            user_set_email(user=actor, email=form.cleaned_data["email"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("email", str(error))
         else:
@@ -141,9 +143,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             form.add_error("current_password", "This is not your current password.")
         else:
             try:
-                user_password_change(
-                    user=request.user, password=form.cleaned_data["new_password"], actor=request.user
-                )
+                actor = request_actor(request)
+                user_password_change(user=actor, password=form.cleaned_data["new_password"], actor=actor)
             except FORM_ERRORS as error:
                 form.add_error("new_password", str(error))
             else:
@@ -160,9 +161,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
     form = AppTokenForm(request.POST)
     if form.is_valid():
         try:
-            _, secret = app_token_create(
-                user=request.user, title=form.cleaned_data["title"], actor=request.user
-            )
+            actor = request_actor(request)
+            _, secret = app_token_create(user=actor, title=form.cleaned_data["title"], actor=actor)
         except FORM_ERRORS as error:
             form.add_error("title", str(error))
         else:
@@ -174,7 +174,8 @@ def app_token_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_POST
 def app_token_delete(request: HttpRequest, code: str) -> HttpResponse:
-    token = get_object_or_404(app_token_list(user=request.user), code=code)
-    app_token_revoke(token=token, actor=request.user)
+    actor = request_actor(request)
+    token = app_token_get(user=actor, code=code)
+    app_token_revoke(token=token, actor=actor)
     messages.success(request, f"Token “{token.title}” revoked.")
     return redirect("ui-account")

@@ -16,9 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from orgs.errors import NotFound
-from orgs.models import Organization, OrganizationApplication
+from orgs.models import OrganizationApplication
 from orgs.oauth import oauth_token_generate
+from orgs.request_context import request_actor
+from orgs.selectors.applications import organization_application_get, organization_application_list
 from orgs.services.applications import application_create, application_delete, application_secret_reset
 from orgs.web.forms import ApplicationForm, ApplicationTokenForm
 from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_take
@@ -30,21 +31,6 @@ from quaysite.hosts import service_host
 OAUTH_TOKEN_USERNAME = "$oauthtoken"
 
 
-def _applications(organization: Organization) -> list[OrganizationApplication]:
-    return list(
-        OrganizationApplication.objects.filter(organization=organization)
-        .select_related("application")
-        .order_by("application__name", "pk")
-    )
-
-
-def _application_get(organization: Organization, client_id: str) -> OrganizationApplication:
-    owned = next((app for app in _applications(organization) if app.application.client_id == client_id), None)
-    if owned is None:
-        raise NotFound(f"no application {client_id!r} in {organization}")
-    return owned
-
-
 @page
 def application_index(request: HttpRequest, org: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
@@ -52,7 +38,7 @@ def application_index(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             owned, secret = application_create(
-                organization=context["org"], actor=request.user, **form.cleaned_data
+                organization=context["org"], actor=request_actor(request), **form.cleaned_data
             )
         except FORM_ERRORS as error:
             form.add_error("redirect_uri", str(error))
@@ -60,7 +46,7 @@ def application_index(request: HttpRequest, org: str) -> HttpResponse:
             client_id = owned.application.client_id
             secret_reveal_later(request, subject=f"application:{client_id}", secret=secret)
             return redirect("ui-application", org=org, client_id=client_id)
-    context.update(applications=_applications(context["org"]), form=form)
+    context.update(applications=organization_application_list(organization=context["org"]), form=form)
     return render(request, "ui/orgs/applications.html", context)
 
 
@@ -85,7 +71,7 @@ def _authorize_url(request: HttpRequest, owned: OrganizationApplication, challen
 @page
 def application_detail(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
-    owned = _application_get(context["org"], client_id)
+    owned = organization_application_get(organization=context["org"], client_id=client_id)
     verifier, challenge = _pkce_example()
     context.update(
         owned=owned,
@@ -101,7 +87,7 @@ def application_detail(request: HttpRequest, org: str, client_id: str) -> HttpRe
 def application_token(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     """Pick scopes, get a token of this application for oneself; shown once, like every secret."""
     context = organization_admin_context(request, org, "applications")
-    owned = _application_get(context["org"], client_id)
+    owned = organization_application_get(organization=context["org"], client_id=client_id)
     subject = f"application-token:{client_id}"
     # Bound on every POST: ticking nothing sends no field at all, and that is an error to show.
     posted = request.POST if request.method == "POST" else None
@@ -109,9 +95,9 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
     if posted is not None and form.is_valid():
         _, token = oauth_token_generate(
             application=owned.application,
-            user=request.user,
+            user=request_actor(request),
             scopes=form.cleaned_data["scopes"],
-            actor=request.user,
+            actor=request_actor(request),
         )
         secret_reveal_later(request, subject=subject, secret=token)
         return redirect("ui-application-token", org=org, client_id=client_id)
@@ -131,7 +117,8 @@ def application_token(request: HttpRequest, org: str, client_id: str) -> HttpRes
 @require_POST
 def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
-    secret = application_secret_reset(owned=_application_get(context["org"], client_id), actor=request.user)
+    owned = organization_application_get(organization=context["org"], client_id=client_id)
+    secret = application_secret_reset(owned=owned, actor=request_actor(request))
     secret_reveal_later(request, subject=f"application:{client_id}", secret=secret)
     messages.success(request, "New client secret made: the old one no longer works.")
     return redirect("ui-application", org=org, client_id=client_id)
@@ -141,7 +128,7 @@ def application_reset(request: HttpRequest, org: str, client_id: str) -> HttpRes
 @require_POST
 def application_remove(request: HttpRequest, org: str, client_id: str) -> HttpResponse:
     context = organization_admin_context(request, org, "applications")
-    owned = _application_get(context["org"], client_id)
-    application_delete(owned=owned, actor=request.user)
+    owned = organization_application_get(organization=context["org"], client_id=client_id)
+    application_delete(owned=owned, actor=request_actor(request))
     messages.success(request, f"Application {owned.application.name} deleted; its tokens stop working.")
     return redirect("ui-org-applications", org=org)

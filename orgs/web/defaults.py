@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
-from orgs.models import Team
-from orgs.selectors.identity import prototype_list, user_get
+from orgs.models import User
+from orgs.request_context import request_actor
+from orgs.selectors.identity import prototype_get, prototype_list, team_find, user_get
 from orgs.services import prototype_create, prototype_delete
 from orgs.web.forms import PrototypeForm
 from orgs.web.http import FORM_ERRORS, page
 from orgs.web.organizations import organization_admin_context
 
 
-def _prototype_from(form: PrototypeForm, context: dict, actor: object) -> None:
+def _prototype_from(form: PrototypeForm, context: dict, actor: User) -> None:
     organization = context["org"]
     delegate = form.cleaned_data["delegate"]
-    team = Team.objects.filter(organization=organization, name=delegate).first()
+    team = team_find(organization=organization, name=delegate)
     activating = form.cleaned_data["activating_user"]
     prototype_create(
         organization=organization,
@@ -37,7 +38,7 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
     form = PrototypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _prototype_from(form, context, request.user)
+            _prototype_from(form, context, request_actor(request))
         except (*FORM_ERRORS, NotFound) as error:
             form.add_error("delegate", str(error))
         else:
@@ -51,7 +52,7 @@ def default_permissions(request: HttpRequest, org: str) -> HttpResponse:
 @require_POST
 def default_permission_delete(request: HttpRequest, org: str, prototype: int) -> HttpResponse:
     context = organization_admin_context(request, org, "defaults")
-    found = get_object_or_404(prototype_list(organization=context["org"]), pk=prototype)
-    prototype_delete(prototype=found, actor=request.user)
+    found = prototype_get(organization=context["org"], prototype_id=str(prototype))
+    prototype_delete(prototype=found, actor=request_actor(request))
     messages.success(request, "Default permission removed; existing repositories keep their grants.")
     return redirect("ui-org-defaults", org=org)

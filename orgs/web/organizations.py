@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
 from orgs.models import Organization, Team
+from orgs.request_context import request_actor
 from orgs.selectors.identity import (
     is_superuser,
     namespace_role,
@@ -31,10 +32,11 @@ from orgs.services import (
 )
 from orgs.web.forms import MemberForm, OrganizationForm, TeamForm, TeamRoleForm
 from orgs.web.http import FORM_ERRORS, page
+from orgs.web.tabs import organization_admin_tabs
 
 
 def _may_create_organizations(request: HttpRequest) -> bool:
-    return not settings.FEATURE_SUPERUSERS_ORG_CREATION_ONLY or is_superuser(request.user)
+    return not settings.FEATURE_SUPERUSERS_ORG_CREATION_ONLY or is_superuser(request_actor(request))
 
 
 @page
@@ -42,7 +44,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            organization = organization_create(creator=request.user, **form.cleaned_data)
+            organization = organization_create(creator=request_actor(request), **form.cleaned_data)
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
         else:
@@ -50,7 +52,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
             return redirect("ui-organization", org=organization.namespace.name)
     context = {
         "nav": "organizations",
-        "memberships": organization_roles_for(user=request.user),
+        "memberships": organization_roles_for(user=request_actor(request)),
         "form": form,
         "may_create": _may_create_organizations(request),
     }
@@ -59,14 +61,15 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 def organization_context(request: HttpRequest, org: str, tab: str) -> dict:
     """What every organization tab shows in its header; refuses strangers with a 404."""
-    organization = organization_get_for_member(user=request.user, name=org)
-    role = namespace_role(user=request.user, namespace=organization.namespace)
+    organization = organization_get_for_member(user=request_actor(request), name=org)
+    role = namespace_role(user=request_actor(request), namespace=organization.namespace)
     return {
         "nav": "organizations",
         "org": organization,
         "is_admin": role == "admin",
         "role": role,
         "tab": tab,
+        "feature_tabs": organization_admin_tabs,
     }
 
 
@@ -79,7 +82,8 @@ def organization_admin_context(request: HttpRequest, org: str, tab: str) -> dict
 
 def _teams_page(request: HttpRequest, context: dict, form: TeamForm | None = None) -> HttpResponse:
     organization: Organization = context["org"]
-    visible = None if context["is_admin"] else team_names_of(user=request.user, organization=organization)
+    viewer = request_actor(request)
+    visible = None if context["is_admin"] else team_names_of(user=viewer, organization=organization)
     context.update(
         teams=[
             team
@@ -103,7 +107,7 @@ def organization_teams(request: HttpRequest, org: str) -> HttpResponse:
     form = TeamForm(request.POST)
     if form.is_valid():
         try:
-            team = team_create(organization=context["org"], actor=request.user, **form.cleaned_data)
+            team = team_create(organization=context["org"], actor=request_actor(request), **form.cleaned_data)
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
         else:
@@ -115,7 +119,7 @@ def organization_teams(request: HttpRequest, org: str) -> HttpResponse:
 def _team_for_viewer(request: HttpRequest, context: dict, name: str) -> Team:
     team = team_get(organization=context["org"], name=name)
     if not context["is_admin"] and team.name not in team_names_of(
-        user=request.user, organization=context["org"]
+        user=request_actor(request), organization=context["org"]
     ):
         raise NotPermitted(f"{request.user} is neither an admin nor a member of {team}")
     return team
@@ -129,7 +133,7 @@ def team_detail(request: HttpRequest, org: str, team: str) -> HttpResponse:
     if request.method == "POST" and member_form.is_valid():
         try:
             member = user_get(name=member_form.cleaned_data["username"])
-            team_member_add(team=found, user=member, actor=request.user)
+            team_member_add(team=found, user=member, actor=request_actor(request))
         except (*FORM_ERRORS, NotFound) as error:
             member_form.add_error("username", str(error))
         else:
@@ -150,7 +154,7 @@ def team_member_delete(request: HttpRequest, org: str, team: str, username: str)
     context = organization_context(request, org, "teams")
     found = team_get(organization=context["org"], name=team)
     try:
-        team_member_remove(team=found, user=user_get(name=username), actor=request.user)
+        team_member_remove(team=found, user=user_get(name=username), actor=request_actor(request))
     except FORM_ERRORS as error:
         messages.error(request, str(error))
     else:
@@ -166,7 +170,7 @@ def team_role_change(request: HttpRequest, org: str, team: str) -> HttpResponse:
     form = TeamRoleForm(request.POST)
     if form.is_valid():
         try:
-            team_set_role(team=found, role=form.cleaned_data["role"], actor=request.user)
+            team_set_role(team=found, role=form.cleaned_data["role"], actor=request_actor(request))
         except FORM_ERRORS as error:
             messages.error(request, str(error))
         else:
@@ -180,7 +184,7 @@ def team_remove(request: HttpRequest, org: str, team: str) -> HttpResponse:
     context = organization_context(request, org, "teams")
     found = team_get(organization=context["org"], name=team)
     try:
-        team_delete(team=found, actor=request.user)
+        team_delete(team=found, actor=request_actor(request))
     except FORM_ERRORS as error:
         messages.error(request, str(error))
         return redirect("ui-team", org=org, team=found.name)

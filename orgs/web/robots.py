@@ -10,9 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from orgs.errors import NotFound
-from orgs.models import RobotAccount
-from orgs.selectors.identity import robot_list
+from orgs.request_context import request_actor
+from orgs.selectors.identity import robot_get, robot_list
 from orgs.selectors.members import robot_grant_list, robot_team_names
 from orgs.services import robot_create, robot_delete, robot_token_regenerate
 from orgs.web.forms import RobotForm
@@ -20,13 +19,6 @@ from orgs.web.http import FORM_ERRORS, page, secret_reveal_later, secret_reveal_
 from orgs.web.organizations import organization_admin_context
 from quaysite.client_commands import login_commands
 from quaysite.hosts import service_host
-
-
-def _robot_get(context: dict, short_name: str) -> RobotAccount:
-    robot = robot_list(namespace=context["org"].namespace).filter(short_name=short_name).first()
-    if robot is None:
-        raise NotFound(f"no robot {context['org']}+{short_name}")
-    return robot
 
 
 @page
@@ -39,7 +31,7 @@ def robot_index(request: HttpRequest, org: str) -> HttpResponse:
                 namespace=context["org"].namespace,
                 short_name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
-                actor=request.user,
+                actor=request_actor(request),
             )
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
@@ -66,7 +58,7 @@ def _pull_secret(*, host: str, username: str, token: str, name: str) -> str:
 @page
 def robot_detail(request: HttpRequest, org: str, robot: str) -> HttpResponse:
     context = organization_admin_context(request, org, "robots")
-    found = _robot_get(context, robot)
+    found = robot_get(namespace=context["org"].namespace, short_name=robot)
     username, host = found.user.username, service_host(request)
     token = secret_reveal_take(request, subject=username)
     context.update(
@@ -86,8 +78,8 @@ def robot_detail(request: HttpRequest, org: str, robot: str) -> HttpResponse:
 @require_POST
 def robot_regenerate(request: HttpRequest, org: str, robot: str) -> HttpResponse:
     context = organization_admin_context(request, org, "robots")
-    found = _robot_get(context, robot)
-    token = robot_token_regenerate(robot=found, actor=request.user)
+    found = robot_get(namespace=context["org"].namespace, short_name=robot)
+    token = robot_token_regenerate(robot=found, actor=request_actor(request))
     secret_reveal_later(request, subject=found.user.username, secret=token)
     messages.success(request, "New token made: the old one no longer works.")
     return redirect("ui-robot", org=org, robot=found.short_name)
@@ -97,7 +89,7 @@ def robot_regenerate(request: HttpRequest, org: str, robot: str) -> HttpResponse
 @require_POST
 def robot_remove(request: HttpRequest, org: str, robot: str) -> HttpResponse:
     context = organization_admin_context(request, org, "robots")
-    found = _robot_get(context, robot)
-    robot_delete(robot=found, actor=request.user)
+    found = robot_get(namespace=context["org"].namespace, short_name=robot)
+    robot_delete(robot=found, actor=request_actor(request))
     messages.success(request, f"Robot {found} deleted.")
     return redirect("ui-org-robots", org=org)

@@ -14,8 +14,9 @@ from orgs.services.authorization import require_superuser
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import GCRun, Repository
+from registry.selectors.gc import gc_run_list
+from registry.selectors.repositories import repository_get
 from registry.services.gc import REPORTED_COUNTS, gc_enqueue
-from registry.services.repositories import repository_get
 
 GC_RUNS_LISTED_MAX = 100
 
@@ -61,7 +62,7 @@ class GCView(APIView):
         require_superuser(actor=request_actor(request))
         query = GCRunListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        runs = GCRun.objects.order_by("-started", "-pk")[: query.validated_data["limit"]]
+        runs = gc_run_list(limit=query.validated_data["limit"])
         return Response({"runs": GCRunOutput(runs, many=True).data})
 
     @extend_schema(

@@ -15,9 +15,9 @@ from orgs.api.logs import (
     log_aggregate_response,
     log_page_response,
 )
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
 from registry.services.authorization import require_repository_admin
 
 
@@ -31,7 +31,7 @@ class RepositoryLogsView(APIView):
         responses={200: LogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         require_repository_admin(actor=request_actor(request), repository=found)
         return log_page_response(request, repository=found)
 
@@ -46,6 +46,6 @@ class RepositoryAggregateLogsView(APIView):
         responses={200: AggregatedLogListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         require_repository_admin(actor=request_actor(request), repository=found)
         return log_aggregate_response(request, repository=found)

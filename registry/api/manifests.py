@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import (
     LabelCreatedOutput,
@@ -22,12 +22,14 @@ from registry.api.serializers import (
     ManifestOutput,
 )
 from registry.models import Manifest
-from registry.repository_selectors import manifest_get_served, manifest_summary, repository_get_readable
-from registry.services.labels import label_add, label_delete, label_get, label_list
+from registry.selectors.labels import label_get, label_list
+from registry.selectors.manifests import manifest_get_served, manifest_summary
+from registry.selectors.repositories import repository_get_readable
+from registry.services.labels import label_add, label_delete
 
 
 def _manifest(request: Request, repository: str, digest: str) -> Manifest:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     return manifest_get_served(repository=found, digest=digest)
 
 

@@ -15,14 +15,16 @@ from rest_framework.views import APIView
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import team_avatar, user_avatar
 from orgs.errors import NotFound
-from orgs.models import RepositoryPermission, Team, TeamMember, User
+from orgs.models import RepositoryPermission
 from orgs.models.permissions import Role
 from orgs.names import ROBOT_SEPARATOR
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
+from orgs.selectors.identity import user_get
+from orgs.selectors.members import is_namespace_member
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
-from registry.repository_roles import permission_list, repository_roles_of, repository_team_get
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
+from registry.selectors.roles import permission_get, permission_list, repository_roles_of, repository_team_get
 from registry.services.authorization import require_repository_admin
 from registry.services.permissions import permission_delete, permission_set
 
@@ -54,7 +56,7 @@ class TeamPermissionListOutput(serializers.Serializer):
 
 
 def _repository_for_admin(request: Request, repository: str) -> Repository:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     require_repository_admin(actor=request_actor(request), repository=found)
     return found
 
@@ -62,14 +64,12 @@ def _repository_for_admin(request: Request, repository: str) -> Repository:
 def _user_view(permission: RepositoryPermission) -> dict:
     user = permission.user
     is_robot = ROBOT_SEPARATOR in user.username
-    members = TeamMember.objects.filter(
-        user=user, team__organization__namespace_id=permission.repository.namespace_id
-    )
     return {
         "name": user.username,
         "role": permission.role,
         "is_robot": is_robot,
-        "is_org_member": is_robot or members.exists(),
+        "is_org_member": is_robot
+        or is_namespace_member(user=user, namespace_id=permission.repository.namespace_id),
         "avatar": user_avatar(user.username),
     }
 
@@ -82,20 +82,6 @@ def _team_view(permission: RepositoryPermission) -> dict:
     }
 
 
-def _grantee_user(name: str) -> User:
-    user = User.objects.filter(username=name, is_active=True).first()
-    if user is None:
-        raise NotFound(f"no user named {name!r}")
-    return user
-
-
-def _permission_get(repository: Repository, **grantee: User | Team) -> RepositoryPermission:
-    permission = permission_list(repository=repository).filter(**grantee).first()
-    if permission is None:
-        raise NotFound(f"no grant on {repository} for {next(iter(grantee.values()))}")
-    return permission
-
-
 class UserPermissionListView(APIView):
     required_scopes = ["repo:admin"]
 
@@ -106,7 +92,7 @@ class UserPermissionListView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         found = _repository_for_admin(request, repository)
-        grants = permission_list(repository=found).filter(user__isnull=False)
+        grants = permission_list(repository=found, grantee="user")
         return Response({"permissions": {grant.user.username: _user_view(grant) for grant in grants}})
 
 
@@ -120,7 +106,7 @@ class UserPermissionView(APIView):
     )
     def get(self, request: Request, repository: str, username: str) -> Response:
         found = _repository_for_admin(request, repository)
-        return Response(_user_view(_permission_get(found, user=_grantee_user(username))))
+        return Response(_user_view(permission_get(repository=found, user=user_get(name=username))))
 
     @extend_schema(
         operation_id="changeUserPermissions",
@@ -135,7 +121,7 @@ class UserPermissionView(APIView):
         permission = permission_set(
             repository=found,
             role=data.validated_data["role"],
-            user=_grantee_user(username),
+            user=user_get(name=username),
             actor=request_actor(request),
         )
         return Response(_user_view(permission))
@@ -147,7 +133,7 @@ class UserPermissionView(APIView):
     )
     def delete(self, request: Request, repository: str, username: str) -> Response:
         found = _repository_for_admin(request, repository)
-        permission_delete(repository=found, user=_grantee_user(username), actor=request_actor(request))
+        permission_delete(repository=found, user=user_get(name=username), actor=request_actor(request))
         return Response(status=204)
 
 
@@ -161,7 +147,7 @@ class TeamPermissionListView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         found = _repository_for_admin(request, repository)
-        grants = permission_list(repository=found).filter(team__isnull=False)
+        grants = permission_list(repository=found, grantee="team")
         return Response({"permissions": {grant.team.name: _team_view(grant) for grant in grants}})
 
 
@@ -175,9 +161,8 @@ class TeamPermissionView(APIView):
     )
     def get(self, request: Request, repository: str, teamname: str) -> Response:
         found = _repository_for_admin(request, repository)
-        return Response(
-            _team_view(_permission_get(found, team=repository_team_get(repository=found, name=teamname)))
-        )
+        team = repository_team_get(repository=found, name=teamname)
+        return Response(_team_view(permission_get(repository=found, team=team)))
 
     @extend_schema(
         operation_id="changeTeamPermissions",
@@ -233,7 +218,7 @@ class UserTransitivePermissionView(APIView):
     )
     def get(self, request: Request, repository: str, username: str) -> Response:
         found = _repository_for_admin(request, repository)
-        roles = repository_roles_of(user=_grantee_user(username), repository=found)
+        roles = repository_roles_of(user=user_get(name=username), repository=found)
         if not roles:
             raise NotFound(f"{username} holds no grant on {found}")
         return Response({"permissions": [{"role": role} for role in roles]})

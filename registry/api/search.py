@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -12,9 +11,10 @@ from rest_framework.views import APIView
 
 from orgs.api.fields import AvatarOutput
 from orgs.avatars import organization_avatar, user_avatar
+from orgs.request_context import request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.models import Repository
-from registry.repository_selectors import repository_list_visible
+from registry.selectors.repositories import repository_search
 
 # Quay's scores: what kind of thing a result is, not how well it matched.
 ENTITY_SEARCH_SCORE = 1
@@ -101,10 +101,10 @@ class RepositorySearchView(APIView):
         text = query.validated_data["query"].strip()
         page = min(max(1, query.validated_data["page"]), PAGES_MAX)
         offset = (page - 1) * RESULTS_PER_PAGE
-        visible = repository_list_visible(user=request.user, namespace=None, public=True)
-        if text:
-            visible = visible.filter(Q(name__icontains=text) | Q(namespace__name__icontains=text))
-        found = list(visible[offset : offset + RESULTS_PER_PAGE + 1])
+        # One row beyond the page says whether another page follows.
+        found = repository_search(
+            user=request_user(request), text=text, offset=offset, limit=RESULTS_PER_PAGE + 1
+        )
         return Response(
             {
                 "results": [_result_view(repository) for repository in found[:RESULTS_PER_PAGE]],

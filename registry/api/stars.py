@@ -12,9 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from orgs.request_context import request_actor, request_user
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
-from registry.repository_selectors import repository_get_readable, repository_list_starred
+from registry.selectors.repositories import repository_get_readable, repository_list_starred
 from registry.services.stars import repository_star, repository_unstar
 
 STARRED_PER_PAGE = 100
@@ -54,7 +55,7 @@ class StarredRepositoryListView(APIView):
     def get(self, request: Request) -> Response:
         query = StarredListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        starred = repository_list_starred(user=request.user)
+        starred = repository_list_starred(user=request_actor(request))
         repositories, next_page = page_slice(
             starred, token=query.validated_data.get("next_page"), size=STARRED_PER_PAGE
         )
@@ -73,8 +74,8 @@ class StarredRepositoryListView(APIView):
         data = StarInput(data=request.data)
         data.is_valid(raise_exception=True)
         full_name = f"{data.validated_data['namespace']}/{data.validated_data['repository']}"
-        access = repository_get_readable(user=request.user, full_name=full_name)
-        repository_star(user=request.user, repository=access.repository)
+        access = repository_get_readable(user=request_user(request), full_name=full_name)
+        repository_star(user=request_actor(request), repository=access.repository)
         return Response(data.validated_data, status=201)
 
 
@@ -87,6 +88,6 @@ class StarredRepositoryView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
-        repository_unstar(user=request.user, repository=access.repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
+        repository_unstar(user=request_actor(request), repository=access.repository)
         return Response(status=204)

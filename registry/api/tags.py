@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from registry.api.serializers import TagChangeInput, TagDeleteQuery, TagExpireInput, TagRestoreInput
-from registry.repository_selectors import repository_get_readable
+from registry.selectors.repositories import repository_get_readable
 from registry.services.tags import tag_change, tag_delete, tag_expire_permanently, tag_restore
 
 
@@ -34,7 +34,7 @@ class RepositoryTagView(APIView):
         responses={201: OpenApiResponse(description="Updated"), **ERROR_RESPONSES},
     )
     def put(self, request: Request, repository: str, tag: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         data = TagChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
         args = data.validated_data
@@ -59,7 +59,7 @@ class RepositoryTagView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, repository: str, tag: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         query = TagDeleteQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         tag_delete(
@@ -84,7 +84,7 @@ class RestoreTagView(APIView):
         responses={200: OpenApiResponse(description="Restored"), **ERROR_RESPONSES},
     )
     def post(self, request: Request, repository: str, tag: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         data = TagRestoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_restore(
@@ -110,7 +110,7 @@ class ExpireTagView(APIView):
         responses={200: OpenApiResponse(description="Expired"), **ERROR_RESPONSES},
     )
     def post(self, request: Request, repository: str, tag: str) -> Response:
-        found = repository_get_readable(user=request.user, full_name=repository).repository
+        found = repository_get_readable(user=request_user(request), full_name=repository).repository
         data = TagExpireInput(data=request.data)
         data.is_valid(raise_exception=True)
         tag_expire_permanently(

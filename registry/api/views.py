@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.services.namespaces import time_machine_window
 from quaysite.api_paging import page_slice
 from quaysite.api_schema import ERROR_RESPONSES
@@ -33,13 +33,13 @@ from registry.api.serializers import (
     TagOutput,
     VisibilityInput,
 )
-from registry.repository_selectors import (
+from registry.selectors.repositories import (
     repository_get_readable,
     repository_list_starred,
     repository_list_visible,
     repository_starred_ids,
-    tag_history_page,
 )
+from registry.selectors.tags import tag_history_page
 from registry.services.repositories import (
     repository_create,
     repository_delete,
@@ -74,18 +74,17 @@ class RepositoryListView(APIView):
         args = query.validated_data
         if not (args.get("namespace") or args["starred"] or args["public"]):
             raise ValidationError("namespace, starred or public are required for this API call")
+        user = request_user(request)
         if args["starred"]:
-            if not request.user.is_authenticated:
+            if user is None:
                 raise ValidationError("starred repositories need a logged-in user")
-            listed = repository_list_starred(user=request.user)
-            if args.get("namespace"):
-                listed = listed.filter(namespace__name=args["namespace"])
+            listed = repository_list_starred(user=user, namespace=args.get("namespace"))
         else:
             listed = repository_list_visible(
-                user=request.user, namespace=args.get("namespace"), public=args["public"]
+                user=user, namespace=args.get("namespace"), public=args["public"]
             )
         repositories, next_page = page_slice(listed, token=args.get("next_page"), size=REPOSITORIES_PER_PAGE)
-        starred = repository_starred_ids(user=request.user, repositories=repositories)
+        starred = repository_starred_ids(user=user, repositories=repositories)
         body = {
             "repositories": RepositorySummaryOutput(
                 repositories, many=True, context={"starred": starred}
@@ -105,7 +104,7 @@ class RepositoryListView(APIView):
         data = RepositoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository = repository_create(
-            namespace_name=data.validated_data.get("namespace") or request.user.username,
+            namespace_name=data.validated_data.get("namespace") or request_actor(request).username,
             name=data.validated_data["repository"],
             visibility=data.validated_data["visibility"],
             description=data.validated_data["description"],
@@ -127,10 +126,11 @@ class RepositoryView(APIView):
         responses={200: RepositoryOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        user = request_user(request)
+        access = repository_get_readable(user=user, full_name=repository)
         context = {
             "role": access.role,
-            "starred": repository_starred_ids(user=request.user, repositories=[access.repository]),
+            "starred": repository_starred_ids(user=user, repositories=[access.repository]),
             "tag_expiration_s": int(time_machine_window(access.repository.namespace).total_seconds()),
         }
         body = RepositoryOutput(access.repository, context=context).data
@@ -143,7 +143,7 @@ class RepositoryView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = RepositoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_description(
@@ -159,7 +159,7 @@ class RepositoryView(APIView):
         responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
     )
     def delete(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         repository_delete(repository=access.repository, actor=request_actor(request))
         return Response(status=204)
 
@@ -174,7 +174,7 @@ class RepositoryVisibilityView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def post(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = VisibilityInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_visibility(
@@ -201,7 +201,7 @@ class RepositoryTagListView(APIView):
         responses={200: TagListOutput, **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         query = TagListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         args = query.validated_data
@@ -236,7 +236,7 @@ class RepositoryStateView(APIView):
         responses={200: SuccessOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, repository: str) -> Response:
-        access = repository_get_readable(user=request.user, full_name=repository)
+        access = repository_get_readable(user=request_user(request), full_name=repository)
         data = RepositoryStateInput(data=request.data)
         data.is_valid(raise_exception=True)
         repository_set_state(

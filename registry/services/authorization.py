@@ -6,7 +6,7 @@ from __future__ import annotations
 from orgs.errors import NotPermitted
 from orgs.models import User
 from registry.models import Repository
-from registry.repository_roles import repository_role
+from registry.selectors.roles import repository_role
 
 
 def require_repository_admin(*, actor: User | None, repository: Repository) -> None:

@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
 
-from registry import hooks, selectors
+from registry import hooks
 from registry.digests import ResumableHash
-from registry.errors import BlobUnknown, NameUnknown
+from registry.errors import BlobUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
-from registry.names import RepositoryName
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.gc_due import gc_due_mark
 from registry.services.repository_states import repository_push_check
-from registry.storage import preferred_location, storage_for
-from registry.storage.base import BlobWriter, StorageDriver
-from registry.storage.paths import blob_path
-
-
-@dataclass(frozen=True)
-class StoredBlob:
-    digest: str
-    size: int
-    location: str
-
-    @property
-    def storage(self) -> StorageDriver:
-        return storage_for(self.location)
-
-    @property
-    def path(self) -> str:
-        return blob_path(self.digest)
-
-
-def blob_get_in_repository(*, repository_name: RepositoryName, digest: str) -> StoredBlob:
-    namespace, name = repository_name.namespace, repository_name.name
-    row = selectors.blob_row_in_repository(namespace=namespace, name=name, digest=digest)
-    if row is None:
-        if not selectors.repository_exists(namespace=namespace, name=name):
-            raise NameUnknown(detail={"name": repository_name.full})
-        raise BlobUnknown(detail={"digest": digest})
-    return StoredBlob(digest=digest, size=row[0], location=row[1])
+from registry.storage import preferred_location
+from registry.storage.base import BlobWriter
 
 
 def blob_link(*, repository: Repository, blob: Blob) -> None:
@@ -77,20 +49,21 @@ def blob_stored_location(*, digest: str) -> str | None:
     return location if location in locations else next(iter(locations), None)
 
 
-@transaction.atomic
 def blob_mount(
     *, repository: Repository, digest: str, source: Repository, pusher_id: int | None
 ) -> Blob | None:
     """Links the source's blob into the repository; None when the source holds no such blob."""
-    repository_push_check(repository=repository, user_id=pusher_id)
-    # Without the guard, GC could unlink the source and delete the blob between the lookup and
-    # the new link, and the commit would fail on the deferred foreign key.
-    blob_reference_guard(digest)
-    blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
-    if blob is not None:
-        hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, blob.size))
-        blob_link(repository=repository, blob=blob)
-    return blob
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
+        repository_push_check(repository=repository, user_id=pusher_id)
+        # Without the guard, GC could unlink the source and delete the blob between the lookup
+        # and the new link, and the commit would fail on the deferred foreign key.
+        blob_reference_guard(digest)
+        blob = Blob.objects.filter(digest=digest, repository_links__repository=source).first()
+        if blob is not None:
+            start = hooks.UploadStart(repository, pusher_id, blob.size, blob.pk)
+            hooks.hooks_run(hooks.before_upload, start)
+            blob_link(repository=repository, blob=blob)
+        return blob
 
 
 @transaction.atomic

@@ -5,6 +5,10 @@ or unlinked) mark the repository due now. A visit then computes the next moment 
 appear without any further change: the earliest live-at-window-start tag row's end plus the time
 machine window (a tag deleted two weeks ago becomes garbage with no new change), or the earliest
 push or link still inside the grace period, plus that grace.
+
+A visit is several transactions, and a change can land between them: a visit first moves the
+due time past its own end, so the change's mark (which only ever moves it earlier) shows when
+the visit ends, and a worker that died mid-visit leaves a time when the next one takes over.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from django.utils import timezone
 
 from orgs.services.namespaces import time_machine_window
 from registry.models import Manifest, Repository, RepositoryBlob, Tag
+
+# How long a visit may take before another pass takes the repository up again.
+GC_VISIT_RETRY = timedelta(minutes=15)
 
 
 def gc_due_mark(*, repository_id: int) -> None:
@@ -52,12 +59,25 @@ def gc_due_next(*, repository: Repository, now: datetime, grace: timedelta) -> d
     return min(candidates, default=None)
 
 
-def gc_due_set_after_visit(*, repository: Repository, now: datetime, grace: timedelta) -> None:
-    """Called by GC with the repository row locked: no tag or manifest change can interleave,
-    and a link's mark waits for the lock, then applies over this value."""
-    Repository.objects.filter(pk=repository.pk).update(
-        gc_due=gc_due_next(repository=repository, now=now, grace=grace)
-    )
+def gc_due_visit_start(*, repository: Repository, now: datetime) -> datetime:
+    """Called by GC with the repository row locked, before its first step; returns the mark the
+    visit leaves, which ``gc_due_set_after_visit`` expects to find."""
+    visiting = now + GC_VISIT_RETRY
+    Repository.objects.filter(pk=repository.pk).update(gc_due=visiting)
+    return visiting
+
+
+def gc_due_set_after_visit(
+    *, repository: Repository, now: datetime, grace: timedelta, visiting: datetime
+) -> None:
+    """Called by GC with the repository row locked, as its last step. Any other value than the
+    visit's own mark is a change made during the visit (or another worker's visit): it stays
+    unless what is left is due sooner."""
+    due = gc_due_next(repository=repository, now=now, grace=grace)
+    marked = repository.gc_due
+    if marked is not None and marked != visiting:
+        due = marked if due is None else min(due, marked)
+    Repository.objects.filter(pk=repository.pk).update(gc_due=due)
 
 
 def repositories_gc_due(*, now: datetime, limit: int) -> list[int]:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from orgs.services.namespaces import time_machine_window
 from registry import hooks
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
-from registry.services.gc_due import gc_due_set_after_visit
+from registry.services.gc_due import gc_due_mark, gc_due_set_after_visit, gc_due_visit_start
 from registry.services.repository_locks import repository_lock
 from registry.tag_liveness import tag_active_q
 
@@ -78,13 +78,17 @@ def _claimed_step(repository_id: int, step: Callable[[Repository, datetime], T])
         return step(repository, timezone.now())
 
 
-def manifests_kept(*, repository: Repository, now: datetime, grace: timedelta) -> set[int]:
-    """Manifests GC must keep: those a non-garbage tag row points to, those pushed within the
-    grace period (an index's children and referrers arrive before, or without, a tag), and all
-    that a kept index names or that refer to a kept manifest, transitively."""
-    # A row not yet garbage is one that was still live at the window's start.
-    tag_cutoff = now - time_machine_window(repository.namespace)
-    kept_tags = Tag.objects.filter(tag_active_q(tag_cutoff), repository=repository)
+def manifests_kept(
+    *, repository: Repository, now: datetime, grace: timedelta, every_tag_row: bool = False
+) -> set[int]:
+    """Manifests GC must keep: those a non-garbage tag row (``every_tag_row``: any tag row)
+    points to, those pushed within the grace period (an index's children and referrers arrive
+    before, or without, a tag), and all that a kept index names or that refer to a kept
+    manifest, transitively."""
+    kept_tags = Tag.objects.filter(repository=repository)
+    if not every_tag_row:
+        # A row not yet garbage is one that was still live at the window's start.
+        kept_tags = kept_tags.filter(tag_active_q(now - time_machine_window(repository.namespace)))
     roots = set(kept_tags.values_list("manifest_id", flat=True))
     roots |= set(
         Manifest.objects.filter(repository=repository, created__gt=now - grace).values_list("pk", flat=True)
@@ -119,8 +123,10 @@ def _tags_garbage(repository: Repository, now: datetime) -> Q:
     return Q(repository=repository, end__lte=now - time_machine_window(repository.namespace))
 
 
-def _manifests_unreachable(repository: Repository, now: datetime, grace: timedelta) -> list[int]:
-    kept = manifests_kept(repository=repository, now=now, grace=grace)
+def _manifests_unreachable(
+    repository: Repository, now: datetime, grace: timedelta, *, every_tag_row: bool = False
+) -> list[int]:
+    kept = manifests_kept(repository=repository, now=now, grace=grace, every_tag_row=every_tag_row)
     every = Manifest.objects.filter(repository=repository).order_by("pk").values_list("pk", flat=True)
     return [pk for pk in every if pk not in kept]
 
@@ -144,7 +150,10 @@ def _tags_delete_batch(repository: Repository, now: datetime, counts: GCCounts) 
 
 
 def _manifests_delete_batch(repository: Repository, now: datetime, grace: timedelta, counts: GCCounts) -> int:
-    batch = _manifests_unreachable(repository, now, grace)[:GC_BATCH_SIZE]
+    # Every tag row left, not just those live at the window's start: the tag step deleted the
+    # garbage ones, so any other is a tag that ended after it, whose manifest (and what that
+    # reaches) cannot go before the row; its change made the repository due for the next visit.
+    batch = _manifests_unreachable(repository, now, grace, every_tag_row=True)[:GC_BATCH_SIZE]
     if batch:
         sizes = tuple(Manifest.objects.filter(pk__in=batch).order_by("pk").values_list("pk", "size"))
         hooks.hooks_run(hooks.before_manifest_delete, hooks.ManifestsDeleting(repository, sizes))
@@ -187,11 +196,24 @@ def gc_repository_collect(*, repository_id: int, grace: timedelta, counts: GCCou
     tag_rows = Tag.objects.filter(repository__in=repository).count()
     manifest_rows = Manifest.objects.filter(repository__in=repository).count()
     link_rows = RepositoryBlob.objects.filter(repository__in=repository).count()
-    _until_done(repository_id, lambda r, now: _tags_delete_batch(r, now, counts), tag_rows)
-    _until_done(repository_id, lambda r, now: _manifests_delete_batch(r, now, grace, counts), manifest_rows)
-    _until_done(repository_id, lambda r, now: _links_delete_batch(r, now, grace, counts), link_rows)
-    # Last, and under the claim: what is left decides when this repository is due again.
-    _claimed_step(repository_id, lambda r, now: gc_due_set_after_visit(repository=r, now=now, grace=grace))
+    visiting = _claimed_step(repository_id, lambda r, now: gc_due_visit_start(repository=r, now=now))
+    if visiting is None:
+        return
+    try:
+        _until_done(repository_id, lambda r, now: _tags_delete_batch(r, now, counts), tag_rows)
+        _until_done(
+            repository_id, lambda r, now: _manifests_delete_batch(r, now, grace, counts), manifest_rows
+        )
+        _until_done(repository_id, lambda r, now: _links_delete_batch(r, now, grace, counts), link_rows)
+        # Last, and under the claim: what is left decides when this repository is due again.
+        _claimed_step(
+            repository_id,
+            lambda r, now: gc_due_set_after_visit(repository=r, now=now, grace=grace, visiting=visiting),
+        )
+    except Exception:
+        # A visit cut short (the repository busy, a failure) is due again on the next pass.
+        gc_due_mark(repository_id=repository_id)
+        raise
     counts.repositories += 1
 
 

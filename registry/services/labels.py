@@ -14,14 +14,14 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
 
 from orgs.audit import audit_log_write
-from orgs.errors import InvalidInput, NotFound
+from orgs.errors import InvalidInput
 from orgs.models import User
 from quaysite.durations import duration_parse
 from registry.manifest_formats import IMAGE_TYPES, ParsedManifest, json_depth_within
 from registry.models import BlobPlacement, Label, Manifest, Repository
+from registry.selectors.labels import label_get
 from registry.services.authorization import require_repository_write
 from registry.services.repository_states import repository_require_normal
 from registry.storage import storage_for
@@ -149,18 +149,6 @@ def expires_after(labels: dict[str, str]) -> timedelta | None:
 def manifest_labels_from_config(*, manifest: Manifest) -> dict[str, str]:
     rows = manifest.labels.filter(source_type=Label.Source.MANIFEST).values_list("key", "value")
     return dict(rows)
-
-
-def label_list(*, manifest: Manifest, prefix: str | None) -> QuerySet[Label]:
-    labels = Label.objects.filter(manifest=manifest).order_by("created", "pk")
-    return labels.filter(key__startswith=prefix) if prefix else labels
-
-
-def label_get(*, manifest: Manifest, label_id: str) -> Label:
-    label = Label.objects.filter(manifest=manifest, uuid=label_id).first()
-    if label is None:
-        raise NotFound(f"no label {label_id!r} on {manifest.digest}")
-    return label
 
 
 def _key_check(key: str) -> None:

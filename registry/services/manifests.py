@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from orgs.models import User
-from registry import hooks, selectors
+from registry import hooks
 from registry.digests import ALGORITHMS, content_digest, digest_algorithm
 from registry.errors import (
     DigestInvalid,
     ManifestBlobUnknown,
     ManifestInvalid,
     ManifestUnknown,
-    NameUnknown,
     TagInvalid,
 )
 from registry.manifest_formats import (
-    INDEX_TYPES,
     ParsedManifest,
     manifest_artifact_type,
     manifest_parse,
 )
 from registry.models import Manifest, ManifestBlob, ManifestChild, Repository, RepositoryBlob, Tag
-from registry.names import RepositoryName, is_digest, is_tag
+from registry.names import is_digest, is_tag
 from registry.services.gc_due import gc_due_mark
 from registry.services.labels import (
     config_labels_read,
@@ -39,13 +36,6 @@ from registry.services.repository_locks import repository_lock
 from registry.services.repository_states import repository_push_check
 from registry.services.tags import tag_set
 from registry.tag_liveness import tag_active_q
-
-
-@dataclass(frozen=True)
-class ManifestContent:
-    digest: str
-    media_type: str
-    content: bytes
 
 
 def _blobs_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
@@ -78,7 +68,6 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
     return list(held.values())
 
 
-@transaction.atomic
 def manifest_put(
     *,
     full_name: str,
@@ -93,6 +82,27 @@ def manifest_put(
     A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
     pushed tag expire that long after the push.
     """
+    with hooks.push_denials_reported(pusher_id):
+        return _manifest_store(
+            full_name=full_name,
+            reference=reference,
+            content=content,
+            content_type=content_type,
+            creator=creator,
+            pusher_id=pusher_id,
+        )
+
+
+@transaction.atomic
+def _manifest_store(
+    *,
+    full_name: str,
+    reference: str,
+    content: bytes,
+    content_type: str,
+    creator: User | None,
+    pusher_id: int | None,
+) -> tuple[Manifest, ParsedManifest]:
     if is_digest(reference):
         # Pushed by digest: stored under that digest's algorithm (sha256 or sha512).
         algorithm = digest_algorithm(reference)
@@ -169,45 +179,6 @@ def _manifest_create(
     return manifest
 
 
-def _accepts(accept: list[str], media_type: str) -> bool:
-    return not accept or media_type in accept or "*/*" in accept
-
-
-def manifest_get(*, repository_name: RepositoryName, reference: str, accept: list[str]) -> ManifestContent:
-    namespace, name = repository_name.namespace, repository_name.name
-    if is_digest(reference):
-        row = selectors.manifest_row_by_digest(namespace=namespace, name=name, digest=reference)
-    elif is_tag(reference):
-        row = selectors.manifest_row_by_tag(namespace=namespace, name=name, tag=reference)
-    else:
-        raise ManifestUnknown(detail={"reference": reference[:200]})
-    if row is None:
-        if not selectors.repository_exists(namespace=namespace, name=name):
-            raise NameUnknown(detail={"name": repository_name.full})
-        raise ManifestUnknown(detail={"reference": reference})
-    found = ManifestContent(*row)
-    if _accepts(accept, found.media_type):
-        return found
-    if found.media_type in INDEX_TYPES and is_tag(reference):
-        # A client that cannot read lists gets the linux/amd64 image, as the reference registry does.
-        child = _default_platform_child(found, namespace=namespace, name=name)
-        if child is not None and _accepts(accept, child.media_type):
-            return child
-    raise ManifestUnknown(
-        detail={"reference": reference, "mediaType": found.media_type},
-        message="manifest not available in a media type the client accepts",
-    )
-
-
-def _default_platform_child(parent: ManifestContent, *, namespace: str, name: str) -> ManifestContent | None:
-    for descriptor in manifest_parse(parent.content, parent.media_type).children:
-        platform = descriptor.platform or {}
-        if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
-            row = selectors.manifest_row_by_digest(namespace=namespace, name=name, digest=descriptor.digest)
-            return ManifestContent(*row) if row else None
-    return None
-
-
 def manifest_delete(*, repository: Repository, digest: str, pusher_id: int | None) -> None:
     """Deleted by digest: its live tags end (into the time machine) and it is served no more.
     The row stays, so a restore can bring it back; GC deletes it once nothing keeps it."""
@@ -227,22 +198,3 @@ def manifest_delete(*, repository: Repository, digest: str, pusher_id: int | Non
         gc_due_mark(repository_id=repository.pk)
         if names:
             hooks.hooks_run(hooks.after_tag_delete, hooks.TagsEnded(repository, names, pusher_id))
-
-
-def referrers_list(*, repository: Repository, digest: str, artifact_type: str | None) -> list[dict]:
-    rows = Manifest.objects.filter(
-        repository=repository, subject_digest=digest, deleted__isnull=True
-    ).order_by("pk")
-    if artifact_type:
-        rows = rows.filter(artifact_type=artifact_type)
-    descriptors = []
-    for media_type, manifest_digest, size, kind, notes in rows.values_list(
-        "media_type", "digest", "size", "artifact_type", "annotations"
-    ):
-        descriptor = {"mediaType": media_type, "digest": manifest_digest, "size": size}
-        if kind:
-            descriptor["artifactType"] = kind
-        if notes:
-            descriptor["annotations"] = notes
-        descriptors.append(descriptor)
-    return descriptors

@@ -9,22 +9,15 @@ from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, InvalidName, NameTaken, NotPermitted
 from orgs.models import Namespace, User
 from orgs.selectors.identity import may_create_repository
-from registry import hooks, selectors
+from registry import hooks
 from registry.errors import NameInvalid, NameUnknown
 from registry.models import Manifest, ManifestChild, Repository, Tag
 from registry.names import repository_name_split
+from registry.selectors.repositories import repository_get
 from registry.services.authorization import require_repository_admin, require_repository_write
 from registry.services.gc import gc_blobs_enqueue
 from registry.services.permissions import repository_defaults_apply
 from registry.services.repository_locks import repository_lock
-
-
-def repository_get(*, full_name: str) -> Repository:
-    namespace, name = repository_name_split(full_name)
-    repository = selectors.repository_by_name(namespace=namespace, name=name)
-    if repository is None:
-        raise NameUnknown(detail={"name": full_name})
-    return repository
 
 
 def repository_get_or_create(*, full_name: str, creator: User | None = None) -> Repository:

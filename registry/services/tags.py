@@ -8,6 +8,7 @@ repository row (pushes tag under the same lock) and write the audit record in on
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from orgs.audit import audit_log_write
 from orgs.errors import FeatureDisabled, InvalidInput, NotFound
 from orgs.models import User
 from orgs.services.namespaces import time_machine_window
+from quaysite.readonly import registry_read_only
 from registry import hooks
 from registry.errors import ManifestUnknown
 from registry.models import Manifest, Repository, Tag
@@ -69,20 +71,6 @@ def tag_delete_registry(*, repository: Repository, name: str, pusher_id: int | N
         raise ManifestUnknown(detail={"tag": name})
     gc_due_mark(repository_id=repository.pk)
     _tags_ended(repository, name, pusher_id)
-
-
-def tag_names(*, repository: Repository, last: str | None, limit: int | None) -> list[str]:
-    names = (
-        Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
-        .order_by("name")
-        .values_list("name", flat=True)
-        .distinct()
-    )
-    if last:
-        names = names.filter(name__gt=last)
-    if limit is not None:
-        names = names[:limit]
-    return list(names)
 
 
 # The API's tag changes -------------------------------------------------------------------------
@@ -272,3 +260,29 @@ def tag_expire_permanently(
     if alive:
         _tags_ended(repository, name, actor.pk if actor else None)
     return updated
+
+
+@transaction.atomic
+def tags_delete_by_system(*, repository_id: int, names: Collection[str], pushed_by: datetime) -> list[str]:
+    """A system actor's delete (the auto-pruner's): ends the live rows of ``names`` that were
+    pushed no later than ``pushed_by`` (when the caller read them, so a tag moved since stays),
+    into the time machine as the API's delete does. No permission check and no audit row: the
+    caller audits in this transaction. A repository that left NORMAL, or the registry in
+    read-only mode, keeps its tags. Returns the names ended."""
+    if registry_read_only() or not names:
+        return []
+    repository = repository_lock(repository_id=repository_id)
+    if repository is None or repository.state != Repository.State.NORMAL:
+        return []
+    now = timezone.now()
+    rows = Tag.objects.filter(
+        tag_active_q(now), repository_id=repository_id, name__in=list(names), start__lte=pushed_by
+    )
+    ended = dict(rows.values_list("pk", "name"))
+    if not ended:
+        return []
+    Tag.objects.filter(pk__in=list(ended)).update(end=now)
+    gc_due_mark(repository_id=repository_id)
+    ended_names = tuple(sorted(set(ended.values())))
+    hooks.hooks_run(hooks.after_tag_delete, hooks.TagsEnded(repository, ended_names, None))
+    return list(ended_names)

@@ -19,16 +19,15 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from registry import hooks, selectors
+from registry import hooks
 from registry.digests import ALGORITHMS, ResumableHash, digest_algorithm, is_stored_digest
-from registry.errors import BlobUploadInvalid, BlobUploadUnknown, DigestInvalid, RangeInvalid
+from registry.errors import BlobUploadInvalid, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
-from registry.names import repository_name_split
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.blobs import blob_record, blob_stored_location, stream_into
 from registry.services.repository_states import repository_push_check
 from registry.storage import preferred_location, storage_for
-from registry.storage.paths import UUID_RE, blob_path, upload_segment_path
+from registry.storage.paths import blob_path, upload_segment_path
 
 
 class BodyIncomplete(Exception):
@@ -46,7 +45,6 @@ def _push_begin(repository: Repository, pusher_id: int | None, size: int | None)
     hooks.hooks_run(hooks.before_upload, hooks.UploadStart(repository, pusher_id, size))
 
 
-@transaction.atomic
 def upload_start(
     *, repository: Repository, pusher_id: int | None, algorithm: str | None = None
 ) -> BlobUpload:
@@ -55,25 +53,15 @@ def upload_start(
         raise DigestInvalid(
             detail={"digest-algorithm": algorithm[:50]}, message="unsupported digest algorithm"
         )
-    _push_begin(repository, pusher_id, None)
-    return BlobUpload.objects.create(
-        uuid=str(uuid_module.uuid4()),
-        repository=repository,
-        location=preferred_location(),
-        digest_algorithm=algorithm,
-        hash_state=ResumableHash(algorithm).state(),
-    )
-
-
-def upload_get(*, full_name: str, upload_uuid: str) -> BlobUpload:
-    """The upload with its repository, found by names in one query."""
-    namespace, name = repository_name_split(full_name)
-    if not UUID_RE.fullmatch(upload_uuid):
-        raise BlobUploadUnknown(detail={"uuid": upload_uuid[:64]})
-    upload = selectors.upload_by_uuid(namespace=namespace, name=name, upload_uuid=upload_uuid)
-    if upload is None:
-        raise BlobUploadUnknown(detail={"uuid": upload_uuid[:64]})
-    return upload
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
+        _push_begin(repository, pusher_id, None)
+        return BlobUpload.objects.create(
+            uuid=str(uuid_module.uuid4()),
+            repository=repository,
+            location=preferred_location(),
+            digest_algorithm=algorithm,
+            hash_state=ResumableHash(algorithm).state(),
+        )
 
 
 def _segment_write(upload: BlobUpload, chunks: Iterable[bytes]) -> tuple[int, ResumableHash | None]:
@@ -207,7 +195,7 @@ def blob_upload_monolithic(
     digest = digest_check(digest)
     # Its own short transaction: the one that records the blob comes after the bytes, and none
     # may stay open while a layer streams in.
-    with transaction.atomic():
+    with hooks.push_denials_reported(pusher_id), transaction.atomic():
         _push_begin(repository, pusher_id, None)
     algorithm = digest_algorithm(digest)
     upload = BlobUpload(

@@ -9,8 +9,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 
 from registry.errors import DigestInvalid, RangeInvalid
 from registry.names import RepositoryName, is_digest
-from registry.services.blobs import blob_get_in_repository, blob_unlink, stream_read
-from registry.services.repositories import repository_get
+from registry.selectors.blobs import blob_get_in_repository
+from registry.selectors.repositories import repository_get
+from registry.services.blobs import blob_unlink, stream_read
 from registry.v2.http import NUMBER_DIGITS_MAX, empty_response, with_headers
 from registry.v2.tokens import Claims
 

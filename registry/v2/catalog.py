@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from registry.errors import RegistryError, Unauthorized
-from registry.services.catalog import catalog_list
+from registry.selectors.repositories import catalog_list
 from registry.v2.http import bearer_claims, error_response, json_response, query_check
 from registry.v2.pagination import next_link, page_size
 

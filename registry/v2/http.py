@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from orgs.models import User
 from quaysite.hosts import service_host
 from registry.errors import QueryInvalid, RegistryError, SizeInvalid, Unauthorized
+from registry.selectors.tokens import token_user_active
 from registry.services.uploads import BodyIncomplete
 from registry.v2.tokens import Claims, InvalidToken, token_verify
 
@@ -46,7 +47,7 @@ def token_user(claims: Claims) -> User | None:
         return None
 
     def load() -> User:
-        user = User.objects.filter(pk=claims.user_id, is_active=True).first()
+        user = token_user_active(user_id=claims.user_id)
         if user is None:
             # Deleted or disabled since the token was issued: it may no longer create anything.
             raise Unauthorized(message="the token's user no longer exists or is disabled")

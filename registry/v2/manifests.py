@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from orgs.audit import CREDENTIAL_ANONYMOUS, audit_log_registry
 from registry.errors import ManifestInvalid, ManifestUnknown, TooLarge
 from registry.names import RepositoryName, is_digest, is_tag
+from registry.selectors.manifests import manifest_content_get
+from registry.selectors.repositories import repository_get
 from registry.services import manifests
-from registry.services.repositories import repository_get
 from registry.services.tags import tag_delete_registry
 from registry.services.uploads import BodyIncomplete
 from registry.v2.http import body_read_limited, empty_response, token_user, with_headers
@@ -48,7 +49,7 @@ def _reference_metadata(reference: str, digest: str) -> dict[str, str]:
 def manifest_get(
     request: HttpRequest, *, claims: Claims, repository_name: RepositoryName, reference: str, **_: object
 ) -> HttpResponse:
-    found = manifests.manifest_get(
+    found = manifest_content_get(
         repository_name=repository_name, reference=reference, accept=_accept_list(request)
     )
     if request.method == "GET":

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orgs.models import Namespace, User
-from orgs.selectors.identity import namespace_role
+from orgs.selectors.identity import namespace_find, namespace_role
 from quaysite.readonly import registry_read_only
 from registry.errors import NameInvalid
 from registry.models import Repository
 from registry.names import repository_name_split
-from registry.repository_roles import repository_role
+from registry.selectors.repositories import repository_find
+from registry.selectors.roles import repository_role
 from registry.services.repository_states import READ_ACTIONS, repository_takes_pushes_from
 
 ROLE_ACTIONS = {"read": {"pull"}, "write": {"pull", "push"}, "admin": {"pull", "push", "delete", "*"}}
@@ -56,10 +57,10 @@ def repository_actions(
         namespace_name, name = repository_name_split(full_name)
     except NameInvalid:
         return set(), None
-    namespace = Namespace.objects.filter(name=namespace_name).first()
+    namespace = namespace_find(name=namespace_name)
     if namespace is None:
         return set(), None
-    repository = Repository.objects.filter(namespace=namespace, name=name).first()
+    repository = repository_find(namespace=namespace, name=name)
     if repository is None:
         return _creator_actions(user=user, namespace=namespace, oauth_scopes=oauth_scopes), None
     actions = set(ROLE_ACTIONS.get(repository_role(user=user, repository=repository), set()))

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from registry.errors import DigestInvalid
 from registry.manifest_formats import OCI_INDEX
 from registry.names import RepositoryName, is_digest
-from registry.services.manifests import referrers_list
-from registry.services.repositories import repository_get
-from registry.services.tags import tag_names
+from registry.selectors.manifests import referrers_list
+from registry.selectors.repositories import repository_get
+from registry.selectors.tags import tag_names
 from registry.v2.http import json_response
 from registry.v2.pagination import next_link, page_size
 

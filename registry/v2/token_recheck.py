@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orgs.models import User
 from orgs.revocation import password_fingerprint
 from orgs.services import robot_last_accessed_touch
-from registry.models import Repository
+from registry.selectors.tokens import repository_names_by_id, user_credential_state
 
 if TYPE_CHECKING:
     from registry.v2.tokens import Claims
 
 
 def _user_current(claims: Claims) -> bool:
-    row = (
-        User.objects.filter(pk=claims.user_id)
-        .values_list("is_active", "credential_generation", "password")
-        .first()
-    )
+    row = user_credential_state(user_id=claims.user_id)
     if row is None:
         return False
     is_active, generation, password = row
@@ -36,9 +31,7 @@ def _user_current(claims: Claims) -> bool:
 
 
 def _repositories_current(claims: Claims) -> bool:
-    rows = Repository.objects.filter(pk__in=claims.repository_ids.values()).values_list(
-        "pk", "namespace__name", "name", "is_public"
-    )
+    rows = repository_names_by_id(repository_ids=list(claims.repository_ids.values()))
     found = {
         f"{namespace}/{name}": pk
         for pk, namespace, name, public in rows

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
-from registry.models import SigningKey
+from registry.selectors.tokens import signing_key_get, signing_key_oldest
+from registry.services.signing_keys import signing_key_create
 from registry.v2.token_recheck import token_subject_current
 
 ALGORITHM = "ES256"
@@ -67,14 +68,13 @@ def _signing_key() -> tuple[str, ec.EllipticCurvePrivateKey]:
     if _private_keys:
         kid = next(iter(_private_keys))
         return kid, _private_keys[kid]
-    row = SigningKey.objects.order_by("created", "pk").first()
+    row = signing_key_oldest()
     if row is None:
-        # First start: several instances may race here; each key they make stays valid.
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()
-        row = SigningKey.objects.create(kid=secrets.token_hex(16), private_pem=pem)
+        row = signing_key_create(private_pem=pem)
     key = serialization.load_pem_private_key(row.private_pem.encode(), password=None)
     with _lock:
         _private_keys.setdefault(row.kid, key)
@@ -85,7 +85,7 @@ def _signing_key() -> tuple[str, ec.EllipticCurvePrivateKey]:
 def _public_key(kid: str) -> ec.EllipticCurvePublicKey:
     key = _public_keys.get(kid)
     if key is None:
-        row = SigningKey.objects.filter(kid=kid).first()
+        row = signing_key_get(kid=kid)
         if row is None:
             raise InvalidToken("unknown signing key")
         key = serialization.load_pem_private_key(row.private_pem.encode(), password=None).public_key()

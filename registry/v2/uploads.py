@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from registry.errors import RangeInvalid, RegistryError, Unsupported
 from registry.models import Repository
 from registry.names import RepositoryName, is_digest
+from registry.selectors.repositories import repository_get
+from registry.selectors.uploads import upload_get
 from registry.services import uploads
 from registry.services.blobs import blob_mount
-from registry.services.repositories import repository_get, repository_get_or_create
+from registry.services.repositories import repository_get_or_create
 from registry.v2.http import NUMBER_DIGITS_MAX, body_chunks, empty_response, token_user
 from registry.v2.tokens import Claims
 
@@ -79,7 +81,7 @@ def _content_range_start(request: HttpRequest) -> int | None:
 def upload_patch(
     request: HttpRequest, *, claims: Claims, repository_name: RepositoryName, uuid: str, **_: object
 ) -> HttpResponse:
-    upload = uploads.upload_get(full_name=repository_name.full, upload_uuid=uuid)
+    upload = upload_get(full_name=repository_name.full, upload_uuid=uuid)
     upload = uploads.upload_append(
         upload=upload,
         pusher_id=claims.user_id,
@@ -92,7 +94,7 @@ def upload_patch(
 def upload_put(
     request: HttpRequest, *, claims: Claims, repository_name: RepositoryName, uuid: str, **_: object
 ) -> HttpResponse:
-    upload = uploads.upload_get(full_name=repository_name.full, upload_uuid=uuid)
+    upload = upload_get(full_name=repository_name.full, upload_uuid=uuid)
     blob = uploads.upload_finish(
         upload=upload,
         pusher_id=claims.user_id,
@@ -106,13 +108,13 @@ def upload_put(
 def upload_status(
     request: HttpRequest, *, repository_name: RepositoryName, uuid: str, **_: object
 ) -> HttpResponse:
-    upload = uploads.upload_get(full_name=repository_name.full, upload_uuid=uuid)
+    upload = upload_get(full_name=repository_name.full, upload_uuid=uuid)
     return empty_response(204, **_upload_headers(repository_name, upload.uuid, upload.offset))
 
 
 def upload_delete(
     request: HttpRequest, *, claims: Claims, repository_name: RepositoryName, uuid: str, **_: object
 ) -> HttpResponse:
-    upload = uploads.upload_get(full_name=repository_name.full, upload_uuid=uuid)
+    upload = upload_get(full_name=repository_name.full, upload_uuid=uuid)
     uploads.upload_cancel(upload=upload, pusher_id=claims.user_id)
     return empty_response(204)

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
+from orgs.request_context import request_actor, request_user
 from orgs.web.http import page, public_page
-from registry.repository_selectors import manifest_get_served
+from registry.selectors.manifests import manifest_get_served
+from registry.selectors.pages import manifest_detail
 from registry.services.labels import label_add, label_delete
 from registry.web.forms import LabelForm
-from registry.web.reads import manifest_detail
 from registry.web.repositories import repository_context
 
 
@@ -27,13 +28,13 @@ def manifest_page(request: HttpRequest, repository: str, digest: str) -> HttpRes
     context = repository_context(request, repository, "tags")
     if request.method != "POST":
         return _manifest_page(request, context, digest, LabelForm())
-    if not request.user.is_authenticated:
+    if request_user(request) is None:
         return redirect_to_login(request.get_full_path())
     form = LabelForm(request.POST)
     if form.is_valid():
         manifest = manifest_get_served(repository=context["repository"], digest=digest)
         try:
-            label_add(actor=request.user, manifest=manifest, media_type=None, **form.cleaned_data)
+            label_add(actor=request_actor(request), manifest=manifest, media_type=None, **form.cleaned_data)
         except (InvalidInput, WritesSuspended) as error:
             form.add_error("key", str(error))
         else:
@@ -48,7 +49,7 @@ def label_remove(request: HttpRequest, repository: str, digest: str, label: str)
     context = repository_context(request, repository, "tags")
     manifest = manifest_get_served(repository=context["repository"], digest=digest)
     try:
-        removed = label_delete(actor=request.user, manifest=manifest, label_id=label)
+        removed = label_delete(actor=request_actor(request), manifest=manifest, label_id=label)
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
 from orgs.web.organizations import organization_context
@@ -16,12 +17,13 @@ from quaysite.client_commands import pull_commands
 from quaysite.hosts import service_host
 from quaysite.readonly import registry_read_only
 from registry.models import Repository
-from registry.repository_selectors import repository_get_readable, repository_list_visible, tag_history_page
+from registry.selectors.pages import manifest_platforms, tag_expiry, tag_history_rows
+from registry.selectors.repositories import repository_get_readable, repository_list_visible
+from registry.selectors.tags import tag_history_page
 from registry.services.repositories import repository_create, repository_set_description
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
-from registry.web.reads import manifest_platforms, tag_expiry, tag_history_rows
 
 REPOSITORIES_SHOWN = 200
 TAGS_SHOWN = 100
@@ -29,12 +31,13 @@ TAGS_SHOWN = 100
 
 def _namespaces(request: HttpRequest, *, creatable: bool) -> list[str]:
     """The caller's own namespace and their organizations' (where they may create, if asked)."""
-    if not request.user.is_authenticated:
+    user = request_user(request)
+    if user is None:
         return []
-    own = [request.user.username] if request.user.namespace_id else []
+    own = [user.username] if user.namespace_id else []
     return own + [
         organization.namespace.name
-        for organization, role in organization_roles_for(user=request.user)
+        for organization, role in organization_roles_for(user=user)
         if not creatable or role in ("admin", "creator")
     ]
 
@@ -43,12 +46,13 @@ def _namespaces(request: HttpRequest, *, creatable: bool) -> list[str]:
 def repository_list(request: HttpRequest) -> HttpResponse:
     form = RepositoryFilterForm(request.GET or None, namespaces=_namespaces(request, creatable=False))
     filters = form.cleaned_data if form.is_valid() else {}
-    user = request.user if request.user.is_authenticated else None
-    repositories = repository_list_visible(user=user, namespace=filters.get("namespace") or None, public=True)
-    if filters.get("q"):
-        repositories = repositories.filter(name__icontains=filters["q"])
-    if filters.get("visibility"):
-        repositories = repositories.filter(is_public=filters["visibility"] == "public")
+    repositories = repository_list_visible(
+        user=request_user(request),
+        namespace=filters.get("namespace") or None,
+        public=True,
+        name_contains=filters.get("q") or None,
+        is_public=filters["visibility"] == "public" if filters.get("visibility") else None,
+    )
     context = {
         "nav": "repositories",
         "form": form,
@@ -71,7 +75,7 @@ def repository_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 visibility=form.cleaned_data["visibility"],
                 description=form.cleaned_data["description"],
-                actor=request.user,
+                actor=request_actor(request),
             )
         except FORM_ERRORS as error:
             form.add_error("name", str(error))
@@ -85,8 +89,7 @@ def repository_new(request: HttpRequest) -> HttpResponse:
 
 def repository_context(request: HttpRequest, repository: str, tab: str) -> dict:
     """What every repository tab shows in its header; an unreadable repository is a 404."""
-    user = request.user if request.user.is_authenticated else None
-    access = repository_get_readable(user=user, full_name=repository)
+    access = repository_get_readable(user=request_user(request), full_name=repository)
     found: Repository = access.repository
     writable = found.state == Repository.State.NORMAL and not registry_read_only()
     return {
@@ -152,7 +155,9 @@ def repository_description(request: HttpRequest, repository: str) -> HttpRespons
     form = DescriptionForm(request.POST)
     if form.is_valid():
         repository_set_description(
-            repository=context["repository"], description=form.cleaned_data["description"], actor=request.user
+            repository=context["repository"],
+            description=form.cleaned_data["description"],
+            actor=request_actor(request),
         )
         messages.success(request, "Description saved.")
     return redirect("ui-repository", repository=context["full_name"])
@@ -173,7 +178,9 @@ def tag_history_restore(request: HttpRequest, repository: str) -> HttpResponse:
     context = repository_context(request, repository, "history")
     name, digest = request.POST.get("name", ""), request.POST.get("manifest_digest", "")
     try:
-        tag_restore(actor=request.user, repository=context["repository"], name=name, manifest_digest=digest)
+        tag_restore(
+            actor=request_actor(request), repository=context["repository"], name=name, manifest_digest=digest
+        )
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:
@@ -187,7 +194,7 @@ def tag_remove(request: HttpRequest, repository: str, tag: str) -> HttpResponse:
     """Ends the tag; it stays restorable from the history for the time machine window."""
     context = repository_context(request, repository, "tags")
     try:
-        tag_delete(actor=request.user, repository=context["repository"], name=tag)
+        tag_delete(actor=request_actor(request), repository=context["repository"], name=tag)
     except WritesSuspended as error:
         messages.error(request, str(error))
     else:
@@ -205,7 +212,9 @@ def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpRespo
         return redirect("ui-repository", repository=context["full_name"])
     expires = form.cleaned_data["expires"]
     try:
-        tag_expiration_set(actor=request.user, repository=context["repository"], name=tag, expiration=expires)
+        tag_expiration_set(
+            actor=request_actor(request), repository=context["repository"], name=tag, expiration=expires
+        )
     except (InvalidInput, WritesSuspended) as error:
         messages.error(request, str(error))
     else:
@@ -218,6 +227,6 @@ def tag_expiration(request: HttpRequest, repository: str, tag: str) -> HttpRespo
 def organization_repositories(request: HttpRequest, org: str) -> HttpResponse:
     """The organization's first tab: its repositories the caller may read."""
     context = organization_context(request, org, "repositories")
-    context["repositories"] = repository_list_visible(user=request.user, namespace=org, public=True)
+    context["repositories"] = repository_list_visible(user=request_actor(request), namespace=org, public=True)
     context["may_create_repository"] = context["role"] in ("admin", "creator")
     return render(request, "ui/orgs/overview.html", context)

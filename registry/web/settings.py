@@ -8,13 +8,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound, NotPermitted
+from orgs.request_context import request_actor
 from orgs.selectors.identity import user_get
 from orgs.web.http import FORM_ERRORS, page
-from registry.repository_roles import permission_list, repository_team_get
+from registry.selectors.roles import permission_list, repository_team_get
 from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_delete, repository_set_visibility
 from registry.services.repository_states import repository_set_state
 from registry.web.forms import DeleteForm, GrantForm, StateForm, VisibilityForm
+from registry.web.panels import repository_settings_panels
 from registry.web.repositories import repository_context
 
 
@@ -35,6 +37,7 @@ def _settings_page(request: HttpRequest, context: dict, **forms: object) -> Http
         "delete_form": DeleteForm(full_name=context["full_name"]),
     }
     context.update({**defaults, **forms})
+    context["panels"] = [panel(request, context) for panel in repository_settings_panels]
     return render(request, "ui/registry/settings.html", context)
 
 
@@ -62,7 +65,7 @@ def permission_grant(request: HttpRequest, repository: str) -> HttpResponse:
             permission_set(
                 repository=context["repository"],
                 role=data["role"],
-                actor=request.user,
+                actor=request_actor(request),
                 **_grantee(context, data["kind"], data["name"]),
             )
         except (*FORM_ERRORS, NotFound) as error:
@@ -77,7 +80,9 @@ def permission_grant(request: HttpRequest, repository: str) -> HttpResponse:
 @require_POST
 def permission_revoke(request: HttpRequest, repository: str, kind: str, name: str) -> HttpResponse:
     context = _admin_context(request, repository)
-    permission_delete(repository=context["repository"], actor=request.user, **_grantee(context, kind, name))
+    permission_delete(
+        repository=context["repository"], actor=request_actor(request), **_grantee(context, kind, name)
+    )
     messages.success(request, f"{name} no longer has a direct grant.")
     return redirect("ui-repository-settings", repository=context["full_name"])
 
@@ -90,7 +95,9 @@ def visibility_change(request: HttpRequest, repository: str) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, context, visibility_form=form)
     repository_set_visibility(
-        repository=context["repository"], visibility=form.cleaned_data["visibility"], actor=request.user
+        repository=context["repository"],
+        visibility=form.cleaned_data["visibility"],
+        actor=request_actor(request),
     )
     messages.success(request, f"{context['full_name']} is now {form.cleaned_data['visibility']}.")
     return redirect("ui-repository-settings", repository=context["full_name"])
@@ -104,7 +111,7 @@ def state_change(request: HttpRequest, repository: str) -> HttpResponse:
     if not form.is_valid():
         return _settings_page(request, context, state_form=form)
     repository_set_state(
-        repository=context["repository"], state=form.cleaned_data["state"], actor=request.user
+        repository=context["repository"], state=form.cleaned_data["state"], actor=request_actor(request)
     )
     messages.success(request, f"{context['full_name']} is now {form.cleaned_data['state']}.")
     return redirect("ui-repository-settings", repository=context["full_name"])
@@ -117,6 +124,6 @@ def repository_remove(request: HttpRequest, repository: str) -> HttpResponse:
     form = DeleteForm(request.POST, full_name=context["full_name"])
     if not form.is_valid():
         return _settings_page(request, context, delete_form=form)
-    repository_delete(repository=context["repository"], actor=request.user)
+    repository_delete(repository=context["repository"], actor=request_actor(request))
     messages.success(request, f"Repository {context['full_name']} deleted.")
     return redirect("ui-repositories")

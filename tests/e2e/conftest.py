@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -100,10 +101,10 @@ def _postgres_admin_connection(url: str) -> psycopg.Connection:
     raise AssertionError(f"cannot reach PostgreSQL at {url}: {last_error}")
 
 
-@pytest.fixture(scope="session")
-def server_database_url() -> Iterator[str]:
-    """The server's own database URL: a fresh PostgreSQL database, or '' for SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
+@contextmanager
+def _database_created(url: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server ``url`` names, dropped afterwards; '' (the
+    server then uses SQLite in its data directory) when ``url`` names none."""
     if urlsplit(url).scheme not in ("postgres", "postgresql"):
         yield ""
         return
@@ -120,6 +121,13 @@ def server_database_url() -> Iterator[str]:
                 [name],
             )
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def server_database_url() -> Iterator[str]:
+    """The server's own database URL: a fresh PostgreSQL database, or '' for SQLite."""
+    with _database_created(os.environ.get("DATABASE_URL", "")) as url:
+        yield url
 
 
 # Server ---------------------------------------------------------------------------------------
@@ -246,6 +254,27 @@ def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen
     raise AssertionError(f"server did not start in {START_ATTEMPTS} attempts:\n{_log_tail(stderr_log)}")
 
 
+def _server_prepare(env: dict[str, str]) -> None:
+    """Migrates the server's database and creates the test users."""
+    _run_checked([str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT)
+    _run_checked(
+        [str(BIN / "python"), "manage.py", "shell", "--no-imports", "-c", SETUP_SCRIPT.format(**PASSWORDS)],
+        env=env,
+        cwd=ROOT,
+    )
+
+
+@contextmanager
+def _server_running(env: dict[str, str], data_dir: Path) -> Iterator[RegistryServer]:
+    process, host = _server_start(env, data_dir)
+    try:
+        yield RegistryServer(
+            host=host, env=env, stderr_log=data_dir / SERVER_STDERR, stdout_log=data_dir / SERVER_STDOUT
+        )
+    finally:
+        _stop(process)
+
+
 @pytest.fixture(scope="session")
 def registry_server(
     request: pytest.FixtureRequest,
@@ -254,20 +283,53 @@ def registry_server(
 ) -> Iterator[RegistryServer]:
     data_dir = tmp_path_factory.mktemp("registry-server")
     env = _server_env(data_dir, server_database_url)
-    _run_checked([str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT)
-    _run_checked(
-        [str(BIN / "python"), "manage.py", "shell", "--no-imports", "-c", SETUP_SCRIPT.format(**PASSWORDS)],
-        env=env,
-        cwd=ROOT,
-    )
+    _server_prepare(env)
     request.config.stash[SERVER_LOGS] = [data_dir / SERVER_STDERR, data_dir / SERVER_STDOUT]
-    process, host = _server_start(env, data_dir)
-    try:
-        yield RegistryServer(
-            host=host, env=env, stderr_log=data_dir / SERVER_STDERR, stdout_log=data_dir / SERVER_STDOUT
-        )
-    finally:
-        _stop(process)
+    with _server_running(env, data_dir) as server:
+        yield server
+
+
+@contextmanager
+def registry_server_of_its_own(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, settings: dict[str, str]
+) -> Iterator[RegistryServer]:
+    """A second server with settings of its own (``QUAY_*`` variables), on its own database and
+    storage. Servers sharing a database must share their settings too, as a deployment's do:
+    the shared server's periodic work (GC with its own grace period, say) would otherwise act on
+    this one's rows by other rules. Its logs join the shared server's in a failure's report."""
+    data_dir = tmp_path_factory.mktemp("registry-server-own")
+    with _database_created(os.environ.get("DATABASE_URL", "")) as database_url:
+        env = {**_server_env(data_dir, database_url), **settings}
+        _server_prepare(env)
+        logs = [data_dir / SERVER_STDERR, data_dir / SERVER_STDOUT]
+        request.config.stash[SERVER_LOGS] = [*request.config.stash.get(SERVER_LOGS, []), *logs]
+        try:
+            with _server_running(env, data_dir) as server:
+                yield server
+        finally:
+            request.config.stash[SERVER_LOGS] = [
+                log for log in request.config.stash.get(SERVER_LOGS, []) if log not in logs
+            ]
+
+
+# The settings of the second shared server: capabilities a setting switches on or speeds up.
+# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune
+# every two seconds. Each test there works in namespaces of its own.
+FEATURES_SERVER_SETTINGS = {
+    "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
+    "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
+    "QUAY_AUTO_PRUNING_POLL_PERIOD": "2",
+}
+
+
+@pytest.fixture(scope="session")
+def features_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RegistryServer]:
+    """One server for the tests of capabilities behind a setting (FEATURES_SERVER_SETTINGS), so
+    the shared server keeps the defaults."""
+    with registry_server_of_its_own(request, tmp_path_factory, FEATURES_SERVER_SETTINGS) as server:
+        yield server
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,5 +1,10 @@
 """GC reclaims within seconds in the embedded default, scheduled by the server itself: a server
-with GARBAGE_COLLECTION_FREQUENCY=1 removes a deleted image's rows and bytes on its own."""
+with GARBAGE_COLLECTION_FREQUENCY=1 removes a deleted image's rows and bytes on its own.
+
+It has a database of its own: on the shared server's, that server's GC pass (every 30 s, with
+the default grace period of its own settings) once visited the repository between the delete
+and this server's next pass, kept the fresh manifest for its grace and set the repository due
+an hour later."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ContainerTools, RegistryServer, _server_start, _stop
+from tests.e2e.conftest import ContainerTools, RegistryServer, registry_server_of_its_own
 
 pytestmark = pytest.mark.e2e
 RECLAIM_TIMEOUT = 30
@@ -30,20 +35,12 @@ print(json.dumps({{"manifests": Manifest.objects.filter(repository__namespace__n
 
 
 @pytest.fixture(scope="module")
-def fast_gc_server(registry_server: RegistryServer, tmp_path_factory) -> Iterator[RegistryServer]:
-    """A second server process over the same database and storage, GC every second, no grace.
-    Module-scoped: its fast GC must not run under other tests' pushes."""
-    env = {
-        **registry_server.env,
-        "QUAY_GARBAGE_COLLECTION_FREQUENCY": "1",
-        "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
-    }
-    log_dir = tmp_path_factory.mktemp("fast-gc-server")
-    process, host = _server_start(env, log_dir)
-    try:
-        yield RegistryServer(host, env, log_dir / "server-stderr.log", log_dir / "server-stdout.log")
-    finally:
-        _stop(process)
+def fast_gc_server(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[RegistryServer]:
+    """A server of its own, GC every second, no grace. Module-scoped: its fast GC must not run
+    under other tests' pushes."""
+    settings = {"QUAY_GARBAGE_COLLECTION_FREQUENCY": "1", "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0"}
+    with registry_server_of_its_own(request, tmp_path_factory, settings) as server:
+        yield server
 
 
 def _rows(server: RegistryServer, layers: list[str]) -> dict:

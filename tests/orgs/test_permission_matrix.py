@@ -28,10 +28,10 @@ from orgs.models import Namespace, Organization, RepositoryPermission, RobotAcco
 from orgs.services import organization_create, robot_create, team_create
 from registry.manifest_formats import OCI_MANIFEST
 from registry.models import Repository
+from registry.selectors.tags import tag_names
 from registry.services.manifests import manifest_put
 from registry.services.permissions import permission_set
 from registry.services.repositories import repository_get_or_create
-from registry.services.tags import tag_names
 from registry.services.uploads import blob_upload_monolithic
 from tests.conftest import PASSWORD, basic_auth
 from tests.registry.pushing import digest_of, image_manifest

@@ -15,7 +15,7 @@ from orgs.services import (
     user_set_active,
 )
 from registry.models import Repository
-from registry.repository_roles import permission_list, repositories_visible_to, repository_role
+from registry.selectors.roles import permission_list, repositories_visible_to, repository_role
 from registry.services.permissions import permission_delete, permission_set
 from registry.services.repositories import repository_get_or_create
 from tests.conftest import Registry

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from orgs.models import Namespace
 from quaysite import jobs
+from registry import hooks
 from registry.models import GCRun, Manifest, Repository, Tag
 from registry.services.gc import gc_run_due
 from tests.registry.pushing import push_blob, push_image
@@ -65,7 +66,9 @@ def test_an_unchanged_repository_is_not_visited_and_a_changed_one_is(as_alice):
     assert _due("unchanged") is None
 
 
-def test_a_tag_leaving_the_time_machine_makes_its_repository_due_without_any_change(as_alice, alice):
+def test_a_tag_leaving_the_time_machine_makes_its_repository_due_without_any_change(
+    as_alice, alice, monkeypatch
+):
     Namespace.objects.filter(name="alice").update(time_machine_seconds=WINDOW_SECONDS)
     digest, _ = push_image(as_alice, "alice/app", "old")
     _delete_tag(as_alice, "alice/app", "old")
@@ -73,12 +76,58 @@ def test_a_tag_leaving_the_time_machine_makes_its_repository_due_without_any_cha
     assert Manifest.objects.filter(digest=digest).exists()
     assert gc_run_due() is None
 
-    time.sleep(WINDOW_SECONDS + 0.2)
+    # The clock moves past the window; nothing else happens.
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=WINDOW_SECONDS + 0.2))
     run = gc_run_due()
 
     assert run is not None and run.tags_deleted == 1 and run.manifests_deleted == 1
     assert not Manifest.objects.filter(digest=digest).exists()
     assert _due("app") is None
+
+
+def test_a_tag_deleted_while_gc_visits_its_repository_is_collected_on_the_next_pass(as_alice):
+    # No time machine: the tag is garbage as soon as it ends, so nothing but the delete's own
+    # mark can bring GC back; the visit must not overwrite it.
+    Namespace.objects.filter(name="alice").update(time_machine_seconds=0)
+    push_image(as_alice, "alice/app", "old")
+    late, _ = push_image(as_alice, "alice/app", "late")
+    _delete_tag(as_alice, "alice/app", "old")
+    deleted_during_visit = []
+
+    def delete_late_tag(_event: hooks.ManifestsDeleting) -> None:
+        # Between the visit's steps in effect: its tag step is over, its last step still to come.
+        if not deleted_during_visit:
+            deleted_during_visit.append(True)
+            _delete_tag(as_alice, "alice/app", "late")
+
+    hooks.before_manifest_delete.append(delete_late_tag)
+    try:
+        first = gc_run_due()
+    finally:
+        hooks.before_manifest_delete.remove(delete_late_tag)
+
+    assert deleted_during_visit and first.manifests_deleted == 1 and first.repositories_failed == 0
+    assert Manifest.objects.filter(digest=late).exists()
+    assert _due("app") <= timezone.now()
+    second = gc_run_due()
+    assert second is not None and second.tags_deleted == 1 and second.manifests_deleted == 1
+    assert not Manifest.objects.filter(digest=late).exists()
+    assert _due("app") is None
+
+
+def test_a_visit_cut_short_leaves_the_repository_due(as_alice, monkeypatch):
+    from registry.services import gc_repository
+
+    push_image(as_alice, "alice/app", "v1")
+
+    def failing_step(*_args: object) -> int:
+        raise RuntimeError("storage down")
+
+    monkeypatch.setattr(gc_repository, "_links_delete_batch", failing_step)
+    run = gc_run_due()
+    assert run.repositories_failed == 1
+    assert _due("app") <= timezone.now()
 
 
 def test_a_shorter_time_machine_window_makes_the_namespaces_repositories_due(as_alice, alice):

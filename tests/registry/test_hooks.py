@@ -28,6 +28,7 @@ POINTS = (
     "after_tag_delete",
     "before_manifest_delete",
     "after_blob_delete",
+    "after_push_denied",
 )
 CONFIG = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers"}}).encode()
 
@@ -82,6 +83,24 @@ def test_a_refusing_manifest_hook_rolls_the_push_back(as_alice, calls, monkeypat
     assert calls["after_push"] == []
 
 
+def test_a_refusal_is_reported_once_its_transaction_rolled_back(as_alice, alice, calls, monkeypatch):
+    error = Denied(message="no")
+    seen_after_rollback = []
+
+    def refuse(event: hooks.ManifestCommit) -> None:
+        raise error
+
+    def report(event: hooks.PushDenied) -> None:
+        seen_after_rollback.append((event.error, event.pusher_id, Manifest.objects.exists()))
+
+    monkeypatch.setattr(hooks, "before_manifest_commit", [refuse])
+    monkeypatch.setattr(hooks, "after_push_denied", [report])
+    for blob in (CONFIG, layer := os.urandom(64)):
+        push_blob(as_alice, "alice/app", blob)
+    assert push_manifest(as_alice, "alice/app", "v1", image_manifest(CONFIG, [layer])).status_code == 403
+    assert seen_after_rollback == [(error, alice.pk, False)]
+
+
 def test_a_refusing_upload_hook_refuses_every_way_a_blob_enters(as_alice, bob, calls, monkeypatch):
     layer = os.urandom(64)
     source = repositories.repository_get_or_create(full_name="bob/base", creator=bob)
@@ -101,6 +120,11 @@ def test_a_refusing_upload_hook_refuses_every_way_a_blob_enters(as_alice, bob, c
     with pytest.raises(Denied, match="no room for 64 bytes"):
         blobs.blob_mount(repository=target, digest=digest_of(layer), source=source, pusher_id=None)
     assert not target.blob_links.exists()
+    assert [event.error.message for event in calls["after_push_denied"]] == [
+        "no room for None bytes",
+        "no room for None bytes",
+        "no room for 64 bytes",
+    ]
 
 
 def test_deletes_report_the_tags_and_links_they_end(as_alice, alice, calls):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registry.errors import NameInvalid, NameUnknown
+from registry.selectors.repositories import repository_get
 from registry.services.gc import REPORTED_COUNTS, gc_run
-from registry.services.repositories import repository_get
 
 
 class Command(BaseCommand):

@@ -60,13 +60,30 @@ def repositories_visible_to(*, user: User | None, include_public: bool = True) -
     return Repository.objects.filter(visible)
 
 
-def permission_list(*, repository: Repository) -> QuerySet[RepositoryPermission]:
-    return (
-        RepositoryPermission.objects.filter(repository=repository)
-        .select_related("user", "team")
+def permission_list(*, repository: Repository, grantee: str | None = None) -> QuerySet[RepositoryPermission]:
+    """The repository's direct grants; ``grantee`` 'user' (users and robots) or 'team' keeps one
+    kind."""
+    grants = RepositoryPermission.objects.filter(repository=repository)
+    if grantee == "user":
+        grants = grants.filter(user__isnull=False)
+    elif grantee == "team":
+        grants = grants.filter(team__isnull=False)
+    return grants.select_related("user", "team").order_by(
         # Teams first, then users, the same on every database.
-        .order_by(F("team__name").asc(nulls_last=True), F("user__username").asc(nulls_last=True))
+        F("team__name").asc(nulls_last=True),
+        F("user__username").asc(nulls_last=True),
     )
+
+
+def permission_get(
+    *, repository: Repository, user: User | None = None, team: Team | None = None
+) -> RepositoryPermission:
+    """The direct grant of ``user`` or ``team`` on the repository; NotFound when there is none."""
+    grantee = {"user": user} if user is not None else {"team": team}
+    permission = permission_list(repository=repository).filter(**grantee).first()
+    if permission is None:
+        raise NotFound(f"no grant on {repository} for {user if user is not None else team}")
+    return permission
 
 
 def repository_team_get(*, repository: Repository, name: str) -> Team:

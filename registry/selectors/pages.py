@@ -16,9 +16,9 @@ from orgs.services.namespaces import time_machine_window
 from registry.errors import RegistryError
 from registry.manifest_formats import INDEX_TYPES, ParsedManifest, manifest_parse
 from registry.models import Label, Manifest, Repository, Tag
-from registry.repository_selectors import manifest_get_served, manifest_summary
-from registry.services.labels import IMAGE_CONFIG_TYPES, image_config_read, label_list
-from registry.services.manifests import referrers_list
+from registry.selectors.labels import label_list
+from registry.selectors.manifests import manifest_get_served, manifest_summary, referrers_list
+from registry.services.labels import IMAGE_CONFIG_TYPES, image_config_read
 from registry.tag_liveness import tag_active_q
 
 HISTORY_ROWS_MAX = 200

@@ -109,7 +109,3 @@ def upload_by_uuid(*, namespace: str, name: str, upload_uuid: str) -> BlobUpload
         hash_state=bytes(hash_state) if hash_state is not None else None,
         digest_algorithm=algorithm,
     )
-
-
-def repository_exists(*, namespace: str, name: str) -> bool:
-    return Repository.objects.filter(namespace__name=namespace, name=name).exists()

@@ -1,0 +1,11 @@
+"""Where feature apps add a panel to a repository's settings page. The core imports no feature:
+an app appends a renderer here at start-up (its AppConfig.ready); the page calls each with the
+request and the page's context (the repository, the caller's role) and shows the HTML it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+
+repository_settings_panels: list[Callable[[HttpRequest, dict], str]] = []
