@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from quota.models import NamespaceSize, RepositorySize
 from registry import hooks
@@ -59,8 +60,12 @@ def _blob_bytes_only_in(*, manifest_ids: list[int], repository_id: int, namespac
 
 
 def _namespace_size_lock(namespace_id: int) -> None:
-    """Locks the namespace's size row to the end of the transaction, creating it first."""
-    NamespaceSize.objects.bulk_create([NamespaceSize(namespace_id=namespace_id)], ignore_conflicts=True)
+    """Locks the namespace's size row to the end of the transaction, creating it first. A row
+    made here is sized: every namespace older than the accounting got an unsized row from
+    migration 0004, so one without a row has had all its content counted by these hooks."""
+    NamespaceSize.objects.bulk_create(
+        [NamespaceSize(namespace_id=namespace_id, sized_at=timezone.now())], ignore_conflicts=True
+    )
     NamespaceSize.objects.select_for_update().filter(namespace_id=namespace_id).first()
 
 

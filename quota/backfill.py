@@ -1,7 +1,9 @@
 """The backfill: sizes from scratch the namespaces whose content predates the accounting, one
 namespace per transaction, so that upgrading a large registry never waits for it.
 
-A namespace is unsized while its NamespaceSize row has ``sized_at`` None. The accounting hooks
+A namespace is unsized while its NamespaceSize row has ``sized_at`` None: migration 0004 leaves
+one for every namespace that existed then, and a row the accounting hooks make later is sized
+(all its content passed through them). The accounting hooks
 go on adding their deltas to an unsized row; sizing overwrites the totals with a recomputation
 (``quota.accounting.sizes_recompute``) and sets ``sized_at`` in the transaction that holds the
 row's lock, so each change is either committed before it and recomputed, or waiting for the

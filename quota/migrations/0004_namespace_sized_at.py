@@ -3,6 +3,18 @@
 from django.db import migrations, models
 
 
+def existing_namespaces_unsized(apps, schema_editor):
+    """Every namespace that exists now gets an unsized row for the backfill. One created later
+    has all its content pass through the accounting hooks, so a row made then is sized at once."""
+    Namespace = apps.get_model("orgs", "Namespace")
+    NamespaceSize = apps.get_model("quota", "NamespaceSize")
+    missing = Namespace.objects.exclude(pk__in=NamespaceSize.objects.values("namespace_id"))
+    ids = list(missing.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        rows = [NamespaceSize(namespace_id=pk) for pk in ids[start : start + 5000]]
+        NamespaceSize.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +32,5 @@ class Migration(migrations.Migration):
             model_name='namespacesize',
             index=models.Index(condition=models.Q(('sized_at__isnull', True)), fields=['id'], name='quota_namespace_unsized'),
         ),
+        migrations.RunPython(existing_namespaces_unsized, migrations.RunPython.noop),
     ]
