@@ -26,13 +26,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
-
-if TYPE_CHECKING:
-    from orgs.models import Namespace
-    from pruning.services import PruneResult
-
-_T = TypeVar("_T")
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 BATCH = 2000
+
+if TYPE_CHECKING:
+    from orgs.models import Namespace
+    from pruning.services import PruneResult
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -108,7 +106,7 @@ def _build(args: argparse.Namespace) -> Namespace:
     return namespace
 
 
-def _timed(work: Callable[[], _T]) -> tuple[float, int, _T]:
+def _timed(work: Callable[[], Any]) -> tuple[float, int, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -150,9 +148,9 @@ def measure(args: argparse.Namespace) -> dict:
 
     def real_run() -> PruneResult:
         task = autoprune_task_claim()
-        assert task is not None  # _build left the namespace's task due
+        assert task is not None, "the namespace's task is due"
         result = autoprune_task_run(task).result
-        assert result is not None  # the namespace has policies, so its task ran
+        assert result is not None, "the namespace has its policy"
         return result
 
     real_s, real_queries, real = _timed(real_run)

@@ -94,11 +94,7 @@ def repository_autoprune_create(request: HttpRequest, repository: str) -> HttpRe
     found = _repository_admin(request, repository)
     form = PolicyForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            "Auto-prune policy not added: "
-            + "; ".join(str(error) for error in form.errors.get("value", ["check the form"])),
-        )
+        messages.error(request, "Auto-prune policy not added: choose a method and give a value.")
         return redirect("ui-repository-settings", repository=str(found))
     try:
         repository_policy_create(actor=request_actor(request), repository=found, **form.service_arguments())
