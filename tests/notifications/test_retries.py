@@ -3,9 +3,11 @@ retry clock is driven by moving ``next_attempt_at`` into the past; nothing sleep
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.delivery import deliveries_claim, deliveries_send, retry_delay
@@ -131,3 +133,26 @@ def test_periodic_run_sends_what_came_due(webhook, webhook_receiver):
     delivery.refresh_from_db()
     assert delivery.status == "delivered"
     assert len(webhook_receiver.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_another_worker_holds_is_skipped_not_waited_for(webhook):
+    for tag in ("v1", "v2", "v3"):
+        record_push(webhook, tag)
+    first = Delivery.objects.order_by("pk").first()
+    claimed: list[int] = []
+    with transaction.atomic():
+        # This connection is the other worker, mid-claim: its row stays locked until it commits.
+        Delivery.objects.select_for_update().filter(pk=first.pk).get()
+        worker = threading.Thread(target=lambda: claimed.extend(_claim_and_close()))
+        worker.start()
+        worker.join(10)
+        assert not worker.is_alive()
+    assert sorted(claimed) == sorted(Delivery.objects.exclude(pk=first.pk).values_list("pk", flat=True))
+
+
+def _claim_and_close() -> list[int]:
+    try:
+        return deliveries_claim()
+    finally:
+        connection.close()
