@@ -138,8 +138,14 @@ def test_periodic_run_sends_what_came_due(webhook, webhook_receiver):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_another_worker_holds_is_skipped_not_waited_for(webhook):
+    # Rows written directly: event_record would hand them to the in-process worker at once.
     for tag in ("v1", "v2", "v3"):
-        record_push(webhook, tag)
+        Delivery.objects.create(
+            notification=webhook,
+            event="repo_push",
+            payload={"updated_tags": [tag]},
+            next_attempt_at=timezone.now(),
+        )
     first = Delivery.objects.order_by("pk").first()
     claimed: list[int] = []
     with transaction.atomic():
