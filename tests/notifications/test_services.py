@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.delivery import deliveries_send
+from notifications.events import event_record
 from notifications.models import Delivery, Notification, UserNotification
 from notifications.selectors import notification_get, user_notification_unread_count
 from notifications.services import (
@@ -155,3 +156,43 @@ def test_a_team_target_reaches_its_members(repository, alice, bob, acme):
     notification_test(notification=notification)
     deliveries_send()
     assert list(UserNotification.objects.values_list("user__username", flat=True)) == ["bob"]
+
+
+def test_vulnerability_notifications_hear_findings_at_least_as_severe_as_their_level(repository):
+    notification_create(
+        namespace=repository.namespace,
+        repository=repository,
+        event="vulnerability_found",
+        method="quay_notification",
+        config={},
+        event_config={"level": "High"},
+    )
+
+    def found(priority: str) -> int:
+        payload = {"repository": "acme/app", "vulnerability": {"id": "CVE-1", "priority": priority}}
+        return event_record(
+            "vulnerability_found",
+            namespace_id=repository.namespace_id,
+            repository_id=repository.pk,
+            payload=payload,
+        )
+
+    assert [found(priority) for priority in ("Critical", "High", "Medium", "Low")] == [1, 1, 0, 0]
+
+
+def test_an_unreachable_mail_server_is_a_failed_attempt(settings, repository):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", 9, False
+    notification = notification_create(
+        namespace=repository.namespace,
+        repository=repository,
+        event="repo_push",
+        method="email",
+        config={"email": "ops@example.com"},
+    )
+    delivery = notification_test(notification=notification)
+    deliveries_send()
+    delivery.refresh_from_db()
+    [attempt] = delivery.attempt_log.all()
+    assert (delivery.status, delivery.attempts, attempt.ok) == ("pending", 1, False)
+    assert "ConnectionRefusedError" in attempt.error
