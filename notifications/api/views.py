@@ -1,0 +1,257 @@
+"""Repository and organization notifications on Quay's paths (its repositorynotification.py and
+namespace notification endpoints): list, create, get, delete, reset the failure count (POST on a
+notification) and queue a test. ``.../attempts`` is ours: the latest delivery attempts.
+Thin over notifications.services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications.api.access import organization_namespace_for_admin, repository_for_admin
+from notifications.api.serializers import (
+    DeliveryAttemptListOutput,
+    EmptyOutput,
+    NotificationInput,
+    NotificationListOutput,
+    NotificationOutput,
+)
+from notifications.api.shapes import delivery_attempt_view, notification_view
+from notifications.models import Notification
+from notifications.selectors import (
+    delivery_attempt_list,
+    namespace_notification_find,
+    namespace_notification_list,
+    repository_notification_find,
+    repository_notification_list,
+)
+from notifications.services import (
+    notification_create,
+    notification_delete,
+    notification_reset,
+    notification_test,
+)
+from orgs.errors import InvalidInput, NotFound
+from orgs.request_context import request_actor
+from quaysite.api_schema import ERROR_RESPONSES
+
+# Quay's namespace notifications take only the quota events.
+NAMESPACE_EVENTS = ("quota_warning", "quota_error")
+
+
+def _listing(rows: object) -> Response:
+    return Response({"notifications": [notification_view(row) for row in rows]})
+
+
+def _attempts(notification: Notification) -> Response:
+    attempts = delivery_attempt_list(notification=notification)
+    return Response({"attempts": [delivery_attempt_view(attempt) for attempt in attempts]})
+
+
+class _Target:
+    """What a notification path names: where its notifications live, and how one is found.
+    A missing one is a 404 to read and, as in Quay, a 400 to change."""
+
+    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+        raise NotImplementedError
+
+    def existing(self, request: Request, uuid: str, **path: str) -> Notification:
+        found = self.find(request, uuid, **path)
+        if found is None:
+            raise NotFound(f"no notification {uuid!r}")
+        return found
+
+    def changeable(self, request: Request, uuid: str, **path: str) -> Notification:
+        found = self.find(request, uuid, **path)
+        if found is None:
+            raise InvalidInput(f"No notification found for: {'/'.join(path.values())}, {uuid}")
+        return found
+
+
+class _RepositoryTarget(_Target):
+    required_scopes = ["repo:admin"]
+
+    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+        found = repository_for_admin(request, path["repository"])
+        return repository_notification_find(repository=found, uuid=uuid)
+
+
+class _OrganizationTarget(_Target):
+    required_scopes = ["org:admin"]
+
+    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+        namespace = organization_namespace_for_admin(request, path["orgname"])
+        return namespace_notification_find(namespace=namespace, uuid=uuid)
+
+
+CREATE_DESCRIPTION = (
+    "Create a notification: the event that fires it, the method that delivers it (webhook, email, "
+    "slack, quay_notification) with its config, and the event's config."
+)
+
+
+class RepositoryNotificationListView(APIView):
+    required_scopes = ["repo:admin"]
+
+    @extend_schema(
+        operation_id="listRepoNotifications",
+        description="List the repository's notifications (repository admins).",
+        responses={200: NotificationListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, repository: str) -> Response:
+        found = repository_for_admin(request, repository)
+        return _listing(repository_notification_list(repository=found))
+
+    @extend_schema(
+        operation_id="createRepoNotification",
+        description=CREATE_DESCRIPTION + " Repository admins.",
+        request=NotificationInput,
+        responses={201: NotificationOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request, repository: str) -> Response:
+        found = repository_for_admin(request, repository)
+        data = NotificationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        notification = notification_create(
+            actor=request_actor(request),
+            namespace=found.namespace,
+            repository=found,
+            **data.service_arguments(),
+        )
+        return Response(notification_view(notification), status=201)
+
+
+class OrganizationNotificationListView(APIView):
+    required_scopes = ["org:admin"]
+
+    @extend_schema(
+        operation_id="listOrgNotifications",
+        description="List the organization's own notifications, for quota events (organization admins).",
+        responses={200: NotificationListOutput, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request, orgname: str) -> Response:
+        namespace = organization_namespace_for_admin(request, orgname)
+        return _listing(namespace_notification_list(namespace=namespace))
+
+    @extend_schema(
+        operation_id="createOrgNotification",
+        description=CREATE_DESCRIPTION + " The event is quota_warning or quota_error. Organization admins.",
+        request=NotificationInput,
+        responses={201: NotificationOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request: Request, orgname: str) -> Response:
+        namespace = organization_namespace_for_admin(request, orgname)
+        data = NotificationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        arguments = data.service_arguments()
+        if arguments["event"] not in NAMESPACE_EVENTS:
+            raise InvalidInput(
+                f"Invalid event {arguments['event']!r}. Must be one of: {', '.join(sorted(NAMESPACE_EVENTS))}"
+            )
+        notification = notification_create(
+            actor=request_actor(request), namespace=namespace, repository=None, **arguments
+        )
+        return Response(notification_view(notification), status=201)
+
+
+class _NotificationView(_Target, APIView):
+    def get(self, request: Request, uuid: str, **path: str) -> Response:
+        return Response(notification_view(self.existing(request, uuid, **path)))
+
+    def delete(self, request: Request, uuid: str, **path: str) -> Response:
+        notification_delete(actor=request_actor(request), notification=self.changeable(request, uuid, **path))
+        return Response(status=204)
+
+    def post(self, request: Request, uuid: str, **path: str) -> Response:
+        notification_reset(actor=request_actor(request), notification=self.changeable(request, uuid, **path))
+        return Response(status=204)
+
+
+class _NotificationTestView(_Target, APIView):
+    def post(self, request: Request, uuid: str, **path: str) -> Response:
+        notification_test(actor=request_actor(request), notification=self.changeable(request, uuid, **path))
+        return Response({})
+
+
+class _NotificationAttemptsView(_Target, APIView):
+    def get(self, request: Request, uuid: str, **path: str) -> Response:
+        return _attempts(self.existing(request, uuid, **path))
+
+
+def _one_schema(noun: str, who: str, prefix: str) -> dict:
+    """The schema of a notification's own operations, for a repository's or an organization's."""
+    return {
+        "get": extend_schema(
+            operation_id=f"get{prefix}Notification",
+            description=f"Get one of the {noun}'s notifications ({who}).",
+            responses={200: NotificationOutput, **ERROR_RESPONSES},
+        ),
+        "delete": extend_schema(
+            operation_id=f"delete{prefix}Notification",
+            description=f"Delete the notification ({who}).",
+            responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
+        ),
+        "post": extend_schema(
+            operation_id=f"reset{prefix}NotificationFailures",
+            description=f"Reset the notification's failure count to 0 and enable it again ({who}).",
+            request=None,
+            responses={204: OpenApiResponse(description="Reset"), **ERROR_RESPONSES},
+        ),
+        "test": extend_schema(
+            operation_id=f"test{prefix}Notification",
+            description=f"Queue a delivery of the event's sample payload through the notification ({who}).",
+            request=None,
+            responses={200: EmptyOutput, **ERROR_RESPONSES},
+        ),
+        "attempts": extend_schema(
+            operation_id=f"list{prefix}NotificationAttempts",
+            description=(
+                f"The notification's latest delivery attempts, newest first ({who}; ours, not Quay's)."
+            ),
+            responses={200: DeliveryAttemptListOutput, **ERROR_RESPONSES},
+        ),
+    }
+
+
+def _documented(schema: object, method: object) -> object:
+    """``method`` under its own schema: a fresh function, since the schema is kept on the function
+    and the repository's and the organization's views share the method."""
+
+    def operation(self: APIView, request: Request, **path: str) -> Response:
+        return method(self, request, **path)
+
+    return schema(operation)
+
+
+_REPO = _one_schema("repository", "repository admins", "Repo")
+_ORG = _one_schema("organization", "organization admins", "Org")
+
+
+class RepositoryNotificationView(_RepositoryTarget, _NotificationView):
+    get = _documented(_REPO["get"], _NotificationView.get)
+    delete = _documented(_REPO["delete"], _NotificationView.delete)
+    post = _documented(_REPO["post"], _NotificationView.post)
+
+
+class RepositoryNotificationTestView(_RepositoryTarget, _NotificationTestView):
+    post = _documented(_REPO["test"], _NotificationTestView.post)
+
+
+class RepositoryNotificationAttemptsView(_RepositoryTarget, _NotificationAttemptsView):
+    get = _documented(_REPO["attempts"], _NotificationAttemptsView.get)
+
+
+class OrganizationNotificationView(_OrganizationTarget, _NotificationView):
+    get = _documented(_ORG["get"], _NotificationView.get)
+    delete = _documented(_ORG["delete"], _NotificationView.delete)
+    post = _documented(_ORG["post"], _NotificationView.post)
+
+
+class OrganizationNotificationTestView(_OrganizationTarget, _NotificationTestView):
+    post = _documented(_ORG["test"], _NotificationTestView.post)
+
+
+class OrganizationNotificationAttemptsView(_OrganizationTarget, _NotificationAttemptsView):
+    get = _documented(_ORG["attempts"], _NotificationAttemptsView.get)

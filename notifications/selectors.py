@@ -1,0 +1,51 @@
+"""Reads for the notification pages and API: a repository's or a namespace's notifications, their
+latest delivery attempts, and a user's in-app notifications."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from notifications.models import DeliveryAttempt, Notification, UserNotification
+from orgs.errors import NotFound
+from orgs.models import Namespace, User
+from registry.models import Repository
+
+ATTEMPTS_SHOWN = 10
+
+
+def repository_notification_list(*, repository: Repository) -> QuerySet[Notification]:
+    return Notification.objects.filter(repository=repository).order_by("created", "id")
+
+
+def namespace_notification_list(*, namespace: Namespace) -> QuerySet[Notification]:
+    """The namespace's own notifications (quota events), not its repositories'."""
+    return Notification.objects.filter(namespace=namespace, repository__isnull=True).order_by("created", "id")
+
+
+def repository_notification_find(*, repository: Repository, uuid: str) -> Notification | None:
+    return repository_notification_list(repository=repository).filter(uuid=uuid).first()
+
+
+def namespace_notification_find(*, namespace: Namespace, uuid: str) -> Notification | None:
+    return namespace_notification_list(namespace=namespace).filter(uuid=uuid).first()
+
+
+def delivery_attempt_list(*, notification: Notification, limit: int = ATTEMPTS_SHOWN) -> list[DeliveryAttempt]:
+    """The notification's latest attempts, newest first."""
+    rows = DeliveryAttempt.objects.filter(delivery__notification=notification).order_by("-at", "-id")
+    return list(rows[:limit])
+
+
+def user_notification_list(*, user: User) -> QuerySet[UserNotification]:
+    return UserNotification.objects.filter(user=user).order_by("-created", "-id")
+
+
+def user_notification_get(*, user: User, uuid: str) -> UserNotification:
+    found = user_notification_list(user=user).filter(uuid=uuid).first()
+    if found is None:
+        raise NotFound(f"no notification {uuid!r}")
+    return found
+
+
+def user_notification_unread_count(*, user: User) -> int:
+    return UserNotification.objects.filter(user=user, read=False).count()
