@@ -3,6 +3,8 @@ latest delivery attempts, and a user's in-app notifications."""
 
 from __future__ import annotations
 
+import uuid as uuid_module
+
 from django.db.models import QuerySet
 
 from notifications.models import DeliveryAttempt, Notification, UserNotification
@@ -22,15 +24,31 @@ def namespace_notification_list(*, namespace: Namespace) -> QuerySet[Notificatio
     return Notification.objects.filter(namespace=namespace, repository__isnull=True).order_by("created", "id")
 
 
+def _parsed(uuid: str) -> uuid_module.UUID | None:
+    """A path's uuid, None when it is not one (no row has it)."""
+    try:
+        return uuid_module.UUID(uuid)
+    except ValueError:
+        return None
+
+
 def repository_notification_find(*, repository: Repository, uuid: str) -> Notification | None:
-    return repository_notification_list(repository=repository).filter(uuid=uuid).first()
+    parsed = _parsed(uuid)
+    if parsed is None:
+        return None
+    return repository_notification_list(repository=repository).filter(uuid=parsed).first()
 
 
 def namespace_notification_find(*, namespace: Namespace, uuid: str) -> Notification | None:
-    return namespace_notification_list(namespace=namespace).filter(uuid=uuid).first()
+    parsed = _parsed(uuid)
+    if parsed is None:
+        return None
+    return namespace_notification_list(namespace=namespace).filter(uuid=parsed).first()
 
 
-def delivery_attempt_list(*, notification: Notification, limit: int = ATTEMPTS_SHOWN) -> list[DeliveryAttempt]:
+def delivery_attempt_list(
+    *, notification: Notification, limit: int = ATTEMPTS_SHOWN
+) -> list[DeliveryAttempt]:
     """The notification's latest attempts, newest first."""
     rows = DeliveryAttempt.objects.filter(delivery__notification=notification).order_by("-at", "-id")
     return list(rows[:limit])
@@ -41,7 +59,8 @@ def user_notification_list(*, user: User) -> QuerySet[UserNotification]:
 
 
 def user_notification_get(*, user: User, uuid: str) -> UserNotification:
-    found = user_notification_list(user=user).filter(uuid=uuid).first()
+    parsed = _parsed(uuid)
+    found = None if parsed is None else user_notification_list(user=user).filter(uuid=parsed).first()
     if found is None:
         raise NotFound(f"no notification {uuid!r}")
     return found

@@ -1,17 +1,20 @@
 """Quay's JSON for notifications: the create request's camelCase eventConfig, the views' snake_case
-fields, and the in-app notifications' shape. No logic."""
+fields, and the in-app notifications' shape. No logic: the services check each method's config."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
+from notifications.models import Event, Method
 from orgs.api.fields import QuayDateField
 
 
 class NotificationInput(serializers.Serializer):
-    event = serializers.CharField(help_text="The event that fires it, such as repo_push or quota_warning")
-    method = serializers.CharField(help_text="How it is delivered: webhook, email, slack or quay_notification")
-    config = serializers.DictField(help_text="The method's settings, such as {\"url\": ...} or {\"email\": ...}")
+    event = serializers.ChoiceField(
+        choices=Event.values, help_text="The event that fires it, such as repo_push"
+    )
+    method = serializers.ChoiceField(choices=Method.values, help_text="How it is delivered")
+    config = serializers.DictField(help_text='The method\'s settings, such as {"url": ...} or {"email": ...}')
     eventConfig = serializers.DictField(help_text="The event's settings, such as a minimum severity")
     title = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=255)
 
@@ -44,7 +47,9 @@ class NotificationListOutput(serializers.Serializer):
 class DeliveryAttemptOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     ok = serializers.BooleanField()
-    status_code = serializers.IntegerField(allow_null=True, help_text="The target's HTTP status, if it answered")
+    status_code = serializers.IntegerField(
+        allow_null=True, help_text="The target's HTTP status, if it answered"
+    )
     error = serializers.CharField(help_text="Why the attempt failed; empty when it succeeded")
     elapsed_ms = serializers.IntegerField()
 
@@ -69,7 +74,9 @@ class UserNotificationListOutput(serializers.Serializer):
 
 class UserNotificationListQuery(serializers.Serializer):
     page = serializers.IntegerField(default=0, min_value=0, help_text="Offset page number")
-    limit = serializers.IntegerField(default=5, min_value=1, max_value=100, help_text="Notifications per page")
+    limit = serializers.IntegerField(
+        default=5, min_value=1, max_value=100, help_text="Notifications per page"
+    )
 
 
 class UserNotificationUpdate(serializers.Serializer):

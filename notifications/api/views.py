@@ -180,7 +180,7 @@ class _NotificationAttemptsView(_Target, APIView):
         return _attempts(self.existing(request, uuid, **path))
 
 
-def _one_schema(noun: str, who: str, prefix: str) -> dict:
+def _one_schema(noun: str, who: str, prefix: str, reset_id: str) -> dict:
     """The schema of a notification's own operations, for a repository's or an organization's."""
     return {
         "get": extend_schema(
@@ -194,7 +194,7 @@ def _one_schema(noun: str, who: str, prefix: str) -> dict:
             responses={204: OpenApiResponse(description="Deleted"), **ERROR_RESPONSES},
         ),
         "post": extend_schema(
-            operation_id=f"reset{prefix}NotificationFailures",
+            operation_id=reset_id,
             description=f"Reset the notification's failure count to 0 and enable it again ({who}).",
             request=None,
             responses={204: OpenApiResponse(description="Reset"), **ERROR_RESPONSES},
@@ -225,8 +225,9 @@ def _documented(schema: object, method: object) -> object:
     return schema(operation)
 
 
-_REPO = _one_schema("repository", "repository admins", "Repo")
-_ORG = _one_schema("organization", "organization admins", "Org")
+# Quay's nicknames, the repository's reset among them.
+_REPO = _one_schema("repository", "repository admins", "Repo", "resetRepositoryNotificationFailures")
+_ORG = _one_schema("organization", "organization admins", "Org", "resetOrgNotificationFailures")
 
 
 class RepositoryNotificationView(_RepositoryTarget, _NotificationView):
