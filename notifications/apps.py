@@ -19,8 +19,11 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications.listeners import listeners_register
+        from notifications.services import NotificationInvalid, NotificationNotFound
+        from quaysite.api_errors import domain_status_register
 
         listeners_register()
+        domain_status_register((NotificationNotFound, 404), (NotificationInvalid, 400))
         self._web_register()
 
     def _web_register(self) -> None:

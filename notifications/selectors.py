@@ -1,70 +1,64 @@
-"""Reads for the notification pages and API: a repository's or a namespace's notifications, their
-latest delivery attempts, and a user's in-app notifications."""
+"""Reads of notifications, their deliveries and in-app notifications."""
 
 from __future__ import annotations
 
-import uuid as uuid_module
+from uuid import UUID
 
 from django.db.models import QuerySet
 
-from notifications.models import DeliveryAttempt, Notification, UserNotification
-from orgs.errors import NotFound
+from notifications.models import Delivery, DeliveryAttempt, Notification, UserNotification
+from notifications.services import NotificationNotFound
 from orgs.models import Namespace, User
 from registry.models import Repository
 
-ATTEMPTS_SHOWN = 10
+
+def notification_list_for_repository(*, repository: Repository) -> QuerySet[Notification]:
+    return Notification.objects.filter(repository=repository).order_by("created", "pk")
 
 
-def repository_notification_list(*, repository: Repository) -> QuerySet[Notification]:
-    return Notification.objects.filter(repository=repository).order_by("created", "id")
-
-
-def namespace_notification_list(*, namespace: Namespace) -> QuerySet[Notification]:
+def notification_list_for_namespace(*, namespace: Namespace) -> QuerySet[Notification]:
     """The namespace's own notifications (quota events), not its repositories'."""
-    return Notification.objects.filter(namespace=namespace, repository__isnull=True).order_by("created", "id")
+    return Notification.objects.filter(namespace=namespace, repository__isnull=True).order_by("created", "pk")
 
 
-def _parsed(uuid: str) -> uuid_module.UUID | None:
-    """A path's uuid, None when it is not one (no row has it)."""
+def notification_get(*, namespace: Namespace, repository: Repository | None, uuid: str) -> Notification:
+    """The notification ``uuid`` of the repository (None: of the namespace itself)."""
     try:
-        return uuid_module.UUID(uuid)
+        key = UUID(str(uuid))
     except ValueError:
-        return None
-
-
-def repository_notification_find(*, repository: Repository, uuid: str) -> Notification | None:
-    parsed = _parsed(uuid)
-    if parsed is None:
-        return None
-    return repository_notification_list(repository=repository).filter(uuid=parsed).first()
-
-
-def namespace_notification_find(*, namespace: Namespace, uuid: str) -> Notification | None:
-    parsed = _parsed(uuid)
-    if parsed is None:
-        return None
-    return namespace_notification_list(namespace=namespace).filter(uuid=parsed).first()
-
-
-def delivery_attempt_list(
-    *, notification: Notification, limit: int = ATTEMPTS_SHOWN
-) -> list[DeliveryAttempt]:
-    """The notification's latest attempts, newest first."""
-    rows = DeliveryAttempt.objects.filter(delivery__notification=notification).order_by("-at", "-id")
-    return list(rows[:limit])
-
-
-def user_notification_list(*, user: User) -> QuerySet[UserNotification]:
-    return UserNotification.objects.filter(user=user).order_by("-created", "-id")
-
-
-def user_notification_get(*, user: User, uuid: str) -> UserNotification:
-    parsed = _parsed(uuid)
-    found = None if parsed is None else user_notification_list(user=user).filter(uuid=parsed).first()
+        raise NotificationNotFound(f"No notification {uuid}") from None
+    rows = Notification.objects.filter(namespace=namespace, repository=repository, uuid=key)
+    found = rows.select_related("namespace", "repository").first()
     if found is None:
-        raise NotFound(f"no notification {uuid!r}")
+        raise NotificationNotFound(f"No notification {uuid}")
     return found
+
+
+def delivery_list(*, notification: Notification, limit: int = 50) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(notification=notification).order_by("-created", "-pk")[:limit]
+
+
+def delivery_attempt_list(*, notification: Notification, limit: int = 50) -> QuerySet[DeliveryAttempt]:
+    """The notification's latest attempts, newest first, with their deliveries."""
+    attempts = DeliveryAttempt.objects.filter(delivery__notification=notification).select_related("delivery")
+    return attempts.order_by("-at", "-pk")[:limit]
+
+
+def user_notification_list(*, user: User, limit: int = 50) -> QuerySet[UserNotification]:
+    return UserNotification.objects.filter(user=user).order_by("-created", "-pk")[:limit]
 
 
 def user_notification_unread_count(*, user: User) -> int:
     return UserNotification.objects.filter(user=user, read=False).count()
+
+
+def user_notification_get(*, user: User, uuid: str) -> UserNotification:
+    """The user's own in-app notification ``uuid``; anyone else's is not found."""
+    try:
+        key = UUID(str(uuid))
+    except ValueError:
+        raise NotificationNotFound(f"No notification {uuid}") from None
+    found = UserNotification.objects.filter(user=user, uuid=key).first()
+    if found is None:
+        raise NotificationNotFound(f"No notification {uuid}")
+    return found

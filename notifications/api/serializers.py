@@ -10,10 +10,8 @@ from orgs.api.fields import QuayDateField
 
 
 class NotificationInput(serializers.Serializer):
-    event = serializers.ChoiceField(
-        choices=Event.values, help_text="The event that fires it, such as repo_push"
-    )
-    method = serializers.ChoiceField(choices=Method.values, help_text="How it is delivered")
+    event = serializers.CharField(help_text="The event that fires it: " + ", ".join(Event.values))
+    method = serializers.CharField(help_text="How it is delivered: " + ", ".join(Method.values))
     config = serializers.DictField(help_text='The method\'s settings, such as {"url": ...} or {"email": ...}')
     eventConfig = serializers.DictField(help_text="The event's settings, such as a minimum severity")
     title = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=255)

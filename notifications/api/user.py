@@ -36,7 +36,7 @@ class UserNotificationListView(APIView):
         page, limit = query.validated_data["page"], query.validated_data["limit"]
         # One row beyond the page says whether another follows.
         rows = list(
-            user_notification_list(user=request_actor(request))[page * limit : (page + 1) * limit + 1]
+            user_notification_list(user=request_actor(request), limit=(page + 1) * limit + 1)[page * limit :]
         )
         return Response(
             UserNotificationListOutput(
@@ -71,7 +71,6 @@ class UserNotificationView(APIView):
         note = user_notification_get(user=actor, uuid=uuid)
         data = UserNotificationUpdate(data=request.data)
         data.is_valid(raise_exception=True)
-        note = user_notification_mark_read(
-            user=actor, notification=note, read=data.validated_data["dismissed"]
-        )
+        user_notification_mark_read(user=actor, uuids=[str(note.uuid)], read=data.validated_data["dismissed"])
+        note.refresh_from_db()
         return Response(UserNotificationOutput(user_notification_view(note)).data)

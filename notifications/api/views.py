@@ -22,23 +22,24 @@ from notifications.api.shapes import delivery_attempt_view, notification_view
 from notifications.models import Notification
 from notifications.selectors import (
     delivery_attempt_list,
-    namespace_notification_find,
-    namespace_notification_list,
-    repository_notification_find,
-    repository_notification_list,
+    notification_get,
+    notification_list_for_namespace,
+    notification_list_for_repository,
 )
 from notifications.services import (
+    NotificationInvalid,
+    NotificationNotFound,
     notification_create,
     notification_delete,
     notification_reset,
     notification_test,
 )
-from orgs.errors import InvalidInput, NotFound
 from orgs.request_context import request_actor
 from quaysite.api_schema import ERROR_RESPONSES
 
 # Quay's namespace notifications take only the quota events.
 NAMESPACE_EVENTS = ("quota_warning", "quota_error")
+ATTEMPTS_SHOWN = 20
 
 
 def _listing(rows: object) -> Response:
@@ -46,7 +47,7 @@ def _listing(rows: object) -> Response:
 
 
 def _attempts(notification: Notification) -> Response:
-    attempts = delivery_attempt_list(notification=notification)
+    attempts = delivery_attempt_list(notification=notification, limit=ATTEMPTS_SHOWN)
     return Response({"attempts": [delivery_attempt_view(attempt) for attempt in attempts]})
 
 
@@ -54,36 +55,33 @@ class _Target:
     """What a notification path names: where its notifications live, and how one is found.
     A missing one is a 404 to read and, as in Quay, a 400 to change."""
 
-    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+    def existing(self, request: Request, uuid: str, **path: str) -> Notification:
+        """Raises NotificationNotFound (404)."""
         raise NotImplementedError
 
-    def existing(self, request: Request, uuid: str, **path: str) -> Notification:
-        found = self.find(request, uuid, **path)
-        if found is None:
-            raise NotFound(f"no notification {uuid!r}")
-        return found
-
     def changeable(self, request: Request, uuid: str, **path: str) -> Notification:
-        found = self.find(request, uuid, **path)
-        if found is None:
-            raise InvalidInput(f"No notification found for: {'/'.join(path.values())}, {uuid}")
-        return found
+        try:
+            return self.existing(request, uuid, **path)
+        except NotificationNotFound:
+            raise NotificationInvalid(
+                f"No notification found for: {'/'.join(path.values())}, {uuid}"
+            ) from None
 
 
 class _RepositoryTarget(_Target):
     required_scopes = ["repo:admin"]
 
-    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+    def existing(self, request: Request, uuid: str, **path: str) -> Notification:
         found = repository_for_admin(request, path["repository"])
-        return repository_notification_find(repository=found, uuid=uuid)
+        return notification_get(namespace=found.namespace, repository=found, uuid=uuid)
 
 
 class _OrganizationTarget(_Target):
     required_scopes = ["org:admin"]
 
-    def find(self, request: Request, uuid: str, **path: str) -> Notification | None:
+    def existing(self, request: Request, uuid: str, **path: str) -> Notification:
         namespace = organization_namespace_for_admin(request, path["orgname"])
-        return namespace_notification_find(namespace=namespace, uuid=uuid)
+        return notification_get(namespace=namespace, repository=None, uuid=uuid)
 
 
 CREATE_DESCRIPTION = (
@@ -102,7 +100,7 @@ class RepositoryNotificationListView(APIView):
     )
     def get(self, request: Request, repository: str) -> Response:
         found = repository_for_admin(request, repository)
-        return _listing(repository_notification_list(repository=found))
+        return _listing(notification_list_for_repository(repository=found))
 
     @extend_schema(
         operation_id="createRepoNotification",
@@ -133,7 +131,7 @@ class OrganizationNotificationListView(APIView):
     )
     def get(self, request: Request, orgname: str) -> Response:
         namespace = organization_namespace_for_admin(request, orgname)
-        return _listing(namespace_notification_list(namespace=namespace))
+        return _listing(notification_list_for_namespace(namespace=namespace))
 
     @extend_schema(
         operation_id="createOrgNotification",
@@ -147,7 +145,7 @@ class OrganizationNotificationListView(APIView):
         data.is_valid(raise_exception=True)
         arguments = data.service_arguments()
         if arguments["event"] not in NAMESPACE_EVENTS:
-            raise InvalidInput(
+            raise NotificationInvalid(
                 f"Invalid event {arguments['event']!r}. Must be one of: {', '.join(sorted(NAMESPACE_EVENTS))}"
             )
         notification = notification_create(
@@ -171,7 +169,7 @@ class _NotificationView(_Target, APIView):
 
 class _NotificationTestView(_Target, APIView):
     def post(self, request: Request, uuid: str, **path: str) -> Response:
-        notification_test(actor=request_actor(request), notification=self.changeable(request, uuid, **path))
+        notification_test(notification=self.changeable(request, uuid, **path))
         return Response({})
 
 

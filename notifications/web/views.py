@@ -13,17 +13,18 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from notifications.models import Event, Notification, UserNotification
+from notifications.payloads import event_summary
 from notifications.selectors import (
     delivery_attempt_list,
-    namespace_notification_find,
-    namespace_notification_list,
-    repository_notification_find,
-    repository_notification_list,
-    user_notification_get,
+    notification_get,
+    notification_list_for_namespace,
+    notification_list_for_repository,
     user_notification_list,
     user_notification_unread_count,
 )
 from notifications.services import (
+    NotificationInvalid,
+    NotificationNotFound,
     notification_create,
     notification_delete,
     notification_reset,
@@ -31,7 +32,7 @@ from notifications.services import (
     user_notification_mark_read,
 )
 from notifications.web.forms import NotificationForm
-from orgs.errors import InvalidInput, NotPermitted
+from orgs.errors import NotPermitted
 from orgs.web.http import page
 from orgs.web.organizations import organization_admin_context
 from registry.models import Repository
@@ -42,10 +43,19 @@ ATTEMPTS_SHOWN = 5
 INBOX_SHOWN = 100
 
 # What each button on a notification does, and what the page then says.
-ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
-    "delete": (notification_delete, "Notification removed."),
-    "test": (notification_test, "Test notification queued: it is delivered within seconds."),
-    "reset": (notification_reset, "Failure count reset: the notification is enabled again."),
+ACTIONS: dict[str, tuple[Callable[[HttpRequest, Notification], object], str]] = {
+    "delete": (
+        lambda request, notification: notification_delete(notification=notification, actor=request.user),
+        "Notification removed.",
+    ),
+    "test": (
+        lambda request, notification: notification_test(notification=notification),
+        "Test notification queued: it is delivered within seconds.",
+    ),
+    "reset": (
+        lambda request, notification: notification_reset(notification=notification, actor=request.user),
+        "Failure count reset: the notification is enabled again.",
+    ),
 }
 
 BUTTONS = [("test", "Test"), ("reset", "Reset failures"), ("delete", "Delete")]
@@ -64,18 +74,22 @@ def _create(request: HttpRequest, form: NotificationForm, **target: object) -> b
         return False
     try:
         notification_create(actor=request.user, **target, **form.service_arguments())
-    except InvalidInput as error:
+    except NotificationInvalid as error:
         form.add_error(None, str(error))
         return False
     messages.success(request, "Notification added.")
     return True
 
 
-def _act(request: HttpRequest, notification: Notification | None, action: str) -> None:
-    if notification is None or action not in ACTIONS:
-        raise Http404("no such notification or action")
+def _act(request: HttpRequest, action: str, **where: object) -> None:
+    if action not in ACTIONS:
+        raise Http404(f"no action {action!r}")
+    try:
+        notification = notification_get(**where)
+    except NotificationNotFound as error:
+        raise Http404(str(error)) from error
     service, done = ACTIONS[action]
-    service(actor=request.user, notification=notification)
+    service(request, notification)
     messages.success(request, done)
 
 
@@ -84,7 +98,7 @@ def repository_settings_panel(request: HttpRequest, context: dict) -> str:
     repository: Repository = context["repository"]
     panel = {
         "full_name": context["full_name"],
-        "rows": _rows(repository_notification_list(repository=repository)),
+        "rows": _rows(notification_list_for_repository(repository=repository)),
         "form": NotificationForm(auto_id="id_notification_%s"),
         "actions": BUTTONS,
     }
@@ -121,7 +135,7 @@ def repository_notification_action(
     request: HttpRequest, repository: str, uuid: str, action: str
 ) -> HttpResponse:
     found = _repository_admin(request, repository)
-    _act(request, repository_notification_find(repository=found, uuid=uuid), action)
+    _act(request, action, namespace=found.namespace, repository=found, uuid=uuid)
     return _to_settings(found)
 
 
@@ -132,7 +146,9 @@ def organization_notifications(request: HttpRequest, org: str) -> HttpResponse:
     form = NotificationForm(request.POST or None, namespace_only=True)
     if request.method == "POST" and _create(request, form, namespace=namespace, repository=None):
         return redirect("ui-org-notifications", org=org)
-    context.update(rows=_rows(namespace_notification_list(namespace=namespace)), form=form, actions=BUTTONS)
+    context.update(
+        rows=_rows(notification_list_for_namespace(namespace=namespace)), form=form, actions=BUTTONS
+    )
     return render(request, "ui/notifications/organization.html", context)
 
 
@@ -140,7 +156,7 @@ def organization_notifications(request: HttpRequest, org: str) -> HttpResponse:
 @require_POST
 def organization_notification_action(request: HttpRequest, org: str, uuid: str, action: str) -> HttpResponse:
     namespace = organization_admin_context(request, org, TAB)["org"].namespace
-    _act(request, namespace_notification_find(namespace=namespace, uuid=uuid), action)
+    _act(request, action, namespace=namespace, repository=None, uuid=uuid)
     return redirect("ui-org-notifications", org=org)
 
 
@@ -155,21 +171,25 @@ def header_bell(request: HttpRequest) -> str:
 def _inbox_row(note: UserNotification) -> dict:
     metadata = note.metadata or {}
     event = Event(note.kind).label if note.kind in Event.values else note.kind
-    about = [
-        str(metadata[key]) for key in ("title", "repository", "namespace", "message") if metadata.get(key)
-    ]
+    about = [event_summary(note.kind, metadata)]
+    if metadata.get("updated_tags"):
+        about.append("tags " + ", ".join(str(tag) for tag in metadata["updated_tags"]))
+    if metadata.get("message"):
+        about.append(str(metadata["message"]))
     return {"note": note, "event": event, "about": " · ".join(about)}
 
 
 @page
 def inbox(request: HttpRequest) -> HttpResponse:
-    notes = [_inbox_row(note) for note in user_notification_list(user=request.user)[:INBOX_SHOWN]]
+    notes = [_inbox_row(note) for note in user_notification_list(user=request.user, limit=INBOX_SHOWN)]
     return render(request, "ui/notifications/inbox.html", {"notes": notes})
 
 
 @page
 @require_POST
 def inbox_mark_read(request: HttpRequest, uuid: str) -> HttpResponse:
-    note = user_notification_get(user=request.user, uuid=uuid)
-    user_notification_mark_read(user=request.user, notification=note, read=True)
+    try:
+        user_notification_mark_read(user=request.user, uuids=[uuid], read=True)
+    except NotificationNotFound as error:
+        raise Http404(str(error)) from error
     return redirect("ui-notifications")

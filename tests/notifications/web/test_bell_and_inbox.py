@@ -29,16 +29,18 @@ def test_no_count_without_unread_and_no_bell_signed_out(alice_web, alice, client
 
 def test_the_page_lists_the_persons_notifications_and_marks_one_read(alice_web, alice, bob):
     note = note_make(alice, "quota_warning", namespace="acme", message="80% of the quota")
+    note_make(alice, "repo_push", repository="acme/app", updated_tags=["v1", "latest"])
     note_make(bob, message="for bob")
     page = alice_web.get("/notifications/").content.decode()
     assert "Quota Warning" in page
-    assert "80% of the quota" in page
+    assert "Quota warning for namespace acme · 80% of the quota" in page
+    assert "Repository acme/app updated · tags v1, latest" in page
     assert "for bob" not in page
     response = alice_web.post(f"/notifications/{note.uuid}/read")
     assert (response.status_code, response["Location"]) == (302, "/notifications/")
     note.refresh_from_db()
     assert note.read is True
-    assert 'id="notification-count"' not in alice_web.get("/notifications/").content.decode()
+    assert 'id="notification-count">1<' in alice_web.get("/notifications/").content.decode()
 
 
 def test_someone_elses_notification_cannot_be_marked(bob_web, alice):
