@@ -71,7 +71,8 @@ class UserNotificationListOutput(serializers.Serializer):
 
 
 class UserNotificationListQuery(serializers.Serializer):
-    page = serializers.IntegerField(default=0, min_value=0, help_text="Offset page number")
+    # Bounded: the offset goes into SQL, where a huge one is a database error, not a 400.
+    page = serializers.IntegerField(default=0, min_value=0, max_value=10_000, help_text="Offset page number")
     limit = serializers.IntegerField(
         default=5, min_value=1, max_value=100, help_text="Notifications per page"
     )

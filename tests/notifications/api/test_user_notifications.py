@@ -66,7 +66,9 @@ def test_someone_elses_notification_is_a_404_and_stays_unread(bob_client, alice)
     assert note.read is False
 
 
-@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": "many"}, {"page": -1}])
+@pytest.mark.parametrize(
+    "query", [{"limit": 0}, {"limit": "many"}, {"limit": 101}, {"page": -1}, {"page": 10**12}]
+)
 def test_a_bad_page_is_a_400(alice_client, alice, query):
     assert alice_client.get(BASE, query).status_code == 400
 
