@@ -72,5 +72,5 @@ class UserNotificationView(APIView):
         data = UserNotificationUpdate(data=request.data)
         data.is_valid(raise_exception=True)
         user_notification_mark_read(user=actor, uuids=[str(note.uuid)], read=data.validated_data["dismissed"])
-        note.refresh_from_db()
+        note = user_notification_get(user=actor, uuid=uuid)
         return Response(UserNotificationOutput(user_notification_view(note)).data)

@@ -5,6 +5,8 @@ Thin over notifications.services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,7 +44,7 @@ NAMESPACE_EVENTS = ("quota_warning", "quota_error")
 ATTEMPTS_SHOWN = 20
 
 
-def _listing(rows: object) -> Response:
+def _listing(rows: Iterable[Notification]) -> Response:
     return Response({"notifications": [notification_view(row) for row in rows]})
 
 
@@ -178,7 +180,12 @@ class _NotificationAttemptsView(_Target, APIView):
         return _attempts(self.existing(request, uuid, **path))
 
 
-def _one_schema(noun: str, who: str, prefix: str, reset_id: str) -> dict:
+Operation = Callable[..., Response]
+
+
+def _one_schema(
+    noun: str, who: str, prefix: str, reset_id: str
+) -> dict[str, Callable[[Operation], Operation]]:
     """The schema of a notification's own operations, for a repository's or an organization's."""
     return {
         "get": extend_schema(
@@ -213,7 +220,7 @@ def _one_schema(noun: str, who: str, prefix: str, reset_id: str) -> dict:
     }
 
 
-def _documented(schema: object, method: object) -> object:
+def _documented(schema: Callable[[Operation], Operation], method: Operation) -> Operation:
     """``method`` under its own schema: a fresh function, since the schema is kept on the function
     and the repository's and the organization's views share the method."""
 

@@ -4,6 +4,7 @@ services check what each method needs."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 
@@ -18,7 +19,7 @@ NAMESPACE_EVENTS = [
 class JsonObjectField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 2})
 
-    def to_python(self, value: str | None) -> dict:
+    def to_python(self, value: str | None) -> dict:  # type: ignore[override]  # parsed, not text
         text = (super().to_python(value) or "").strip()
         if not text:
             return {}
@@ -47,10 +48,10 @@ class NotificationForm(forms.Form):
         help_text='Optional JSON, such as {"level": "high"} for vulnerabilities or {"days": 7} for expiry.',
     )
 
-    def __init__(self, *args: object, namespace_only: bool = False, **kwargs: object) -> None:
+    def __init__(self, *args: Any, namespace_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if namespace_only:
-            self.fields["event"].choices = NAMESPACE_EVENTS
+            self.fields["event"].choices = NAMESPACE_EVENTS  # type: ignore[attr-defined]
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

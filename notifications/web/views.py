@@ -4,7 +4,8 @@ Thin over notifications.services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -61,14 +62,14 @@ ACTIONS: dict[str, tuple[Callable[[HttpRequest, Notification], object], str]] = 
 BUTTONS = [("test", "Test"), ("reset", "Reset failures"), ("delete", "Delete")]
 
 
-def _rows(notifications: object) -> list[dict]:
+def _rows(notifications: Iterable[Notification]) -> list[dict]:
     return [
         {"notification": row, "attempts": delivery_attempt_list(notification=row, limit=ATTEMPTS_SHOWN)}
         for row in notifications
     ]
 
 
-def _create(request: HttpRequest, form: NotificationForm, **target: object) -> bool:
+def _create(request: HttpRequest, form: NotificationForm, **target: Any) -> bool:
     """Whether the form's notification was created; its errors otherwise go on the form."""
     if not form.is_valid():
         return False
@@ -81,7 +82,7 @@ def _create(request: HttpRequest, form: NotificationForm, **target: object) -> b
     return True
 
 
-def _act(request: HttpRequest, action: str, **where: object) -> None:
+def _act(request: HttpRequest, action: str, **where: Any) -> None:
     if action not in ACTIONS:
         raise Http404(f"no action {action!r}")
     try:
