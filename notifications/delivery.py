@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from notifications.http_post import Response, SendFailed, TargetRefused
@@ -52,7 +52,7 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=settings.NOTIFICATION_RETRY_SECONDS * 2 ** (attempts - 1))
 
 
-def _due(now: datetime):  # -> QuerySet[Delivery]
+def _due(now: datetime) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
         status=Delivery.Status.PENDING, next_attempt_at__lte=now, notification__enabled=True
     )

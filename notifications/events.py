@@ -1,4 +1,6 @@
-"""The one way any app records an event for notifications.
+"""The one way an event becomes deliveries. The apps below this one reach it through their
+hooks (``notifications.listeners`` subscribes to each), as the import rule wants: nothing
+imports ``notifications``, so a new feature offers a hook list and ``listeners`` subscribes to it.
 
 ``event_record`` writes one ``Delivery`` (the outbox row) per enabled notification listening to
 the event, in the caller's transaction, and enqueues their sending for after the commit: an
