@@ -5,10 +5,11 @@ reset and test them; others get 403 (404 for a repository they cannot read); bad
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from notifications.models import Delivery, Notification
 from registry.services.permissions import permission_set
-from tests.api_fixtures import repository_make
+from tests.api_fixtures import bearer, repository_make, token_for
 from tests.notifications.rows import HOOK, attempts_make, notification_make
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,17 @@ def test_the_nested_repository_path_reaches_its_notifications(alice_client, acme
     notification = notification_make(acme.namespace, nested)
     response = alice_client.get("/api/v1/repository/acme/team/app/notification/")
     assert [row["uuid"] for row in response.json()["notifications"]] == [str(notification.uuid)]
+
+
+def test_a_bearer_token_needs_repo_admin(application, alice, app, acme):
+    notification = notification_make(acme.namespace, app)
+    client = Client()
+    read = bearer(token_for(application, alice, "repo:read"))
+    assert client.get(BASE, **read).status_code == 403
+    assert (
+        client.post(BASE + str(notification.uuid), content_type="application/json", **read).status_code == 403
+    )
+    admin = bearer(token_for(application, alice, "repo:admin"))
+    assert [row["uuid"] for row in client.get(BASE, **admin).json()["notifications"]] == [
+        str(notification.uuid)
+    ]

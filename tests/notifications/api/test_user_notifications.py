@@ -6,8 +6,10 @@ from __future__ import annotations
 from email.utils import formatdate
 
 import pytest
+from django.test import Client
 
 from notifications.models import UserNotification
+from tests.api_fixtures import bearer, token_for
 from tests.notifications.rows import note_make
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,11 @@ def test_nobody_signed_in_gets_401(client, alice):
         client.put(f"{BASE}/{note.uuid}", {"dismissed": True}, content_type="application/json").status_code
         == 401
     )
+
+
+def test_a_bearer_token_needs_user_admin(application, alice):
+    note = note_make(alice)
+    client = Client()
+    assert client.get(BASE, **bearer(token_for(application, alice, "user:read"))).status_code == 403
+    listed = client.get(BASE, **bearer(token_for(application, alice, "user:admin"))).json()
+    assert [row["id"] for row in listed["notifications"]] == [str(note.uuid)]

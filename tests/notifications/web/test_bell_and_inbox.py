@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import UserNotification
+from notifications.web.views import header_bell
 from tests.notifications.rows import note_make
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,11 @@ def test_someone_elses_notification_cannot_be_marked(bob_web, alice):
 
 def test_the_page_needs_a_sign_in(client):
     assert client.get("/notifications/").status_code == 302
+
+
+def test_the_bell_costs_one_query(alice, django_assert_num_queries, rf):
+    note_make(alice)
+    request = rf.get("/repositories/")
+    request.user = alice
+    with django_assert_num_queries(1):
+        assert 'id="notification-count">1<' in header_bell(request)
