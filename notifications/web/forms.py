@@ -45,7 +45,7 @@ class NotificationForm(forms.Form):
     event_config = JsonObjectField(
         required=False,
         label="Event settings",
-        help_text='Optional JSON, such as {"level": "high"} for vulnerabilities or {"days": 7} for expiry.',
+        help_text='Optional JSON, such as {"level": "High"} for vulnerabilities or {"days": 7} for expiry.',
     )
 
     def __init__(self, *args: Any, namespace_only: bool = False, **kwargs: Any) -> None:

@@ -1,5 +1,6 @@
 """In the browser, an in-app notification shows under the header's bell with its count, and
-marking it read on the notifications page clears the count."""
+marking it read on the notifications page clears the count; a repository's admin adds an in-app
+notification on its settings page, tests it, and the server's worker delivers it to the bell."""
 
 from __future__ import annotations
 
@@ -48,3 +49,40 @@ def test_an_in_app_notification_shows_under_the_bell_and_is_marked_read(
     expect(row).to_contain_text("read")
     expect(row.locator("button")).to_have_count(0)
     expect(web.locator("#notification-count")).to_have_count(0)
+
+
+OWNER_SETUP = """
+from orgs.services import user_create
+from registry.services.repositories import repository_create
+person = user_create(username="{name}", password="{password}")
+repository_create(namespace_name="{name}", name="app", visibility="private", actor=person)
+"""
+
+
+def test_a_test_of_an_in_app_notification_reaches_the_bell(
+    web: Page, registry_server: RegistryServer, screenshot: Callable[[Page, str], None]
+) -> None:
+    base, name, password = registry_server.url, f"owner{secrets.token_hex(3)}", secrets.token_urlsafe(12)
+    registry_server.shell(OWNER_SETUP.format(name=name, password=password))
+    sign_in(web, base, name, password)
+    web.goto(f"{base}/repository/{name}/app/-/settings")
+    web.select_option("#id_notification_event", "repo_push")
+    web.select_option("#id_notification_method", "quay_notification")
+    web.fill("#id_notification_title", "Pushes to my bell")
+    web.locator("#notification-form button[type=submit]").click()
+    row = web.locator("#notifications table tbody tr")
+    expect(row).to_contain_text("Pushes to my bell")
+    expect(web.locator("#notification-count")).to_have_count(0)
+    row.locator("button", has_text="Test").click()
+    expect(web.locator(".messages")).to_contain_text("Test notification queued")
+    # The server's in-process worker sends the test after the commit: a reload shows it.
+    for _ in range(20):
+        web.reload()
+        if web.locator("#notification-count").count():
+            break
+        web.wait_for_timeout(250)
+    expect(web.locator("#notification-count")).to_have_text("1")
+    expect(row).to_contain_text("ok")
+    screenshot(web, "repository-notifications")
+    web.locator("#notification-bell").click()
+    expect(web.locator("#inbox tbody tr")).to_contain_text(f"Repository {name}/app updated")
