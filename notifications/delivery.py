@@ -89,6 +89,9 @@ def _attempt_record(
     delivery: Delivery, response: Response | None, failure: SendFailed | None, ms: int
 ) -> None:
     now = timezone.now()
+    # Deleted with its notification while the send ran: nothing is left to record.
+    if not Delivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+        return
     DeliveryAttempt.objects.create(
         delivery=delivery,
         ok=failure is None,
