@@ -23,8 +23,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,6 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 BATCH = 2000
+
+if TYPE_CHECKING:
+    from orgs.models import Namespace
+    from pruning.services import PruneResult
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,7 +65,7 @@ def _environment(workdir: Path, database_url: str) -> None:
     )
 
 
-def _build(args: argparse.Namespace) -> object:
+def _build(args: argparse.Namespace) -> Namespace:
     from django.utils import timezone
 
     from orgs.services import organization_create, user_create
@@ -100,7 +106,7 @@ def _build(args: argparse.Namespace) -> object:
     return namespace
 
 
-def _timed(work) -> tuple[float, int, object]:
+def _timed(work: Callable[[], Any]) -> tuple[float, int, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -140,9 +146,12 @@ def measure(args: argparse.Namespace) -> dict:
     setup_s = time.perf_counter() - started
     dry_s, dry_queries, dry = _timed(lambda: namespace_prune(namespace=namespace, dry_run=True))
 
-    def real_run():
+    def real_run() -> PruneResult:
         task = autoprune_task_claim()
-        return autoprune_task_run(task).result
+        assert task is not None, "the namespace's task is due"
+        result = autoprune_task_run(task).result
+        assert result is not None, "the namespace has its policy"
+        return result
 
     real_s, real_queries, real = _timed(real_run)
     repositories = args.repositories

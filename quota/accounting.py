@@ -13,7 +13,9 @@ a link or blob row deleted is never one a manifest row still references.
 
 Lock order: the services call both hooks holding the repository row lock; the hooks then lock
 the namespace's size row, so every writer takes repository, then namespace, and concurrent
-pushes into one namespace serialize only for the few statements before their commit.
+pushes into one namespace serialize only for the few statements before their commit. Every
+write of a namespace's RepositorySize rows here (the hooks, ``sizes_reconcile``) holds that
+namespace's size row lock first, which is what lets ``quota.backfill`` rewrite them safely.
 """
 
 from __future__ import annotations
@@ -171,7 +173,9 @@ def sizes_reconcile(*, namespace_id: int) -> int:
         drift = abs(stored_namespace - fresh.namespace_bytes)
         for repository_id, total in fresh.repository_bytes.items():
             drift += abs(stored.get(repository_id, 0) - total)
-            if stored.get(repository_id) != total:
+            # A missing row holds 0 bytes: inserting one would wait on the repository's row lock
+            # (the foreign key check) while holding the namespace's, against the lock order.
+            if stored.get(repository_id, 0) != total:
                 RepositorySize.objects.update_or_create(
                     repository_id=repository_id, defaults={"namespace_id": namespace_id, "total_bytes": total}
                 )

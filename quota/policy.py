@@ -1,5 +1,7 @@
 """Which limits a namespace's pushes are held to: its own quota and limit rules, else the registry's
-default (``DEFAULT_SYSTEM_REJECT_QUOTA_BYTES``, a Reject at 100%), as in Quay."""
+default (``DEFAULT_SYSTEM_REJECT_QUOTA_BYTES``, a Reject at 100%), as in Quay. A quota of the
+namespace's own wins even without a Reject rule: then it warns or only reports, and the default
+does not apply."""
 
 from __future__ import annotations
 

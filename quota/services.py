@@ -8,6 +8,8 @@ Who may call these is the API's decision (superusers, as Quay).
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 
 from orgs.audit import audit_log_write
@@ -38,6 +40,22 @@ def bytes_display(size: int) -> str:
     while value >= 1024 and unit < len(units) - 1:
         value, unit = value / 1024, unit + 1
     return f"{value:.1f} {units[unit]}"
+
+
+# Quay's human-readable limits: "500 MB" counts in thousands, "500 MiB" (or "500 Mi") in 1024s.
+_LIMIT_TEXT = re.compile(r"(\d+)\s?(?:B|([KMGTPEZY])(i?)B?)?")
+_PREFIXES = "KMGTPEZY"
+
+
+def limit_parse(text: object) -> int:
+    """Bytes from a limit written as Quay's superuser API takes it: "10 GiB", "500MB", "42"."""
+    found = _LIMIT_TEXT.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        raise QuotaInvalid("Invalid limit format")
+    digits, prefix, binary = found.groups()
+    if not prefix:
+        return int(digits)
+    return int(digits) * (1024 if binary else 1000) ** (_PREFIXES.index(prefix) + 1)
 
 
 def _limit_bytes_checked(limit_bytes: object) -> int:

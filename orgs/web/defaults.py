@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orgs.errors import NotFound
+from orgs.models import User
 from orgs.request_context import request_actor
 from orgs.selectors.identity import prototype_get, prototype_list, team_find, user_get
 from orgs.services import prototype_create, prototype_delete
@@ -16,7 +17,7 @@ from orgs.web.http import FORM_ERRORS, page
 from orgs.web.organizations import organization_admin_context
 
 
-def _prototype_from(form: PrototypeForm, context: dict, actor: object) -> None:
+def _prototype_from(form: PrototypeForm, context: dict, actor: User) -> None:
     organization = context["org"]
     delegate = form.cleaned_data["delegate"]
     team = team_find(organization=organization, name=delegate)

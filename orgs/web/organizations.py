@@ -82,9 +82,8 @@ def organization_admin_context(request: HttpRequest, org: str, tab: str) -> dict
 
 def _teams_page(request: HttpRequest, context: dict, form: TeamForm | None = None) -> HttpResponse:
     organization: Organization = context["org"]
-    visible = (
-        None if context["is_admin"] else team_names_of(user=request_actor(request), organization=organization)
-    )
+    viewer = request_actor(request)
+    visible = None if context["is_admin"] else team_names_of(user=viewer, organization=organization)
     context.update(
         teams=[
             team

@@ -5,6 +5,8 @@ pruning.services; ``?dry_run=true`` on a listing is ours: it adds what the polic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 
 from orgs.errors import NotPermitted
 from orgs.models import Namespace
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import organization_get
 from orgs.services.authorization import require_namespace_admin
 from pruning.api.serializers import DryRunQuery, PolicyInput, PolicyListOutput, PolicyOutput, PolicyUuidOutput
@@ -44,7 +46,7 @@ def _prunable_view(tags: list[PrunedTag]) -> list[dict]:
     return [{"repository": tag.repository, "tag": tag.tag, "policy": tag.policy_uuid} for tag in tags]
 
 
-def _listing(policies: list, request: Request, preview: object) -> Response:
+def _listing(policies: list, request: Request, preview: Callable[[], list[PrunedTag]]) -> Response:
     query = DryRunQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     body: dict = {"policies": [policy_view(uuid=row.uuid, config=row.policy) for row in policies]}
@@ -199,7 +201,7 @@ class UserPolicyView(NamespacePolicyView):
 
 
 def _repository_for_admin(request: Request, repository: str) -> Repository:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     require_repository_admin(actor=request_actor(request), repository=found)
     return found
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, NotPermitted
+from orgs.request_context import request_actor
 from orgs.web.http import page
 from orgs.web.organizations import organization_admin_context
 from pruning.policies import policy_view
@@ -40,7 +41,9 @@ def organization_autoprune(request: HttpRequest, org: str) -> HttpResponse:
     form = PolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            namespace_policy_create(actor=request.user, namespace=namespace, **form.service_arguments())
+            namespace_policy_create(
+                actor=request_actor(request), namespace=namespace, **form.service_arguments()
+            )
         except InvalidInput as error:
             form.add_error("value", str(error))
         else:
@@ -57,7 +60,9 @@ def organization_autoprune(request: HttpRequest, org: str) -> HttpResponse:
 @require_POST
 def organization_autoprune_delete(request: HttpRequest, org: str, policy_uuid: str) -> HttpResponse:
     context = organization_admin_context(request, org, TAB)
-    namespace_policy_delete(actor=request.user, namespace=context["org"].namespace, uuid=policy_uuid)
+    namespace_policy_delete(
+        actor=request_actor(request), namespace=context["org"].namespace, uuid=policy_uuid
+    )
     messages.success(request, "Auto-prune policy removed.")
     return redirect("ui-org-autoprune", org=org)
 
@@ -89,12 +94,10 @@ def repository_autoprune_create(request: HttpRequest, repository: str) -> HttpRe
     found = _repository_admin(request, repository)
     form = PolicyForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, "Auto-prune policy not added: " + "; ".join(form.errors.get("value", ["check the form"]))
-        )
+        messages.error(request, "Auto-prune policy not added: choose a method and give a value.")
         return redirect("ui-repository-settings", repository=str(found))
     try:
-        repository_policy_create(actor=request.user, repository=found, **form.service_arguments())
+        repository_policy_create(actor=request_actor(request), repository=found, **form.service_arguments())
     except InvalidInput as error:
         messages.error(request, f"Auto-prune policy not added: {error}")
     else:
@@ -106,6 +109,6 @@ def repository_autoprune_create(request: HttpRequest, repository: str) -> HttpRe
 @require_POST
 def repository_autoprune_delete(request: HttpRequest, repository: str, policy_uuid: str) -> HttpResponse:
     found = _repository_admin(request, repository)
-    repository_policy_delete(actor=request.user, repository=found, uuid=policy_uuid)
+    repository_policy_delete(actor=request_actor(request), repository=found, uuid=policy_uuid)
     messages.success(request, "Auto-prune policy removed.")
     return redirect("ui-repository-settings", repository=str(found))

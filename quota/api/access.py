@@ -8,8 +8,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from orgs.models import Namespace, Organization, User
-from orgs.selectors.identity import is_superuser, namespace_role
+from orgs.models import Namespace, User
+from orgs.selectors.identity import is_superuser, namespace_find, namespace_role
 
 
 class QuotaFeatureOn(BasePermission):
@@ -39,13 +39,14 @@ def superuser_required(user: User) -> None:
 def organization_namespace_for_reader(*, user: User, name: str) -> Namespace:
     """The organization's namespace for its members and superusers; anyone else is refused
     before the name is looked up, as Quay."""
-    organization = Organization.objects.select_related("namespace").filter(namespace__name=name).first()
-    member = organization is not None and namespace_role(user=user, namespace=organization.namespace)
+    found = namespace_find(name=name)
+    organization = found if found is not None and found.kind == Namespace.Kind.ORGANIZATION else None
+    member = organization is not None and namespace_role(user=user, namespace=organization) is not None
     if not member and not is_superuser(user):
         raise PermissionDenied(f"only members of {name!r} read its quota")
     if organization is None:
         raise NotFound(f"no organization named {name!r}")
-    return organization.namespace
+    return organization
 
 
 def organization_namespace_for_writer(*, user: User, name: str) -> Namespace:
@@ -61,7 +62,7 @@ def own_namespace(user: User) -> Namespace:
 
 def namespace_by_name(name: str) -> Namespace:
     """A user's or an organization's namespace, as Quay's superuser paths take either."""
-    namespace = Namespace.objects.filter(name=name).first()
+    namespace = namespace_find(name=name)
     if namespace is None:
         raise NotFound(f"no user or organization named {name!r}")
     return namespace

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from orgs.models import Namespace
 from orgs.request_context import request_actor
@@ -18,6 +19,7 @@ from quota.api.serializers import (
 )
 from quota.selectors import namespace_usage, quota_limit_list
 from quota.services import (
+    limit_parse,
     quota_create,
     quota_delete,
     quota_get,
@@ -42,10 +44,17 @@ def quota_list(namespace: Namespace, *, own_only: bool = False) -> Response:
     return Response(quota_list_body(usage))
 
 
-def quota_add(request: Request, namespace: Namespace) -> Response:
-    data = QuotaCreateInput(data=request.data)
+def _limit_bytes_of(validated: dict) -> object:
+    """``limit`` (the superuser paths' human-readable form) wins over ``limit_bytes``, as Quay."""
+    return limit_parse(validated["limit"]) if "limit" in validated else validated["limit_bytes"]
+
+
+def quota_add(
+    request: Request, namespace: Namespace, *, body: type[Serializer] = QuotaCreateInput
+) -> Response:
+    data = body(data=request.data)
     data.is_valid(raise_exception=True)
-    limit_bytes = data.validated_data["limit_bytes"]
+    limit_bytes = _limit_bytes_of(data.validated_data)
     quota_create(namespace=namespace, limit_bytes=limit_bytes, actor=request_actor(request))
     return Response("Created", status=201)
 
@@ -55,12 +64,14 @@ def quota_read(namespace: Namespace, quota_id: str) -> Response:
     return _quota_response(namespace)
 
 
-def quota_change(request: Request, namespace: Namespace, quota_id: str) -> Response:
+def quota_change(
+    request: Request, namespace: Namespace, quota_id: str, *, body: type[Serializer] = QuotaUpdateInput
+) -> Response:
     quota = quota_get(namespace=namespace, quota_id=quota_id)
-    data = QuotaUpdateInput(data=request.data)
+    data = body(data=request.data)
     data.is_valid(raise_exception=True)
-    if "limit_bytes" in data.validated_data:
-        limit_bytes = data.validated_data["limit_bytes"]
+    if data.validated_data:
+        limit_bytes = _limit_bytes_of(data.validated_data)
         quota_update(quota=quota, limit_bytes=limit_bytes, actor=request_actor(request))
     return _quota_response(namespace)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+LIMIT_TEXT_HELP = 'Human readable, instead of limit_bytes: "10 GiB", "500 MB" (in 1000s), "42"'
+
 
 class QuotaCreateInput(serializers.Serializer):
     # Any JSON value: quota.services says why a value that is no positive byte count is refused.
@@ -12,6 +14,27 @@ class QuotaCreateInput(serializers.Serializer):
 
 class QuotaUpdateInput(serializers.Serializer):
     limit_bytes = serializers.JSONField(required=False, help_text="Number of bytes the namespace is allowed")
+
+
+class SuperuserQuotaCreateInput(serializers.Serializer):
+    """Quay's superuser paths take either field."""
+
+    limit_bytes = serializers.JSONField(required=False, help_text="Number of bytes the namespace is allowed")
+    limit = serializers.JSONField(
+        required=False, help_text='Human readable: "10 GiB", "500 MB" (1000s), "42"'
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "limit_bytes" not in attrs and "limit" not in attrs:
+            raise serializers.ValidationError({"limit_bytes": "This field (or limit) is required."})
+        return attrs
+
+
+class SuperuserQuotaUpdateInput(serializers.Serializer):
+    limit_bytes = serializers.JSONField(required=False, help_text="Number of bytes the namespace is allowed")
+    limit = serializers.JSONField(
+        required=False, help_text='Human readable: "10 GiB", "500 MB" (1000s), "42"'
+    )
 
 
 class QuotaLimitCreateInput(serializers.Serializer):

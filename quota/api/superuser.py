@@ -13,13 +13,13 @@ from quaysite.api_schema import ERROR_RESPONSES
 from quota.api import operations
 from quota.api.access import IsSuperuser, QuotaFeatureOn, namespace_by_name
 from quota.api.serializers import (
-    QuotaCreateInput,
     QuotaLimitCreateInput,
     QuotaLimitOutput,
     QuotaLimitUpdateInput,
     QuotaOutput,
-    QuotaUpdateInput,
     RegistrySizeOutput,
+    SuperuserQuotaCreateInput,
+    SuperuserQuotaUpdateInput,
 )
 from quota.api.views import CREATED, DELETED
 from quota.registry_size import registry_size_queue, registry_size_state
@@ -54,11 +54,11 @@ class SuperuserQuotaListView(_SuperuserQuotaView):
 
     @extend_schema(
         description="Give the namespace a quota; one per namespace.",
-        request=QuotaCreateInput,
+        request=SuperuserQuotaCreateInput,
         responses=CREATED,
     )
     def post(self, request: Request, namespace: str) -> Response:
-        return operations.quota_add(request, namespace_by_name(namespace))
+        return operations.quota_add(request, namespace_by_name(namespace), body=SuperuserQuotaCreateInput)
 
 
 class SuperuserQuotaView(_SuperuserQuotaView):
@@ -66,11 +66,12 @@ class SuperuserQuotaView(_SuperuserQuotaView):
 
     @extend_schema(
         description="Change the quota's limit_bytes.",
-        request=QuotaUpdateInput,
+        request=SuperuserQuotaUpdateInput,
         responses={200: QuotaOutput, **ERROR_RESPONSES},
     )
     def put(self, request: Request, namespace: str, quota_id: str) -> Response:
-        return operations.quota_change(request, namespace_by_name(namespace), quota_id)
+        namespace_found = namespace_by_name(namespace)
+        return operations.quota_change(request, namespace_found, quota_id, body=SuperuserQuotaUpdateInput)
 
     @extend_schema(
         description="Delete the quota and its limits.",

@@ -36,7 +36,7 @@ def test_a_task_never_run_comes_first_then_the_one_waiting_longest(alice):
     now = now_ms()
     AutoPruneTaskStatus.objects.filter(namespace=orgs[0].namespace).update(last_ran_ms=now - 60_000)
     AutoPruneTaskStatus.objects.filter(namespace=orgs[1].namespace).update(last_ran_ms=now - 120_000)
-    claimed = [autoprune_task_claim().namespace.name for _ in range(3)]
+    claimed = [task.namespace.name for _ in range(3) if (task := autoprune_task_claim()) is not None]
     assert claimed == ["third", "second", "first"]
     assert autoprune_task_claim() is None
 
@@ -45,8 +45,9 @@ def test_a_claimed_task_is_stamped_running_and_not_due_within_the_period(alice):
     _org_with_policy(alice, "acme")
     before = now_ms()
     task = autoprune_task_claim()
+    assert task is not None
     stored = AutoPruneTaskStatus.objects.get(pk=task.pk)
-    assert stored.status == "running" and stored.last_ran_ms >= before
+    assert stored.status == "running" and stored.last_ran_ms is not None and stored.last_ran_ms >= before
     assert autoprune_task_claim() is None
 
 
@@ -77,6 +78,7 @@ def test_a_run_prunes_and_records_success(alice):
     acme = _org_with_policy(alice, "acme", keep=2)
     repository = repository_with_tags(acme, "app", ["a", "b", "c"])
     [run] = autoprune_run()
+    assert run.result is not None
     assert (run.namespace, run.status, [tag.tag for tag in run.result.tags]) == ("acme", "success", ["a"])
     assert live_tags(repository) == ["b", "c"]
     task = AutoPruneTaskStatus.objects.get()
@@ -89,6 +91,17 @@ def test_a_task_without_policies_is_deleted(alice):
     [run] = autoprune_run()
     assert run.status == "deleted"
     assert not AutoPruneTaskStatus.objects.exists()
+
+
+def test_a_policy_created_after_its_task_was_deleted_brings_a_new_task(alice):
+    acme = _org_with_policy(alice, "acme")
+    repository = repository_with_tags(acme, "app", ["a", "b"])
+    NamespaceAutoPrunePolicy.objects.filter(namespace=acme.namespace).delete()
+    assert [run.status for run in autoprune_run()] == ["deleted"]
+    namespace_policy_create(actor=alice, namespace=acme.namespace, method="number_of_tags", value=1)
+    assert AutoPruneTaskStatus.objects.get(namespace=acme.namespace).last_ran_ms is None
+    assert [run.status for run in autoprune_run()] == ["success"]
+    assert live_tags(repository) == ["b"]
 
 
 def test_a_failing_namespace_records_the_failure_and_the_next_goes_on(alice):

@@ -5,14 +5,15 @@
 The views, by path:
 - every module of ``registry/v2/``: the OCI distribution HTTP layer, handlers and the helpers
   they share (scopes, tokens, token checks) alike, so none of them hides a query;
-- every module of ``registry/api/`` and ``orgs/api/``: the REST views, and their serializers,
+- every module of ``registry/api/``, ``orgs/api/`` and ``quota/api/``: the REST views, and their serializers,
   which count as views (a serializer that queries runs a query per row it renders);
 - every module of ``registry/web/`` and ``orgs/web/``: the pages, their forms and helpers;
 - ``quaysite/views.py``.
 
 Outside it: the Django admin (``registry/admin.py``, ``orgs/admin.py``). A ModelAdmin is built on
-querysets (``get_queryset``, list filters, the selection an action is handed); its own reads
-still come from selectors and its actions go through services.
+querysets (``get_queryset``, list filters, the selection an action is handed), and those stay;
+what it reads beyond them comes from selectors (a mirror robot's choices, the new-user name
+check) and its actions go through services with ``request_actor(request)``.
 
 What counts as a query:
 - a model's manager: any ``.objects`` attribute;
@@ -32,7 +33,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEW_PACKAGES = ["registry/v2", "registry/api", "orgs/api", "registry/web", "orgs/web"]
+VIEW_PACKAGES = ["registry/v2", "registry/api", "orgs/api", "registry/web", "orgs/web", "quota/api"]
 VIEW_MODULES = ["quaysite/views.py"]
 
 QUERYSET_METHODS = {

@@ -14,13 +14,13 @@ from django.core.management import call_command
 from django.db.models import F
 
 from orgs.models import Namespace
-from quota.accounting import Sizes, sizes_recompute
+from quota.accounting import Sizes, sizes_recompute, sizes_reconcile
 from quota.models import NamespaceSize, RepositorySize
 from quota.selectors import sizes_stored
 from registry.manifest_formats import OCI_INDEX
 from registry.models import Manifest, ManifestBlob, Repository, RepositoryBlob, Tag
 from registry.services.gc import gc_run
-from registry.services.repositories import repository_delete
+from registry.services.repositories import repository_create, repository_delete
 from tests.registry.pushing import digest_of, image_manifest, index_manifest, push_blob, push_manifest
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +286,11 @@ def test_reconcile_prints_no_drift_and_corrects_a_wrong_total(as_alice, no_time_
     call_command("quota_reconcile", stdout=out)
     assert out.getvalue().splitlines() == ["alice: 12 bytes of drift corrected", "drift: 12 bytes"]
     assert_exact("alice")
+
+
+def test_reconcile_writes_no_row_for_a_repository_holding_nothing(alice):
+    """A missing row holds 0 bytes; inserting one would wait on the repository's row lock while
+    holding the namespace's, against the lock order."""
+    repository_create(actor=alice, namespace_name="alice", name="empty", visibility="private")
+    assert sizes_reconcile(namespace_id=namespace_id("alice")) == 0
+    assert not RepositorySize.objects.exists()

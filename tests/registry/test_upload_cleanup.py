@@ -163,28 +163,30 @@ def test_cleanup_command_without_redis_runs_the_cleanup_itself(repository, setti
     assert upload_pks() == []
 
 
-def test_cleanup_command_with_redis_enqueues_the_periodic_cleanups_on_the_gc_queue(settings):
+def test_cleanup_command_with_redis_enqueues_every_periodic_job_on_its_queue(settings):
     settings.JOBS_IN_PROCESS = False
-    settings.RQ_QUEUES = {"gc": {"URL": REDIS_TEST_URL}}
-    queue = django_rq.get_queue("gc")
-    before = set(queue.job_ids)
+    names = sorted({job.queue for job in jobs.PERIODIC_JOBS})
+    settings.RQ_QUEUES = {name: {"URL": REDIS_TEST_URL} for name in names}
+    queues = {name: django_rq.get_queue(name) for name in names}
+    before = {name: set(queue.job_ids) for name, queue in queues.items()}
 
     call_command("registry_cleanup")
 
-    added = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
+    added = {
+        name: [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before[name]]
+        for name, queue in queues.items()
+    }
     try:
-        assert sorted(job.func_name for job in added) == [
-            "orgs.tasks.login_failures_expire_task",
-            "registry.tasks.gc_blobs_task",
-            "registry.tasks.gc_due_task",
-            "registry.tasks.gc_run_task",
-            "registry.tasks.uploads_stale_cleanup_task",
-        ]
+        assert "registry.tasks.gc_due_task" in {job.func for job in jobs.PERIODIC_JOBS}
+        for name in names:
+            expected = sorted(job.func for job in jobs.PERIODIC_JOBS if job.queue == name)
+            assert sorted(job.func_name for job in added[name]) == expected
     finally:
-        for job in added:
-            job.delete()
-        if queue.count == 0:
-            queue.delete()
+        for name, queue in queues.items():
+            for job in added[name]:
+                job.delete()
+            if queue.count == 0:
+                queue.delete()
 
 
 def test_cleanup_age_follows_blobupload_deletion_date_threshold(repository, settings):

@@ -148,3 +148,27 @@ def test_superuser_paths_vanish_with_the_feature(root_client, alice, settings):
     assert root_client.get("/api/v1/superuser/users/alice/quota").status_code == 404
     assert post(root_client, "/api/v1/superuser/users/alice/quota", {"limit_bytes": GIB}).status_code == 404
     assert rows() == ([], [])
+
+
+def test_superuser_paths_take_quays_human_readable_limit(root_client, alice):
+    base = "/api/v1/superuser/users/alice/quota"
+    assert post(root_client, base, {"limit": "10 GiB"}).status_code == 201
+    quota = NamespaceQuota.objects.get()
+    assert quota.limit_bytes == 10 * GIB
+
+    assert put(root_client, f"{base}/{quota.pk}", {"limit": "500 MB"}).json()["limit_bytes"] == 500 * 1000**2
+    before = rows()
+    for body in ({"limit": "lots"}, {"limit": "0 B"}, {"limit": 5}):
+        response = put(root_client, f"{base}/{quota.pk}", body)
+        assert response.status_code == 400, body
+    assert error_message(put(root_client, f"{base}/{quota.pk}", {"limit": "lots"})) == "Invalid limit format"
+    assert rows() == before
+
+
+def test_a_superuser_create_without_either_limit_is_a_400(root_client, alice):
+    response = post(root_client, "/api/v1/superuser/users/alice/quota", {})
+    assert (response.status_code, error_message(response)) == (
+        400,
+        "limit_bytes: This field (or limit) is required.",
+    )
+    assert rows() == ([], [])
