@@ -24,3 +24,19 @@ class NotificationsConfig(AppConfig):
 
         listeners_register()
         domain_status_register((NotificationNotFound, 404), (NotificationInvalid, 400))
+        self._web_register()
+
+    def _web_register(self) -> None:
+        from notifications.web.views import TAB, header_bell, repository_settings_panel
+        from orgs.web.header import header_items
+        from orgs.web.tabs import OrganizationTab, organization_admin_tabs
+        from registry.web.panels import repository_settings_panels
+
+        # ready() may run more than once in a process (test runners); each goes in once.
+        tab = OrganizationTab(key=TAB, label="Notifications", url_name="ui-org-notifications")
+        if tab not in organization_admin_tabs:
+            organization_admin_tabs.append(tab)
+        if repository_settings_panel not in repository_settings_panels:
+            repository_settings_panels.append(repository_settings_panel)
+        if header_bell not in header_items:
+            header_items.append(header_bell)

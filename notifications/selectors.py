@@ -50,3 +50,15 @@ def user_notification_list(*, user: User, limit: int = 50) -> QuerySet[UserNotif
 
 def user_notification_unread_count(*, user: User) -> int:
     return UserNotification.objects.filter(user=user, read=False).count()
+
+
+def user_notification_get(*, user: User, uuid: str) -> UserNotification:
+    """The user's own in-app notification ``uuid``; anyone else's is not found."""
+    try:
+        key = UUID(str(uuid))
+    except ValueError:
+        raise NotificationNotFound(f"No notification {uuid}") from None
+    found = UserNotification.objects.filter(user=user, uuid=key).first()
+    if found is None:
+        raise NotificationNotFound(f"No notification {uuid}")
+    return found
