@@ -59,7 +59,7 @@ def target_resolve(url: str) -> tuple[str, str, int]:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise TargetRefused(f"cannot resolve {parts.hostname}: {error}") from None
-    addresses = [ipaddress.ip_address(entry[4][0].split("%")[0]) for entry in found]
+    addresses = [ipaddress.ip_address(str(entry[4][0]).split("%")[0]) for entry in found]
     if not settings.NOTIFICATION_ALLOW_PRIVATE_TARGETS:
         refused = [str(address) for address in addresses if address_refused(address)]
         if refused:

@@ -24,7 +24,11 @@ def repo_push_record(pushed: hooks.Pushed) -> None:
     if not notifications:
         return
     namespace_name = Namespace.objects.values_list("name", flat=True).get(pk=repository.namespace_id)
-    pusher = User.objects.filter(pk=pushed.pusher_id).values_list("username", flat=True).first()
+    pusher = (
+        User.objects.filter(pk=pushed.pusher_id).values_list("username", flat=True).first()
+        if pushed.pusher_id is not None
+        else None
+    )
     payload = repository_event_data(
         namespace_name,
         repository.name,
@@ -47,7 +51,7 @@ def quota_event_record(quota_event: QuotaEvent) -> None:
     if not notifications:
         return
     namespace_name = Namespace.objects.values_list("name", flat=True).get(pk=quota_event.namespace_id)
-    repository_name = quota_event.repository.name if quota_event.repository_id else None
+    repository_name = quota_event.repository.name if quota_event.repository is not None else None
     payload = namespace_event_data(
         namespace_name,
         {

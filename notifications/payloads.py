@@ -11,7 +11,7 @@ from notifications.models import Event
 # event_config "level" is this severe or less severe than the finding.
 SEVERITIES = ("Critical", "High", "Medium", "Low", "Negligible", "Unknown")
 
-SUMMARIES = {
+SUMMARIES: dict[str, str] = {
     Event.REPO_PUSH: "Repository {repository} updated",
     Event.REPO_MIRROR_SYNC_STARTED: "Repository Mirror started for {repository}",
     Event.REPO_MIRROR_SYNC_SUCCESS: "Repository Mirror success for {repository}",
@@ -27,7 +27,7 @@ SUMMARIES = {
     Event.QUOTA_ERROR: "Quota exceeded for namespace {namespace}",
 }
 
-LEVELS = {
+LEVELS: dict[str, str] = {
     Event.REPO_PUSH: "primary",
     Event.REPO_MIRROR_SYNC_SUCCESS: "success",
     Event.REPO_MIRROR_SYNC_FAILED: "error",

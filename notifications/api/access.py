@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework.request import Request
 
 from orgs.models import Namespace
-from orgs.request_context import request_actor
+from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import organization_get
 from orgs.services.authorization import require_namespace_admin
 from registry.models import Repository
@@ -15,7 +15,7 @@ from registry.services.authorization import require_repository_admin
 
 
 def repository_for_admin(request: Request, repository: str) -> Repository:
-    found = repository_get_readable(user=request.user, full_name=repository).repository
+    found = repository_get_readable(user=request_user(request), full_name=repository).repository
     require_repository_admin(actor=request_actor(request), repository=found)
     return found
 

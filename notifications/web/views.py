@@ -34,6 +34,7 @@ from notifications.services import (
 )
 from notifications.web.forms import NotificationForm
 from orgs.errors import NotPermitted
+from orgs.request_context import request_actor
 from orgs.web.http import page
 from orgs.web.organizations import organization_admin_context
 from registry.models import Repository
@@ -46,7 +47,9 @@ INBOX_SHOWN = 100
 # What each button on a notification does, and what the page then says.
 ACTIONS: dict[str, tuple[Callable[[HttpRequest, Notification], object], str]] = {
     "delete": (
-        lambda request, notification: notification_delete(notification=notification, actor=request.user),
+        lambda request, notification: notification_delete(
+            notification=notification, actor=request_actor(request)
+        ),
         "Notification removed.",
     ),
     "test": (
@@ -54,7 +57,9 @@ ACTIONS: dict[str, tuple[Callable[[HttpRequest, Notification], object], str]] = 
         "Test notification queued: it is delivered within seconds.",
     ),
     "reset": (
-        lambda request, notification: notification_reset(notification=notification, actor=request.user),
+        lambda request, notification: notification_reset(
+            notification=notification, actor=request_actor(request)
+        ),
         "Failure count reset: the notification is enabled again.",
     ),
 }
@@ -74,7 +79,7 @@ def _create(request: HttpRequest, form: NotificationForm, **target: Any) -> bool
     if not form.is_valid():
         return False
     try:
-        notification_create(actor=request.user, **target, **form.service_arguments())
+        notification_create(actor=request_actor(request), **target, **form.service_arguments())
     except NotificationInvalid as error:
         form.add_error(None, str(error))
         return False
@@ -182,7 +187,9 @@ def _inbox_row(note: UserNotification) -> dict:
 
 @page
 def inbox(request: HttpRequest) -> HttpResponse:
-    notes = [_inbox_row(note) for note in user_notification_list(user=request.user, limit=INBOX_SHOWN)]
+    notes = [
+        _inbox_row(note) for note in user_notification_list(user=request_actor(request), limit=INBOX_SHOWN)
+    ]
     return render(request, "ui/notifications/inbox.html", {"notes": notes})
 
 
@@ -190,7 +197,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_mark_read(request: HttpRequest, uuid: str) -> HttpResponse:
     try:
-        user_notification_mark_read(user=request.user, uuids=[uuid], read=True)
+        user_notification_mark_read(user=request_actor(request), uuids=[uuid], read=True)
     except NotificationNotFound as error:
         raise Http404(str(error)) from error
     return redirect("ui-notifications")

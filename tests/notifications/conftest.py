@@ -28,6 +28,7 @@ class _Mailbox:
         self.messages: list[tuple[list[str], Message]] = []
 
     async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)  # aiosmtpd's default: the data undecoded
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
 

@@ -70,6 +70,7 @@ def test_a_failed_attempt_waits_longer_each_time(settings, webhook, webhook_rece
     delivery = record_push(webhook)
     deliveries_send()
     delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
     first_wait = delivery.next_attempt_at - timezone.now()
     assert timedelta(seconds=25) < first_wait <= timedelta(seconds=30)
     # Not due yet: nothing is sent.
@@ -77,6 +78,7 @@ def test_a_failed_attempt_waits_longer_each_time(settings, webhook, webhook_rece
     come_due()
     deliveries_send()
     delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
     assert timedelta(seconds=55) < delivery.next_attempt_at - timezone.now() <= timedelta(seconds=60)
     assert retry_delay(3) == timedelta(seconds=120)
 
@@ -147,6 +149,7 @@ def test_a_delivery_another_worker_holds_is_skipped_not_waited_for(webhook):
             next_attempt_at=timezone.now(),
         )
     first = Delivery.objects.order_by("pk").first()
+    assert first is not None
     claimed: list[int] = []
     with transaction.atomic():
         # This connection is the other worker, mid-claim: its row stays locked until it commits.

@@ -1,8 +1,8 @@
 """Notification latency: from a push's last byte to its webhook's arrival, over N pushes.
 
-    .venv/bin/python bench/notifications.py                # 100 pushes, SQLite, gunicorn as `make run`
-    .venv/bin/python bench/notifications.py --postgres     # a fresh PostgreSQL database, dropped after
-    .venv/bin/python bench/notifications.py --pushes 20
+    .venv/bin/python bench/notification_latency.py                # 100 pushes, SQLite, gunicorn as `make run`
+    .venv/bin/python bench/notification_latency.py --postgres     # a fresh PostgreSQL database, dropped after
+    .venv/bin/python bench/notification_latency.py --pushes 20
 
 The real server (embedded mode: jobs on the in-process worker thread of each gunicorn worker)
 with one repository and one webhook notification to a receiver in this process on loopback
