@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "registry",
     "quota",
     "pruning",
+    "mirroring",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MirroringConfig(AppConfig):
+    name = "mirroring"
+    verbose_name = "Repository mirroring"
