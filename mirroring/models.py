@@ -33,8 +33,10 @@ class RepositoryMirror(models.Model):
     platforms = models.JSONField(default=list, blank=True)
     # True: a failed sync restores the last good tag set; False: best effort, keep what succeeded.
     rollback = models.BooleanField(default=False)
-    # The robot that writes; PROTECT: deleting it first needs the mirror gone or moved.
-    robot = models.ForeignKey("orgs.User", on_delete=models.PROTECT, related_name="repository_mirrors")
+    # The robot that writes; null once deleted, and a sync then fails saying so.
+    robot = models.ForeignKey(
+        "orgs.User", null=True, on_delete=models.SET_NULL, related_name="repository_mirrors"
+    )
     is_enabled = models.BooleanField(default=True)
     sync_interval = models.PositiveIntegerField(help_text="Seconds between syncs.")
     sync_start_date = models.DateTimeField()
