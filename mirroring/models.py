@@ -50,8 +50,8 @@ class RepositoryMirror(models.Model):
     tags_deleted = models.PositiveIntegerField(default=0)
     bytes_copied = models.BigIntegerField(default=0)
     bytes_skipped = models.BigIntegerField(default=0)
-    # Per-tag errors of the last sync: [{"tag": ..., "error": ...}].
-    errors = models.JSONField(default=list, blank=True)
+    # Per-tag errors of the last sync: {tag: reason}.
+    errors = models.JSONField(default=dict, blank=True)
     failed_reason = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
