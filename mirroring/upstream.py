@@ -112,7 +112,7 @@ class UpstreamClient:
                 preload_content=not stream,
                 timeout=self.timeout,
                 redirect=True,
-                retries=urllib3.Retry(total=None, connect=0, read=0, redirect=5, status=0),
+                retries=urllib3.Retry(total=None, connect=0, read=0, other=0, status=0, redirect=5),
             )
         except urllib3.exceptions.SSLError as error:
             raise UpstreamError("unreachable", f"TLS with {self.reference.host} failed: {error}") from None
