@@ -67,3 +67,7 @@ class RepositoryMirror(models.Model):
         if not self.username:
             return None
         return self.username, secret_decrypt(self.password) if self.password else ""
+
+    def proxy_url(self) -> str:
+        """The one proxy the upstream client takes: HTTPS's, else HTTP's, else none ("")."""
+        return self.proxy.get("https_proxy") or self.proxy.get("http_proxy") or ""

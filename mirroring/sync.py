@@ -46,13 +46,14 @@ class MirrorSource(Protocol):
     repository: Repository
     external_reference: str
     verify_tls: bool
-    proxy: str
     tag_glob_csv: str
     platforms: list[str]
     rollback: bool
     robot: User | None
 
     def credentials(self) -> tuple[str, str] | None: ...
+
+    def proxy_url(self) -> str: ...
 
 
 @dataclass
@@ -125,7 +126,7 @@ def _begin(mirror: MirrorSource, report: SyncReport) -> tuple[_Copy, list[str]]:
         reference=mirror.external_reference,
         credentials=mirror.credentials(),
         verify_tls=mirror.verify_tls,
-        proxy=mirror.proxy or "",
+        proxy=mirror.proxy_url(),
     )
     client.ping()
     upstream_tags = set(client.tags())

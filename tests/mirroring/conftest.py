@@ -332,6 +332,9 @@ class Mirror:
     def credentials(self) -> tuple[str, str] | None:
         return (self.username, self.password) if self.username else None
 
+    def proxy_url(self) -> str:
+        return self.proxy
+
 
 @pytest.fixture
 def mirror_robot(acme, alice) -> User:
