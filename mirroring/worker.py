@@ -123,14 +123,14 @@ def _report_store(mirror: RepositoryMirror, claimed_at: datetime, report: SyncRe
     return True
 
 
-def mirror_run(mirror: RepositoryMirror, *, sync: SyncFunction = mirror_sync) -> RepositoryMirror:
-    """Syncs a claimed mirror and records how it went; ``sync`` replaces the engine in tests."""
+def mirror_run(mirror: RepositoryMirror, *, sync: SyncFunction | None = None) -> RepositoryMirror:
+    """Syncs a claimed mirror and records how it went; ``sync`` (tests) stands in for the engine."""
     claimed_at = mirror.last_started
     assert claimed_at is not None, "mirror_run takes a mirror from mirror_claim"
     _audit("repo_mirror_sync_started", mirror, external_reference=mirror.external_reference)
     mirror_event_record(SYNC_STARTED, mirror)
     try:
-        report = sync(mirror, cancelled=_cancelled_check(mirror, claimed_at))
+        report = (sync or mirror_sync)(mirror, cancelled=_cancelled_check(mirror, claimed_at))
     except Exception as exc:
         # One mirror's bug must not stop the others; the status says what went wrong.
         logger.exception("mirror sync of repository %s failed", mirror.repository_id)
@@ -140,7 +140,7 @@ def mirror_run(mirror: RepositoryMirror, *, sync: SyncFunction = mirror_sync) ->
 
 
 def mirrors_run(
-    *, max_mirrors: int = RUN_MAX_MIRRORS, repository_id: int | None = None, sync: SyncFunction = mirror_sync
+    *, max_mirrors: int = RUN_MAX_MIRRORS, repository_id: int | None = None, sync: SyncFunction | None = None
 ) -> list[RepositoryMirror]:
     """Claims and syncs due mirrors one after another until none is due."""
     runs = []
