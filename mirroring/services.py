@@ -108,7 +108,8 @@ def _changes_apply(mirror: RepositoryMirror, changes: dict) -> list[tuple[str, o
             continue
         value = clean(changes[name])
         if name == "proxy":
-            value = {**mirror.proxy, **value}
+            # Quay's per-key change: a key given null or empty is cleared, the others kept.
+            value = {key: given for key, given in {**mirror.proxy, **value}.items() if given}
         setattr(mirror, name, value)
         audited.append((name, value))
     if "tag_globs" in changes:

@@ -61,4 +61,4 @@ def proxy_clean(proxy: dict) -> dict:
     for key, value in proxy.items():
         if value is not None and not isinstance(value, str):
             raise MirrorInvalid(f"proxy {key} must be a string or null")
-    return {key: value for key, value in proxy.items() if value}
+    return dict(proxy)

@@ -13,8 +13,10 @@ api_v1 = [
     path("error/<str:error_type>", api_error_type, name="api-error-type"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
     path("", include("orgs.api.urls")),
-    # Before the registry's: its repository route would take a policy's path for a repository name.
+    # Before the registry's: its repository route would take a policy's or a mirror's path for a
+    # repository name.
     path("", include("pruning.api.urls")),
+    path("", include("mirroring.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
     # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
