@@ -34,6 +34,7 @@ urlpatterns = [
     # The web UI after the registry's routes, which /v2/ traffic then matches first.
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
+    path("", include("mirroring.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as
     # collected by `make run`; no separate web server needed.

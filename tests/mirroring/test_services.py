@@ -158,4 +158,3 @@ def test_sync_now_of_a_disabled_mirror_is_refused(acme, alice, mirror_robot):
     mirror = mirror_make(acme, alice, "app", robot=mirror_robot, is_enabled=False)
     with pytest.raises(MirrorInvalid, match="disabled"):
         mirror_sync_now(actor=alice, mirror=mirror)
-
