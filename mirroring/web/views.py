@@ -63,7 +63,8 @@ def repository_mirror_save(request: HttpRequest, repository: str) -> HttpRespons
     form = MirrorForm(request.POST, robots=_robots(found))
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()
+            f"{form.fields[name].label or name}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
         )
         messages.error(request, f"Mirror not saved: {problems}")
         return _back(found)
