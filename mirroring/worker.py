@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mirroring.events import SYNC_FAILED, SYNC_STARTED, SYNC_SUCCESS, mirror_event_record
+from mirroring.hooks import SYNC_FAILED, SYNC_STARTED, SYNC_SUCCESS, MirrorEvent, mirror_event_hooks_run
 from mirroring.models import RepositoryMirror
 from mirroring.sync import SyncReport, mirror_sync
 from orgs.audit import audit_log_write
@@ -58,6 +58,8 @@ def mirror_claim(*, repository_id: int | None = None) -> RepositoryMirror | None
         mirror.last_started = now
         mirror.sync_expiration_date = now + timedelta(seconds=CLAIM_SECONDS)
         mirror.save(update_fields=["sync_status", "last_started", "sync_expiration_date"])
+        _audit(SYNC_STARTED, mirror, external_reference=mirror.external_reference)
+        mirror_event_hooks_run(MirrorEvent(SYNC_STARTED, mirror))
     return mirror
 
 
@@ -115,11 +117,11 @@ def _report_store(mirror: RepositoryMirror, claimed_at: datetime, report: SyncRe
         for name, value in values.items():
             setattr(mirror, name, value)
         if status == Status.SYNC_SUCCESS:
-            _audit("repo_mirror_sync_success", mirror, tags_synced=report.tags_synced)
+            _audit(SYNC_SUCCESS, mirror, tags_synced=report.tags_synced)
+            mirror_event_hooks_run(MirrorEvent(SYNC_SUCCESS, mirror))
         elif status == Status.SYNC_FAILED:
-            _audit("repo_mirror_sync_failed", mirror, message=mirror.failed_reason)
-    if status != Status.SYNC_CANCEL:
-        mirror_event_record(SYNC_SUCCESS if status == Status.SYNC_SUCCESS else SYNC_FAILED, mirror)
+            _audit(SYNC_FAILED, mirror, message=mirror.failed_reason)
+            mirror_event_hooks_run(MirrorEvent(SYNC_FAILED, mirror))
     return True
 
 
@@ -127,8 +129,6 @@ def mirror_run(mirror: RepositoryMirror, *, sync: SyncFunction | None = None) ->
     """Syncs a claimed mirror and records how it went; ``sync`` (tests) stands in for the engine."""
     claimed_at = mirror.last_started
     assert claimed_at is not None, "mirror_run takes a mirror from mirror_claim"
-    _audit("repo_mirror_sync_started", mirror, external_reference=mirror.external_reference)
-    mirror_event_record(SYNC_STARTED, mirror)
     try:
         report = (sync or mirror_sync)(mirror, cancelled=_cancelled_check(mirror, claimed_at))
     except Exception as exc:

@@ -17,6 +17,7 @@ api_v1 = [
     # repository name.
     path("", include("pruning.api.urls")),
     path("", include("mirroring.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
     # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
     path("", include("mirroring.web.urls")),
+    path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as
     # collected by `make run`; no separate web server needed.
