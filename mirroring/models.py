@@ -3,6 +3,8 @@ RepoMirrorConfig with its root rule folded in, plus our platforms and rollback).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 
 from orgs.secrets import secret_decrypt
@@ -67,6 +69,18 @@ class RepositoryMirror(models.Model):
         if not self.username:
             return None
         return self.username, secret_decrypt(self.password) if self.password else ""
+
+    def sync_running(self, now: datetime) -> bool:
+        """A worker holds the claim: SYNCING, or SYNC_CANCEL asked of a sync not yet stopped, and
+        the claim's deadline not passed (past it the worker is presumed dead)."""
+        claimed = self.last_started is not None and (
+            self.last_finished is None or self.last_finished < self.last_started
+        )
+        return (
+            self.sync_status in (self.SyncStatus.SYNCING, self.SyncStatus.SYNC_CANCEL)
+            and claimed
+            and self.sync_expiration_date > now
+        )
 
     def proxy_url(self) -> str:
         """The one proxy the upstream client takes: HTTPS's, else HTTP's, else none ("")."""

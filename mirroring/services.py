@@ -118,7 +118,7 @@ def _changes_apply(mirror: RepositoryMirror, changes: dict) -> list[tuple[str, o
     if "sync_start_date" in changes:
         mirror.sync_start_date = changes["sync_start_date"]
         # The first run waits for the start date; a running sync keeps its claim's deadline.
-        if mirror.sync_status != Status.SYNCING:
+        if mirror.pk is None or not mirror.sync_running(timezone.now()):
             mirror.sync_expiration_date = mirror.sync_start_date
         audited.append(("sync_start_date", mirror.sync_start_date))
     return audited
@@ -180,7 +180,8 @@ def mirror_sync_now(*, actor: User | None, mirror: RepositoryMirror) -> Reposito
     """Due now: the next free worker takes it. Refused while a sync runs."""
     require_repository_admin(actor=actor, repository=mirror.repository)
     locked = _mirror_lock(mirror)
-    if locked.sync_status == Status.SYNCING:
+    # A cancelled sync still running holds its claim too: due now, a second worker would take it.
+    if locked.sync_running(timezone.now()):
         raise MirrorStateConflict("the mirror is syncing now")
     if not locked.is_enabled:
         raise MirrorInvalid("the mirror is disabled: enable it first")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mirroring.models import RepositoryMirror
+from mirroring.worker import mirror_claim
 from orgs.models import AuditLog
 from orgs.services import robot_create
 from registry.models import Repository
@@ -157,7 +158,7 @@ def test_sync_now_then_cancel_answer_204_and_move_the_status(alice_client, app, 
 
 def test_sync_now_while_syncing_is_a_404(alice_client, app, mirror_robot):
     _send(alice_client, "post", MIRROR, _config())
-    RepositoryMirror.objects.update(sync_status=Status.SYNCING)
+    assert mirror_claim() is not None
     assert _send(alice_client, "post", MIRROR + "/sync-now").status_code == 404
     assert alice_client.get(MIRROR).json()["sync_expiration_date"] is None
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from mirroring.errors import MirrorExists, MirrorInvalid, MirrorStateConflict
 from mirroring.models import RepositoryMirror
 from mirroring.services import mirror_create, mirror_sync_cancel, mirror_sync_now, mirror_update
+from mirroring.worker import mirror_claim
 from orgs.errors import NotPermitted
 from orgs.models import AuditLog
 from orgs.services import organization_create, robot_create
@@ -138,7 +139,7 @@ def test_sync_now_is_refused_while_syncing_and_cancel_while_idle(acme, alice, mi
     mirror = mirror_make(acme, alice, "app", robot=mirror_robot)
     with pytest.raises(MirrorStateConflict):
         mirror_sync_cancel(actor=alice, mirror=mirror)
-    RepositoryMirror.objects.filter(pk=mirror.pk).update(sync_status=Status.SYNCING)
+    assert mirror_claim() is not None
     with pytest.raises(MirrorStateConflict):
         mirror_sync_now(actor=alice, mirror=mirror)
     mirror_sync_cancel(actor=alice, mirror=mirror)

@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from mirroring.errors import MirrorStateConflict
 from mirroring.models import RepositoryMirror
 from mirroring.services import mirror_sync_cancel, mirror_sync_now
 from mirroring.sync import SyncReport
@@ -133,6 +134,9 @@ def test_sync_cancel_is_seen_at_the_next_tag_boundary(acme, alice, mirror_robot)
             report.tags_synced += 1
             if tag == "a":
                 mirror_sync_cancel(actor=alice, mirror=claimed)
+                # Cancelled but still running: a sync-now would let a second worker in.
+                with pytest.raises(MirrorStateConflict):
+                    mirror_sync_now(actor=alice, mirror=claimed)
         return report
 
     mirrors_run(sync=sync)

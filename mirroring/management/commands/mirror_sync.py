@@ -5,10 +5,12 @@ from __future__ import annotations
 from argparse import ArgumentParser
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from mirroring.errors import MirrorStateConflict
 from mirroring.models import RepositoryMirror
+from mirroring.services import mirror_sync_now
 from mirroring.worker import mirrors_run
+from orgs.errors import InvalidInput
 from registry.selectors.repositories import repository_get
 
 
@@ -34,11 +36,11 @@ class Command(BaseCommand):
 
     def _make_due(self, full_name: str) -> int:
         found = repository_get(full_name=full_name)
-        updated = (
-            RepositoryMirror.objects.filter(repository=found)
-            .exclude(sync_status=RepositoryMirror.SyncStatus.SYNCING)
-            .update(sync_status=RepositoryMirror.SyncStatus.SYNC_NOW, sync_expiration_date=timezone.now())
-        )
-        if not updated and not RepositoryMirror.objects.filter(repository=found).exists():
+        mirror = RepositoryMirror.objects.filter(repository=found).first()
+        if mirror is None:
             raise CommandError(f"{full_name} has no mirror configuration")
+        try:
+            mirror_sync_now(actor=None, mirror=mirror)
+        except (MirrorStateConflict, InvalidInput) as error:
+            raise CommandError(f"{full_name}: {error}") from None
         return found.pk
