@@ -1,7 +1,8 @@
 """Upstreams for the mirroring tests: Debian's docker-registry (CNCF distribution), started
-here on 127.0.0.1 with filesystem storage, and filled with images by skopeo from OCI layouts
-written here. One anonymous upstream and one behind htpasswd basic auth serve the session; a
-test that must stop its upstream mid-sync starts another process over the same storage."""
+here on 127.0.0.1 with filesystem storage and filled with images by skopeo from OCI layouts
+written here, and the e2e tests' server of our own (Docker token auth). One anonymous
+docker-registry and one behind htpasswd basic auth serve the session; a test that must stop
+its upstream mid-sync starts another process over the same storage."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from orgs.models import User
 from orgs.services import robot_create
 from registry.models import Repository
 from registry.services.repositories import repository_create
+
+# Our own server as an upstream with Docker token auth (test_token_upstream).
+from tests.e2e.conftest import alice_tools, new_tools, registry_server, server_database_url  # noqa: F401
 
 DOCKER_REGISTRY = "/usr/bin/docker-registry"
 READY_TIMEOUT = 15
