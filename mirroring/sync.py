@@ -212,8 +212,12 @@ def _blob_copy(copy: _Copy, descriptor: Descriptor) -> None:
         copy.report.bytes_skipped += descriptor.size
         return
     source = Repository.objects.filter(blob_links__blob__digest=digest).exclude(pk=copy.repository.pk).first()
-    if source is not None and blob_mount(
-        repository=copy.repository, digest=digest, source=source, pusher_id=copy.robot_id
+    # Linked from elsewhere only once the upstream shows it has these bytes: a manifest naming
+    # a digest is no proof that its author holds the content.
+    if (
+        source is not None
+        and copy.client.blob_offered(digest, descriptor.size)
+        and blob_mount(repository=copy.repository, digest=digest, source=source, pusher_id=copy.robot_id)
     ):
         copy.report.bytes_skipped += descriptor.size
         return

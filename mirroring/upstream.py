@@ -29,6 +29,7 @@ CHUNK = 1024 * 1024
 TAGS_PAGE = 1000
 TAG_PAGES_MAX = 1000
 MANIFEST_MAX = 4 * 1024 * 1024
+API_HOSTS = {"docker.io": "registry-1.docker.io", "index.docker.io": "registry-1.docker.io"}
 RETRIES = 4
 RETRY_WAIT_MAX = 10.0
 REFERENCE_RE = re.compile(r"(?P<host>[A-Za-z0-9.-]+(?::[0-9]{1,5})?)/(?P<path>[a-z0-9]+(?:[._/-][a-z0-9]+)*)")
@@ -64,7 +65,9 @@ def reference_parse(reference: str) -> UpstreamReference:
         raise UpstreamError(
             "invalid", f"{reference[:200]!r} is not a registry reference like host[:port]/path"
         )
-    return UpstreamReference(match["host"], match["path"])
+    host = match["host"]
+    # Docker Hub's name for images is not the host its API answers on.
+    return UpstreamReference(API_HOSTS.get(host, host), match["path"])
 
 
 def _challenge_params(header: str) -> tuple[str, dict[str, str]]:
@@ -250,6 +253,12 @@ class UpstreamClient:
             )
         media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
         return UpstreamManifest(actual, media_type, content)
+
+    def blob_offered(self, digest: str, size: int) -> bool:
+        """Whether the upstream serves this blob at this size (a HEAD, no bytes)."""
+        response = self._request("HEAD", f"/v2/{self.reference.path}/blobs/{digest}")
+        response.release_conn()
+        return response.status == 200 and response.headers.get("Content-Length") == str(size)
 
     def blob_chunks(self, digest: str, size: int) -> Iterator[bytes]:
         """Streams the blob; more bytes than its descriptor's size end the stream in an error.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -323,3 +324,20 @@ def test_referrers_come_along_through_the_fallback_tag(upstream, images, new_mir
     stored = Manifest.objects.get(repository=mirror.repository, digest=referrer)
     assert stored.subject_digest == subject
     assert set(_tags(mirror.repository)) == {"v1"}
+
+
+@pytest.mark.django_db
+def test_blob_stored_here_is_not_linked_when_the_upstream_does_not_hold_it(upstream, images, new_mirror):
+    layers = _layers("held-elsewhere")
+    images.push_image(upstream, "heldsrc:1", layers)
+    mirror_sync(new_mirror("heldsrc", upstream.reference("heldsrc")), cancelled=never_cancelled)
+    digest = images.push_image(upstream, "heldnot:1", layers)
+    layer = json.loads(upstream.blob_file(digest).read_bytes())["layers"][0]["digest"]
+    link = upstream.storage / "docker/registry/v2/repositories/heldnot/_layers/sha256" / layer.split(":")[1]
+    shutil.rmtree(link)
+    mirror = new_mirror("heldnot", upstream.reference("heldnot"))
+
+    report = mirror_sync(mirror, cancelled=never_cancelled)
+
+    assert f"the blob {layer} is not on {upstream.host}" in report.errors["1"]
+    assert not RepositoryBlob.objects.filter(repository=mirror.repository, blob__digest=layer).exists()
