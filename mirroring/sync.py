@@ -27,7 +27,7 @@ from orgs.errors import InvalidInput
 from orgs.models import User
 from registry.errors import RegistryError
 from registry.manifest_formats import Descriptor, ParsedManifest, manifest_parse
-from registry.models import Manifest, Repository, RepositoryBlob
+from registry.models import Manifest, Repository, RepositoryBlob, Tag
 from registry.services.blobs import blob_mount
 from registry.services.manifests import manifest_put
 from registry.services.repository_states import repository_push_check
@@ -138,7 +138,7 @@ def _begin(mirror: MirrorSource, report: SyncReport) -> tuple[_Copy, list[str]]:
 
 def _live_tags(repository: Repository) -> dict[str, Manifest]:
     tags = (
-        repository.tags.filter(tag_active_q(timezone.now()))
+        Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
         .select_related("manifest")
         .order_by("start", "pk")
     )

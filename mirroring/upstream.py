@@ -182,7 +182,9 @@ class UpstreamClient:
         if urlsplit(realm).scheme not in ("http", "https"):
             raise UpstreamError("unauthorized", f"the token realm {realm[:100]!r} is not an http(s) URL")
         headers = {"Authorization": basic} if (basic := self._basic()) else {}
-        response = self._send("GET", f"{realm}?{urlencode(query)}", headers, stream=False)
+        # A realm may carry a query of its own (``?account=...``): ours is appended to it.
+        separator = "&" if urlsplit(realm).query else "?"
+        response = self._send("GET", f"{realm}{separator}{urlencode(query)}", headers, stream=False)
         if response.status in (401, 403):
             raise UpstreamError("unauthorized", f"{self.reference.host} refused the credentials")
         if response.status != 200:

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,9 +196,9 @@ class ImageLayouts:
         layout = self._layout()
         children = [self._image(layout, layers, arch) for arch, layers in images.items()]
         index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children}).encode()
-        top = {"mediaType": OCI_INDEX, "digest": self._blob(layout, index), "size": len(index)}
-        self._copy(layout, top, upstream, target)
-        return top["digest"], {child["platform"]["architecture"]: child["digest"] for child in children}
+        digest = self._blob(layout, index)
+        self._copy(layout, {"mediaType": OCI_INDEX, "digest": digest, "size": len(index)}, upstream, target)
+        return digest, {child["platform"]["architecture"]: child["digest"] for child in children}
 
     def push_referrer(self, upstream: Upstream, repository: str, subject: str, content: bytes) -> str:
         """Pushes an artifact whose subject is ``subject`` as an upstream without the referrers
@@ -246,7 +247,7 @@ class ImageLayouts:
             headers={"Content-Type": OCI_INDEX},
         )
         urllib.request.urlopen(request, timeout=10).close()
-        return referrer["digest"]
+        return str(referrer["digest"])
 
     @staticmethod
     def _manifest_bytes(upstream: Upstream, repository: str, digest: str) -> bytes:
@@ -347,7 +348,7 @@ def mirror_robot(acme, alice) -> User:
 def new_mirror(acme, alice, mirror_robot: User) -> Callable[..., Mirror]:
     """A repository of acme in MIRROR state written by acme+mirror, and its configuration."""
 
-    def make(name: str, external_reference: str, **options: object) -> Mirror:
+    def make(name: str, external_reference: str, **options: Any) -> Mirror:
         repository = repository_create(namespace_name="acme", name=name, visibility="private", actor=alice)
         repository.state = Repository.State.MIRROR
         repository.mirror_robot = mirror_robot

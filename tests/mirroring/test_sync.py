@@ -6,21 +6,19 @@ import json
 import shutil
 
 import pytest
+from django.utils import timezone
 
 from mirroring import upstream as upstream_module
 from mirroring.sync import mirror_sync
 from registry.models import Manifest, Repository, RepositoryBlob, Tag
-from registry.services.tags import tag_live
+from registry.tag_liveness import tag_active_q
 from tests.mirroring.conftest import never_cancelled
 
 
 def _tags(repository: Repository) -> dict[str, str]:
     """Live tag -> manifest digest."""
-    return {
-        name: tag_live(repository=repository, name=name).manifest.digest
-        for name in set(repository.tags.values_list("name", flat=True))
-        if tag_live(repository=repository, name=name) is not None
-    }
+    live = Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
+    return dict(live.values_list("name", "manifest__digest"))
 
 
 def _layers(label: str, count: int = 2) -> list[bytes]:
