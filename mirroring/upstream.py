@@ -117,10 +117,13 @@ class UpstreamClient:
                 redirect=True,
                 retries=urllib3.Retry(total=None, connect=0, read=0, other=0, status=0, redirect=5),
             )
-        except urllib3.exceptions.SSLError as error:
-            raise UpstreamError("unreachable", f"TLS with {self.reference.host} failed: {error}") from None
         except urllib3.exceptions.HTTPError as error:
-            raise UpstreamError("unreachable", f"{self.reference.host} is unreachable: {error}") from None
+            # Retries are off, so MaxRetryError only wraps the one failure: name that.
+            cause = error.reason if isinstance(error, urllib3.exceptions.MaxRetryError) else error
+            host = self.reference.host
+            if isinstance(cause, urllib3.exceptions.SSLError | ssl.SSLError):
+                raise UpstreamError("unreachable", f"TLS with {host} failed: {cause}") from None
+            raise UpstreamError("unreachable", f"{host} is unreachable: {cause}") from None
 
     def _request(
         self, method: str, path: str, *, accept: str = "", stream: bool = False

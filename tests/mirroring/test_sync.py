@@ -339,3 +339,14 @@ def test_blob_stored_here_is_not_linked_when_the_upstream_does_not_hold_it(upstr
 
     assert f"the blob {layer} is not on {upstream.host}" in report.errors["1"]
     assert not RepositoryBlob.objects.filter(repository=mirror.repository, blob__digest=layer).exists()
+
+
+@pytest.mark.django_db
+def test_verified_tls_is_not_downgraded_to_plain_http(upstream, images, new_mirror):
+    images.push_image(upstream, "plain:1", _layers("plain"))
+    mirror = new_mirror("plain", upstream.reference("plain"), verify_tls=True)
+
+    report = mirror_sync(mirror, cancelled=never_cancelled)
+
+    assert report.failed_reason.startswith(f"TLS with {upstream.host} failed")
+    assert _tags(mirror.repository) == {}
