@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from mirroring.rules import tag_rules_parse
 from mirroring.upstream import UpstreamClient, UpstreamError, UpstreamManifest
-from orgs.errors import InvalidInput
+from orgs.errors import IdentityError, InvalidInput
 from orgs.models import User
 from registry.errors import RegistryError
 from registry.manifest_formats import Descriptor, ParsedManifest, manifest_parse
@@ -82,7 +82,8 @@ def mirror_sync(mirror: MirrorSource, *, cancelled: Callable[[], bool]) -> SyncR
     report = SyncReport()
     try:
         copy, selected = _begin(mirror, report)
-    except (UpstreamError, InvalidInput, RegistryError) as error:
+    # IdentityError: bad rules (InvalidInput) or credentials that no longer decrypt.
+    except (UpstreamError, IdentityError, RegistryError) as error:
         report.failed_reason = _reason(error)
         return report
     before = _live_tags(copy.repository)

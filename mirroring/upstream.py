@@ -234,7 +234,8 @@ class UpstreamClient:
             response = self._request("GET", path)
             self._check(response, f"the tag list of {self.reference.path}")
             try:
-                names.extend(json.loads(response.data).get("tags") or [])
+                page = json.loads(response.data).get("tags") or []
+                names.extend(tag for tag in page if isinstance(tag, str))
             except (ValueError, AttributeError):
                 raise UpstreamError("invalid", "the upstream's tag list is not JSON") from None
             link = _next_link(response.headers.get("Link"))
