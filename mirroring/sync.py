@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from mirroring.rules import tag_rules_parse
 from mirroring.upstream import UpstreamClient, UpstreamError, UpstreamManifest
-from orgs.errors import InvalidInput
+from orgs.errors import IdentityError, InvalidInput
 from orgs.models import User
 from registry.errors import RegistryError
 from registry.manifest_formats import Descriptor, ParsedManifest, manifest_parse
-from registry.models import Manifest, Repository, RepositoryBlob
+from registry.models import Manifest, Repository, RepositoryBlob, Tag
 from registry.services.blobs import blob_mount
 from registry.services.manifests import manifest_put
 from registry.services.repository_states import repository_push_check
@@ -83,7 +83,8 @@ def mirror_sync(mirror: MirrorSource, *, cancelled: Callable[[], bool]) -> SyncR
     report = SyncReport()
     try:
         copy, selected = _begin(mirror, report)
-    except (UpstreamError, InvalidInput, RegistryError) as error:
+    # IdentityError: bad rules (InvalidInput) or credentials that no longer decrypt.
+    except (UpstreamError, IdentityError, RegistryError) as error:
         report.failed_reason = _reason(error)
         return report
     before = _live_tags(copy.repository)
@@ -139,7 +140,7 @@ def _begin(mirror: MirrorSource, report: SyncReport) -> tuple[_Copy, list[str]]:
 
 def _live_tags(repository: Repository) -> dict[str, Manifest]:
     tags = (
-        repository.tags.filter(tag_active_q(timezone.now()))
+        Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
         .select_related("manifest")
         .order_by("start", "pk")
     )
@@ -213,8 +214,12 @@ def _blob_copy(copy: _Copy, descriptor: Descriptor) -> None:
         copy.report.bytes_skipped += descriptor.size
         return
     source = Repository.objects.filter(blob_links__blob__digest=digest).exclude(pk=copy.repository.pk).first()
-    if source is not None and blob_mount(
-        repository=copy.repository, digest=digest, source=source, pusher_id=copy.robot_id
+    # Linked from elsewhere only once the upstream shows it has these bytes: a manifest naming
+    # a digest is no proof that its author holds the content.
+    if (
+        source is not None
+        and copy.client.blob_offered(digest, descriptor.size)
+        and blob_mount(repository=copy.repository, digest=digest, source=source, pusher_id=copy.robot_id)
     ):
         copy.report.bytes_skipped += descriptor.size
         return

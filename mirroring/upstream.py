@@ -29,6 +29,7 @@ CHUNK = 1024 * 1024
 TAGS_PAGE = 1000
 TAG_PAGES_MAX = 1000
 MANIFEST_MAX = 4 * 1024 * 1024
+API_HOSTS = {"docker.io": "registry-1.docker.io", "index.docker.io": "registry-1.docker.io"}
 RETRIES = 4
 RETRY_WAIT_MAX = 10.0
 REFERENCE_RE = re.compile(r"(?P<host>[A-Za-z0-9.-]+(?::[0-9]{1,5})?)/(?P<path>[a-z0-9]+(?:[._/-][a-z0-9]+)*)")
@@ -64,7 +65,9 @@ def reference_parse(reference: str) -> UpstreamReference:
         raise UpstreamError(
             "invalid", f"{reference[:200]!r} is not a registry reference like host[:port]/path"
         )
-    return UpstreamReference(match["host"], match["path"])
+    host = match["host"]
+    # Docker Hub's name for images is not the host its API answers on.
+    return UpstreamReference(API_HOSTS.get(host, host), match["path"])
 
 
 def _challenge_params(header: str) -> tuple[str, dict[str, str]]:
@@ -114,10 +117,13 @@ class UpstreamClient:
                 redirect=True,
                 retries=urllib3.Retry(total=None, connect=0, read=0, other=0, status=0, redirect=5),
             )
-        except urllib3.exceptions.SSLError as error:
-            raise UpstreamError("unreachable", f"TLS with {self.reference.host} failed: {error}") from None
         except urllib3.exceptions.HTTPError as error:
-            raise UpstreamError("unreachable", f"{self.reference.host} is unreachable: {error}") from None
+            # Retries are off, so MaxRetryError only wraps the one failure: name that.
+            cause = error.reason if isinstance(error, urllib3.exceptions.MaxRetryError) else error
+            host = self.reference.host
+            if isinstance(cause, urllib3.exceptions.SSLError | ssl.SSLError):
+                raise UpstreamError("unreachable", f"TLS with {host} failed: {cause}") from None
+            raise UpstreamError("unreachable", f"{host} is unreachable: {cause}") from None
 
     def _request(
         self, method: str, path: str, *, accept: str = "", stream: bool = False
@@ -179,7 +185,9 @@ class UpstreamClient:
         if urlsplit(realm).scheme not in ("http", "https"):
             raise UpstreamError("unauthorized", f"the token realm {realm[:100]!r} is not an http(s) URL")
         headers = {"Authorization": basic} if (basic := self._basic()) else {}
-        response = self._send("GET", f"{realm}?{urlencode(query)}", headers, stream=False)
+        # A realm may carry a query of its own (``?account=...``): ours is appended to it.
+        separator = "&" if urlsplit(realm).query else "?"
+        response = self._send("GET", f"{realm}{separator}{urlencode(query)}", headers, stream=False)
         if response.status in (401, 403):
             raise UpstreamError("unauthorized", f"{self.reference.host} refused the credentials")
         if response.status != 200:
@@ -226,7 +234,8 @@ class UpstreamClient:
             response = self._request("GET", path)
             self._check(response, f"the tag list of {self.reference.path}")
             try:
-                names.extend(json.loads(response.data).get("tags") or [])
+                page = json.loads(response.data).get("tags") or []
+                names.extend(tag for tag in page if isinstance(tag, str))
             except (ValueError, AttributeError):
                 raise UpstreamError("invalid", "the upstream's tag list is not JSON") from None
             link = _next_link(response.headers.get("Link"))
@@ -250,6 +259,12 @@ class UpstreamClient:
             )
         media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
         return UpstreamManifest(actual, media_type, content)
+
+    def blob_offered(self, digest: str, size: int) -> bool:
+        """Whether the upstream serves this blob at this size (a HEAD, no bytes)."""
+        response = self._request("HEAD", f"/v2/{self.reference.path}/blobs/{digest}")
+        response.release_conn()
+        return response.status == 200 and response.headers.get("Content-Length") == str(size)
 
     def blob_chunks(self, digest: str, size: int) -> Iterator[bytes]:
         """Streams the blob; more bytes than its descriptor's size end the stream in an error.

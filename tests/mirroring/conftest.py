@@ -1,7 +1,8 @@
 """Upstreams for the mirroring tests: Debian's docker-registry (CNCF distribution), started
-here on 127.0.0.1 with filesystem storage, and filled with images by skopeo from OCI layouts
-written here. One anonymous upstream and one behind htpasswd basic auth serve the session; a
-test that must stop its upstream mid-sync starts another process over the same storage."""
+here on 127.0.0.1 with filesystem storage and filled with images by skopeo from OCI layouts
+written here, and the e2e tests' server of our own (Docker token auth). One anonymous
+docker-registry and one behind htpasswd basic auth serve the session; a test that must stop
+its upstream mid-sync starts another process over the same storage."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +28,9 @@ from orgs.models import User
 from orgs.services import robot_create
 from registry.models import Repository
 from registry.services.repositories import repository_create
+
+# Our own server as an upstream with Docker token auth (test_token_upstream).
+from tests.e2e.conftest import alice_tools, new_tools, registry_server, server_database_url  # noqa: F401
 
 DOCKER_REGISTRY = "/usr/bin/docker-registry"
 READY_TIMEOUT = 15
@@ -191,9 +196,9 @@ class ImageLayouts:
         layout = self._layout()
         children = [self._image(layout, layers, arch) for arch, layers in images.items()]
         index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": children}).encode()
-        top = {"mediaType": OCI_INDEX, "digest": self._blob(layout, index), "size": len(index)}
-        self._copy(layout, top, upstream, target)
-        return top["digest"], {child["platform"]["architecture"]: child["digest"] for child in children}
+        digest = self._blob(layout, index)
+        self._copy(layout, {"mediaType": OCI_INDEX, "digest": digest, "size": len(index)}, upstream, target)
+        return digest, {child["platform"]["architecture"]: child["digest"] for child in children}
 
     def push_referrer(self, upstream: Upstream, repository: str, subject: str, content: bytes) -> str:
         """Pushes an artifact whose subject is ``subject`` as an upstream without the referrers
@@ -242,7 +247,7 @@ class ImageLayouts:
             headers={"Content-Type": OCI_INDEX},
         )
         urllib.request.urlopen(request, timeout=10).close()
-        return referrer["digest"]
+        return str(referrer["digest"])
 
     @staticmethod
     def _manifest_bytes(upstream: Upstream, repository: str, digest: str) -> bytes:
@@ -346,7 +351,7 @@ def mirror_robot(acme, alice) -> User:
 def new_mirror(acme, alice, mirror_robot: User) -> Callable[..., Mirror]:
     """A repository of acme in MIRROR state written by acme+mirror, and its configuration."""
 
-    def make(name: str, external_reference: str, **options: object) -> Mirror:
+    def make(name: str, external_reference: str, **options: Any) -> Mirror:
         repository = repository_create(namespace_name="acme", name=name, visibility="private", actor=alice)
         repository.state = Repository.State.MIRROR
         repository.mirror_robot = mirror_robot

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
+from django.utils import timezone
 
 from mirroring import upstream as upstream_module
 from mirroring.sync import mirror_sync
 from registry.models import Manifest, Repository, RepositoryBlob, Tag
-from registry.services.tags import tag_live
+from registry.tag_liveness import tag_active_q
 from tests.mirroring.conftest import never_cancelled
 
 
 def _tags(repository: Repository) -> dict[str, str]:
     """Live tag -> manifest digest."""
-    return {
-        name: tag_live(repository=repository, name=name).manifest.digest
-        for name in set(repository.tags.values_list("name", flat=True))
-        if tag_live(repository=repository, name=name) is not None
-    }
+    live = Tag.objects.filter(tag_active_q(timezone.now()), repository=repository)
+    return dict(live.values_list("name", "manifest__digest"))
 
 
 def _layers(label: str, count: int = 2) -> list[bytes]:
@@ -323,3 +322,31 @@ def test_referrers_come_along_through_the_fallback_tag(upstream, images, new_mir
     stored = Manifest.objects.get(repository=mirror.repository, digest=referrer)
     assert stored.subject_digest == subject
     assert set(_tags(mirror.repository)) == {"v1"}
+
+
+@pytest.mark.django_db
+def test_blob_stored_here_is_not_linked_when_the_upstream_does_not_hold_it(upstream, images, new_mirror):
+    layers = _layers("held-elsewhere")
+    images.push_image(upstream, "heldsrc:1", layers)
+    mirror_sync(new_mirror("heldsrc", upstream.reference("heldsrc")), cancelled=never_cancelled)
+    digest = images.push_image(upstream, "heldnot:1", layers)
+    layer = json.loads(upstream.blob_file(digest).read_bytes())["layers"][0]["digest"]
+    link = upstream.storage / "docker/registry/v2/repositories/heldnot/_layers/sha256" / layer.split(":")[1]
+    shutil.rmtree(link)
+    mirror = new_mirror("heldnot", upstream.reference("heldnot"))
+
+    report = mirror_sync(mirror, cancelled=never_cancelled)
+
+    assert f"the blob {layer} is not on {upstream.host}" in report.errors["1"]
+    assert not RepositoryBlob.objects.filter(repository=mirror.repository, blob__digest=layer).exists()
+
+
+@pytest.mark.django_db
+def test_verified_tls_is_not_downgraded_to_plain_http(upstream, images, new_mirror):
+    images.push_image(upstream, "plain:1", _layers("plain"))
+    mirror = new_mirror("plain", upstream.reference("plain"), verify_tls=True)
+
+    report = mirror_sync(mirror, cancelled=never_cancelled)
+
+    assert report.failed_reason.startswith(f"TLS with {upstream.host} failed")
+    assert _tags(mirror.repository) == {}
