@@ -187,6 +187,9 @@ def _ours_mirror(reference: str):  # -> a MirrorSource
         def credentials(self) -> None:
             return None
 
+        def proxy_url(self) -> str:
+            return self.proxy
+
     return Mirror(repository, reference, robot.user)
 
 
