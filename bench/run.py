@@ -52,6 +52,7 @@ from pyload import run_pyload  # noqa: E402
 from servers import (  # noqa: E402
     DEFAULT_SERVER_CMD,
     GRANIAN_CMD,
+    PYTHON,
     ROOT,
     Server,
     cpu_by_pid,
@@ -600,6 +601,20 @@ def _client_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def quota_section(args: argparse.Namespace) -> str:
+    """bench/quota.py in its own process (it sets Django up for the backfill): its tables."""
+    argv = [PYTHON, str(Path(__file__).resolve().parent / "quota.py"), "--server-cmd", args.server_cmd]
+    argv += ["--rounds", str(args.rounds), "--layers", str(args.layers)]
+    argv += ["--layer-bytes", str(args.layer_bytes)]
+    if args.postgres:
+        argv.append("--postgres")
+    log("quota: bench/quota.py, quota on against off, then the backfill")
+    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=3600, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/quota.py failed ({done.returncode}); its log is above")
+    return "\nQuota management (bench/quota.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -657,6 +672,12 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also run bench/autoprune.py (a dry and a real run over 10,000 tags) on the same "
         "database kind; --rows '' runs only it",
+    )
+    parser.add_argument(
+        "--quota",
+        action="store_true",
+        help="also run bench/quota.py (pushes with FEATURE_QUOTA_MANAGEMENT on against off, the backfill); "
+        "--rows '' runs only it",
     )
     args = parser.parse_args()
     if args.granian:
@@ -728,6 +749,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = [r for r in ALL_ROWS if r in args.rows]
     autoprune = autoprune_section(args) if args.autoprune else ""
+    autoprune += quota_section(args) if args.quota else ""
     if not rows:
         print(autoprune)
         return 0

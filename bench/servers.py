@@ -198,13 +198,17 @@ class PgBackends:
         self.conn.close()
 
 
-def start_ours(*, server_cmd: str, postgres: bool, user: str, password: str) -> Server:
+def start_ours(
+    *, server_cmd: str, postgres: bool, user: str, password: str, config_yaml: str = "{}\n", setup: str = ""
+) -> Server:
+    """``config_yaml``: the server's whole config file; ``setup``: Python run by ``manage.py shell``
+    after the user is made (rows a benchmark needs), before the server starts."""
     workdir = tempfile.mkdtemp(prefix="quay-bench-ours-")
     port = free_port()
     server = Server(label="ours", port=port, user=user, password=password, workdir=workdir)
     try:
         config = Path(workdir) / "config.yaml"
-        config.write_text("{}\n")  # isolates the run from a developer's conf/config.yaml
+        config.write_text(config_yaml)  # isolates the run from a developer's conf/config.yaml
         env = dict(os.environ)
         env.update(
             QUAY_DATA_DIR=str(Path(workdir) / "data"),
@@ -227,7 +231,7 @@ def start_ours(*, server_cmd: str, postgres: bool, user: str, password: str) -> 
         create = (
             f"from orgs.services import user_create; user_create(username={user!r}, password={password!r})"
         )
-        for step in (["migrate", "--noinput", "-v0"], ["shell", "-c", create]):
+        for step in (["migrate", "--noinput", "-v0"], ["shell", "-c", create + "\n" + setup]):
             done = subprocess.run(
                 [PYTHON, "manage.py", *step],
                 cwd=ROOT,

@@ -85,6 +85,24 @@ KEYS: dict[str, Key] = {
     # Seconds between the auto-prune worker's runs (Quay's name and default); a namespace is
     # pruned at most once per period.
     "AUTO_PRUNING_POLL_PERIOD": Key(int, 30, "QUAY_AUTO_PRUNING_POLL_PERIOD"),
+    # E-mail (Quay's names): the SMTP server notifications are sent through.
+    "MAIL_SERVER": Key(str, "localhost", "QUAY_MAIL_SERVER"),
+    "MAIL_PORT": Key(int, 587, "QUAY_MAIL_PORT"),
+    "MAIL_USE_TLS": Key(bool, True, "QUAY_MAIL_USE_TLS"),
+    "MAIL_USERNAME": Key(str, "", "QUAY_MAIL_USERNAME"),
+    "MAIL_PASSWORD": Key(str, "", "QUAY_MAIL_PASSWORD"),
+    "MAIL_DEFAULT_SENDER": Key(str, "quay@localhost", "QUAY_MAIL_DEFAULT_SENDER"),
+    # Notifications: deliveries that ran out of attempts in a row before a notification is
+    # disabled (Quay's name and default); attempts per delivery, the first retry's delay in
+    # seconds (it doubles per attempt), the connect and read timeout of one send (Quay's name),
+    # and how often the worker looks for retries that are due.
+    "NOTIFICATION_FAILURE_LIMIT": Key(int, 3, "QUAY_NOTIFICATION_FAILURE_LIMIT"),
+    "NOTIFICATION_DELIVERY_ATTEMPTS": Key(int, 5, "QUAY_NOTIFICATION_DELIVERY_ATTEMPTS"),
+    "NOTIFICATION_RETRY_SECONDS": Key(int, 30, "QUAY_NOTIFICATION_RETRY_SECONDS"),
+    "NOTIFICATION_SEND_TIMEOUT": Key(int, 10, "QUAY_NOTIFICATION_SEND_TIMEOUT"),
+    "NOTIFICATION_POLL_PERIOD": Key(int, 10, "QUAY_NOTIFICATION_POLL_PERIOD"),
+    # Lets webhooks reach loopback, private, link-local and metadata addresses (tests, labs).
+    "NOTIFICATION_ALLOW_PRIVATE_TARGETS": Key(bool, False, "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
@@ -175,6 +193,17 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
     if values["AUTO_PRUNING_POLL_PERIOD"] < 1:
         raise ConfigError("AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)")
+    for name in (
+        "NOTIFICATION_FAILURE_LIMIT",
+        "NOTIFICATION_DELIVERY_ATTEMPTS",
+        "NOTIFICATION_RETRY_SECONDS",
+        "NOTIFICATION_SEND_TIMEOUT",
+        "NOTIFICATION_POLL_PERIOD",
+    ):
+        if values[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    if not 0 < values["MAIL_PORT"] < 65536:
+        raise ConfigError("MAIL_PORT must be a TCP port (1 to 65535)")
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
         raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:

@@ -66,7 +66,17 @@ PERIODIC_JOBS = (
         every=settings.AUTO_PRUNING_POLL_PERIOD,
         first_after=settings.AUTO_PRUNING_POLL_PERIOD,
     ),
+    # Notification retries: the workers claim due deliveries themselves (SKIP LOCKED), so a run
+    # with nothing due costs one indexed query.
+    PeriodicJob(
+        func="notifications.tasks.deliveries_due_task",
+        queue="default",
+        every=settings.NOTIFICATION_POLL_PERIOD,
+        first_after=settings.NOTIFICATION_POLL_PERIOD,
+    ),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
+    # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.
+    PeriodicJob(func="quota.tasks.quota_backfill_task", queue="default", every=60, first_after=10),
 )
 PERIODIC_KEY_PREFIX = "quay:periodic:"
 

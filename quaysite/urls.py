@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("orgs.api.urls")),
     # Before the registry's: its repository route would take a policy's path for a repository name.
     path("", include("pruning.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
     # Anything else under /api/v1 is a 404 in the API's JSON shape, not the HTML page.
@@ -32,6 +33,7 @@ urlpatterns = [
     # The web UI after the registry's routes, which /v2/ traffic then matches first.
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
+    path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as
     # collected by `make run`; no separate web server needed.

@@ -13,7 +13,9 @@ a link or blob row deleted is never one a manifest row still references.
 
 Lock order: the services call both hooks holding the repository row lock; the hooks then lock
 the namespace's size row, so every writer takes repository, then namespace, and concurrent
-pushes into one namespace serialize only for the few statements before their commit.
+pushes into one namespace serialize only for the few statements before their commit. Every
+write of a namespace's RepositorySize rows here (the hooks, ``sizes_reconcile``) holds that
+namespace's size row lock first, which is what lets ``quota.backfill`` rewrite them safely.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from quota.models import NamespaceSize, RepositorySize
 from registry import hooks
@@ -39,38 +42,49 @@ _BLOBS_ONLY_IN = """
         WHERE other.blob_id = b.id AND other.manifest_id NOT IN ({ids}) AND {scope} = %s
     )
 """
+# An upsert locks the row whichever way it goes, so creating and locking is one statement.
+_NAMESPACE_SIZE_LOCK = """
+    INSERT INTO quota_namespacesize (namespace_id, total_bytes, sized_at) VALUES (%s, 0, %s)
+    ON CONFLICT (namespace_id) DO UPDATE SET total_bytes = quota_namespacesize.total_bytes
+"""
+_REPOSITORY_SIZE_ADD = """
+    INSERT INTO quota_repositorysize (repository_id, namespace_id, total_bytes) VALUES (%s, %s, %s)
+    ON CONFLICT (repository_id)
+    DO UPDATE SET total_bytes = quota_repositorysize.total_bytes + EXCLUDED.total_bytes
+"""
 
 
 def _blob_bytes_only_in(*, manifest_ids: list[int], repository_id: int, namespace_id: int) -> tuple[int, int]:
     """The bytes of blobs only these manifest rows reference: within the repository, within
     the namespace."""
     ids = ", ".join(["%s"] * len(manifest_ids))
-    totals = []
+    in_repository = _BLOBS_ONLY_IN.format(ids=ids, scope="r.id")
+    in_namespace = _BLOBS_ONLY_IN.format(ids=ids, scope="r.namespace_id")
     with connection.cursor() as cursor:
-        for scope, scope_id in (("r.id", repository_id), ("r.namespace_id", namespace_id)):
-            cursor.execute(
-                _BLOBS_ONLY_IN.format(ids=ids, scope=scope), [*manifest_ids, *manifest_ids, scope_id]
-            )
-            totals.append(int(cursor.fetchone()[0]))
-    repository_bytes, namespace_bytes = totals
-    return repository_bytes, namespace_bytes
+        cursor.execute(
+            f"SELECT ({in_repository}), ({in_namespace})",
+            [*manifest_ids, *manifest_ids, repository_id, *manifest_ids, *manifest_ids, namespace_id],
+        )
+        repository_bytes, namespace_bytes = cursor.fetchone()
+    return int(repository_bytes), int(namespace_bytes)
 
 
 def _namespace_size_lock(namespace_id: int) -> None:
-    """Locks the namespace's size row to the end of the transaction, creating it first."""
-    NamespaceSize.objects.bulk_create([NamespaceSize(namespace_id=namespace_id)], ignore_conflicts=True)
-    NamespaceSize.objects.select_for_update().filter(namespace_id=namespace_id).first()
+    """Locks the namespace's size row to the end of the transaction, creating it first. A row
+    made here is sized: every namespace older than the accounting got an unsized row from
+    migration 0004, so one without a row has had all its content counted by these hooks."""
+    sized_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_NAMESPACE_SIZE_LOCK, [namespace_id, sized_at])
 
 
 def _sizes_add(*, repository_id: int, namespace_id: int, repository_bytes: int, namespace_bytes: int) -> None:
     """Moves both totals; the caller holds the repository lock and the namespace size lock."""
-    RepositorySize.objects.bulk_create(
-        [RepositorySize(repository_id=repository_id, namespace_id=namespace_id)], ignore_conflicts=True
+    with connection.cursor() as cursor:
+        cursor.execute(_REPOSITORY_SIZE_ADD, [repository_id, namespace_id, repository_bytes])
+    NamespaceSize.objects.filter(namespace_id=namespace_id).update(
+        total_bytes=F("total_bytes") + namespace_bytes
     )
-    repository_row = RepositorySize.objects.filter(repository_id=repository_id)
-    repository_row.update(total_bytes=F("total_bytes") + repository_bytes)
-    namespace_row = NamespaceSize.objects.filter(namespace_id=namespace_id)
-    namespace_row.update(total_bytes=F("total_bytes") + namespace_bytes)
 
 
 def accounting_manifest_commit(event: hooks.ManifestCommit) -> None:
@@ -171,7 +185,9 @@ def sizes_reconcile(*, namespace_id: int) -> int:
         drift = abs(stored_namespace - fresh.namespace_bytes)
         for repository_id, total in fresh.repository_bytes.items():
             drift += abs(stored.get(repository_id, 0) - total)
-            if stored.get(repository_id) != total:
+            # A missing row holds 0 bytes: inserting one would wait on the repository's row lock
+            # (the foreign key check) while holding the namespace's, against the lock order.
+            if stored.get(repository_id, 0) != total:
                 RepositorySize.objects.update_or_create(
                     repository_id=repository_id, defaults={"namespace_id": namespace_id, "total_bytes": total}
                 )

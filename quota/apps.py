@@ -26,3 +26,7 @@ class QuotaConfig(AppConfig):
         enforcement_hooks_register()
         domain_status_register((QuotaNotFound, 404), (QuotaInvalid, 400))
         report_hooks_register()
+
+        from quota.web.panels import page_panels_register
+
+        page_panels_register()

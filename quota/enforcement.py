@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+
+from quota.hooks import quota_event_hooks_run
 from quota.models import NamespaceSize, QuotaEvent
 from quota.policy import QuotaPolicy, QuotaRule, namespace_quota_policy
 from registry import hooks
@@ -120,7 +123,7 @@ def quota_check_manifest_commit(event: hooks.ManifestCommit) -> None:
     warning = policy.warning_passed(usage)
     if warning is not None:
         # Same transaction as the push: the event exists exactly when the push does.
-        QuotaEvent.objects.create(
+        warned = QuotaEvent.objects.create(
             namespace_id=policy.namespace_id,
             repository_id=event.repository.pk,
             kind=QuotaEvent.Kind.WARNING,
@@ -128,6 +131,7 @@ def quota_check_manifest_commit(event: hooks.ManifestCommit) -> None:
             limit_bytes=policy.limit_bytes,
             threshold_percent=warning.threshold_percent,
         )
+        quota_event_hooks_run(warned)
 
 
 def quota_error_record(event: hooks.PushDenied) -> None:
@@ -140,14 +144,17 @@ def quota_error_record(event: hooks.PushDenied) -> None:
     breach = event.error.breach
     # A repository the refused push created is gone with its rollback.
     kept = Repository.objects.filter(pk=breach.repository_id).exists()
-    QuotaEvent.objects.create(
-        namespace_id=breach.namespace_id,
-        repository_id=breach.repository_id if kept else None,
-        kind=QuotaEvent.Kind.ERROR,
-        usage_bytes=breach.usage_bytes,
-        limit_bytes=breach.limit_bytes,
-        threshold_percent=breach.threshold_percent,
-    )
+    # One transaction: the event row and what its hooks write for it commit together.
+    with transaction.atomic():
+        refused = QuotaEvent.objects.create(
+            namespace_id=breach.namespace_id,
+            repository_id=breach.repository_id if kept else None,
+            kind=QuotaEvent.Kind.ERROR,
+            usage_bytes=breach.usage_bytes,
+            limit_bytes=breach.limit_bytes,
+            threshold_percent=breach.threshold_percent,
+        )
+        quota_event_hooks_run(refused)
 
 
 def enforcement_hooks_register() -> None:

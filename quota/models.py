@@ -57,6 +57,17 @@ class NamespaceSize(models.Model):
 
     namespace = models.OneToOneField("orgs.Namespace", on_delete=models.CASCADE, related_name="size")
     total_bytes = models.BigIntegerField(default=0)
+    # None until the backfill (quota.backfill) sized the namespace from scratch; until then
+    # total_bytes holds only what the hooks added since the row appeared.
+    sized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The backfill's claim, and its whole cost once every namespace is sized.
+            models.Index(
+                fields=["id"], condition=models.Q(sized_at__isnull=True), name="quota_namespace_unsized"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"namespace {self.namespace_id}: {self.total_bytes} bytes"

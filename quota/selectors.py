@@ -55,6 +55,8 @@ class NamespaceUsage:
     # stored_bytes as a percentage of limit_bytes (may pass 100); None without a limit.
     percent: float | None
     limits: tuple[LimitRule, ...]
+    # False until the backfill (quota.backfill) has sized the namespace: stored_bytes may be low.
+    sized: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def _default_limit() -> int | None:
     return settings.DEFAULT_SYSTEM_REJECT_QUOTA_BYTES or None
 
 
-def _usage(namespace: Namespace, stored: int, quota: NamespaceQuota | None) -> NamespaceUsage:
+def _usage(
+    namespace: Namespace, stored: int, quota: NamespaceQuota | None, *, sized: bool = True
+) -> NamespaceUsage:
     """``quota`` comes with its limits prefetched."""
     limit = quota.limit_bytes if quota is not None else _default_limit()
     rules = [] if quota is None else sorted(quota.limits.all(), key=lambda r: (r.threshold_percent, r.pk))
@@ -99,6 +103,7 @@ def _usage(namespace: Namespace, stored: int, quota: NamespaceQuota | None) -> N
         limit_is_default=quota is None and limit is not None,
         percent=stored * 100 / limit if limit else None,
         limits=tuple(LimitRule(rule.pk, rule.kind, rule.threshold_percent) for rule in rules),
+        sized=sized,
     )
 
 
@@ -106,9 +111,9 @@ def namespace_usage(*, namespace_id: int) -> NamespaceUsage:
     """Raises Namespace.DoesNotExist for an unknown id."""
     namespace = Namespace.objects.get(pk=namespace_id)
     size_row = NamespaceSize.objects.filter(namespace_id=namespace_id)
-    stored = size_row.values_list("total_bytes", flat=True).first()
+    stored, sized_at = size_row.values_list("total_bytes", "sized_at").first() or (0, None)
     quota = NamespaceQuota.objects.filter(namespace_id=namespace_id).prefetch_related("limits").first()
-    return _usage(namespace, stored or 0, quota)
+    return _usage(namespace, stored, quota, sized=sized_at is not None)
 
 
 def namespaces_by_usage(*, limit: int) -> list[NamespaceUsage]:

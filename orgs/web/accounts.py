@@ -23,6 +23,7 @@ from orgs.services import (
 from orgs.throttle import LoginThrottled, login_attempt
 from orgs.web.forms import AppTokenForm, EmailForm, PasswordChangeForm, SignInForm, SignUpForm
 from orgs.web.http import FORM_ERRORS, page, refusals_as_http, secret_reveal_later, secret_reveal_take
+from orgs.web.panels import account_page_panels
 from quaysite.client_address import client_address
 from quaysite.client_commands import login_commands
 from quaysite.hosts import service_host
@@ -110,6 +111,7 @@ def _account_page(request: HttpRequest, **forms: object) -> HttpResponse:
         else [],
         **forms,
     }
+    context["panels"] = [panel(request, context) for panel in account_page_panels]
     return render(request, "ui/account/settings.html", context)
 
 

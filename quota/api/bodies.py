@@ -27,11 +27,12 @@ def quota_list_body(usage: NamespaceUsage) -> list[dict]:
 
 
 def quota_report_body(usage: NamespaceUsage) -> dict:
-    # Sizes are kept from the first migration on and by every push and GC since, so there is
-    # never a backfill to wait for: Quay's status for a finished one.
+    # Until the backfill has sized the namespace (after an upgrade, or a namespace's first push
+    # until the next backfill pass) its bytes may read low: Quay's "waiting" says so.
+    status = "complete" if usage.sized else "waiting"
     return {
         "quota_bytes": usage.stored_bytes,
         "configured_quota": usage.limit_bytes,
-        "running_backfill": "complete",
-        "backfill_status": "complete",
+        "running_backfill": status,
+        "backfill_status": status,
     }

@@ -30,34 +30,4 @@ class Migration(migrations.Migration):
                 ('repository', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='size', to='registry.repository')),
             ],
         ),
-        # Content pushed before this migration: sized from scratch once, as quota.accounting would
-    # have counted it (a manifest row's own bytes, each blob its rows reference once).
-    migrations.RunSQL(
-        """
-        INSERT INTO quota_repositorysize (repository_id, namespace_id, total_bytes)
-        SELECT r.id, r.namespace_id,
-            COALESCE((SELECT SUM(m.size) FROM registry_manifest m WHERE m.repository_id = r.id), 0)
-            + COALESCE((SELECT SUM(b.size) FROM registry_blob b WHERE b.id IN (
-                SELECT mb.blob_id FROM registry_manifestblob mb
-                JOIN registry_manifest m ON m.id = mb.manifest_id WHERE m.repository_id = r.id)), 0)
-        FROM registry_repository r;
-        """,
-        migrations.RunSQL.noop,
-    ),
-    migrations.RunSQL(
-        """
-        INSERT INTO quota_namespacesize (namespace_id, total_bytes)
-        SELECT DISTINCT r.namespace_id,
-            COALESCE((SELECT SUM(m.size) FROM registry_manifest m
-                JOIN registry_repository rr ON rr.id = m.repository_id
-                WHERE rr.namespace_id = r.namespace_id), 0)
-            + COALESCE((SELECT SUM(b.size) FROM registry_blob b WHERE b.id IN (
-                SELECT mb.blob_id FROM registry_manifestblob mb
-                JOIN registry_manifest m ON m.id = mb.manifest_id
-                JOIN registry_repository rr ON rr.id = m.repository_id
-                WHERE rr.namespace_id = r.namespace_id)), 0)
-        FROM registry_repository r;
-        """,
-        migrations.RunSQL.noop,
-    ),
-]
+    ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quota', '0003_quota_events'),
+        ('quota', '0004_namespace_sized_at'),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
-"""Where feature apps add a panel to a repository's settings page. The core imports no feature:
-an app appends a renderer here at start-up (its AppConfig.ready); the page calls each with the
-request and the page's context (the repository, the caller's role) and shows the HTML it returns."""
+"""Where feature apps add a panel to a repository's pages. The core imports no feature: an app
+appends a renderer here at start-up (its AppConfig.ready); the page calls each with the request
+and the page's context (the repository, the caller's role) and shows the HTML it returns ("" for
+nothing)."""
 
 from __future__ import annotations
 
@@ -8,4 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest
 
+# The settings page (auto-prune's policies).
 repository_settings_panels: list[Callable[[HttpRequest, dict], str]] = []
+# The repository's main page, above its tags (quota's usage bar); the caller may be anonymous.
+repository_page_panels: list[Callable[[HttpRequest, dict], str]] = []

@@ -13,6 +13,7 @@ from orgs.request_context import request_actor, request_user
 from orgs.selectors.identity import organization_roles_for
 from orgs.web.http import FORM_ERRORS, page, public_page
 from orgs.web.organizations import organization_context
+from orgs.web.panels import organization_page_panels
 from quaysite.client_commands import pull_commands
 from quaysite.hosts import service_host
 from quaysite.readonly import registry_read_only
@@ -24,6 +25,7 @@ from registry.services.repositories import repository_create, repository_set_des
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
+from registry.web.panels import repository_page_panels
 
 REPOSITORIES_SHOWN = 200
 TAGS_SHOWN = 100
@@ -145,6 +147,7 @@ def repository_detail(request: HttpRequest, repository: str) -> HttpResponse:
         description_html=description_html(context["repository"].description),
         description_form=DescriptionForm(initial={"description": context["repository"].description}),
     )
+    context["panels"] = [panel(request, context) for panel in repository_page_panels]
     return render(request, "ui/registry/repository.html", context)
 
 
@@ -229,4 +232,5 @@ def organization_repositories(request: HttpRequest, org: str) -> HttpResponse:
     context = organization_context(request, org, "repositories")
     context["repositories"] = repository_list_visible(user=request_actor(request), namespace=org, public=True)
     context["may_create_repository"] = context["role"] in ("admin", "creator")
+    context["panels"] = [panel(request, context) for panel in organization_page_panels]
     return render(request, "ui/orgs/overview.html", context)

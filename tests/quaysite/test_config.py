@@ -61,6 +61,9 @@ def test_unknown_key_is_named(tmp_path):
         ("GARBAGE_COLLECTION_FREQUENCY: 0\n", "GARBAGE_COLLECTION_FREQUENCY"),
         ("REGISTRY_TOKEN_RECHECK_SECONDS: 600\n", "REGISTRY_TOKEN_RECHECK_SECONDS"),
         ("TRUSTED_PROXIES: [not-an-address]\n", "TRUSTED_PROXIES"),
+        ("NOTIFICATION_FAILURE_LIMIT: 0\n", "NOTIFICATION_FAILURE_LIMIT"),
+        ("NOTIFICATION_SEND_TIMEOUT: 0\n", "NOTIFICATION_SEND_TIMEOUT"),
+        ("MAIL_PORT: 70000\n", "MAIL_PORT"),
         ("- a list\n", "mapping"),
         ("key: [unclosed\n", "YAML"),
     ],
@@ -68,6 +71,12 @@ def test_unknown_key_is_named(tmp_path):
 def test_bad_values_are_named(tmp_path, text, named):
     with pytest.raises(ConfigError, match=named):
         load_config(_write(tmp_path, text))
+
+
+def test_notification_and_mail_defaults_are_quays():
+    config = load_config({})
+    assert (config["NOTIFICATION_FAILURE_LIMIT"], config["NOTIFICATION_ALLOW_PRIVATE_TARGETS"]) == (3, False)
+    assert (config["MAIL_PORT"], config["MAIL_USE_TLS"]) == (587, True)
 
 
 def test_gc_frequency_defaults_to_quays_30_seconds_and_follows_the_environment():

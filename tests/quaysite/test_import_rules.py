@@ -2,9 +2,10 @@
 included), so the rule is kept by a test rather than remembered.
 
 Layers, lowest first: ``quaysite`` (settings, config, shared web and API plumbing) <- ``orgs``
-(identity) <- ``registry`` (the core) <- the feature apps. A module imports from its own app
-or from a lower layer only; ``registry/storage/`` knows bytes and paths and imports nothing else
-of ``registry``. One exception: under ``if TYPE_CHECKING:`` a module may name a higher layer's
+(identity) <- ``registry`` (the core) <- the feature apps <- ``notifications``, which listens to
+the core and every feature through their hooks and which nothing imports. A module imports from
+its own app or from a lower layer only; ``registry/storage/`` knows bytes and paths and imports
+nothing else of ``registry``. One exception: under ``if TYPE_CHECKING:`` a module may name a higher layer's
 ``models`` for its annotations, as its string foreign keys ("registry.Repository") already do;
 nothing of that layer runs.
 """
@@ -15,8 +16,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["quaysite", "orgs", "registry", "quota", "pruning", "mirroring", "builds"]
-FEATURES = set(LAYERS[3:])
+LAYERS = ["quaysite", "orgs", "registry", "quota", "pruning", "mirroring", "builds", "notifications"]
+FEATURES = set(LAYERS[3:-1])
 
 
 def _type_only_model_imports(tree: ast.Module) -> set[int]:
@@ -89,3 +90,5 @@ def test_the_rule_sees_an_edge_against_it(tmp_path):
     assert _allowed("registry", ROOT / "registry" / "storage" / "s3.py", "registry.storage.paths")
     assert _allowed("registry", ROOT / "registry" / "services" / "gc.py", "orgs.models")
     assert not _allowed("quaysite", ROOT / "quaysite" / "views.py", "registry.v2.http")
+    assert _allowed("notifications", ROOT / "notifications" / "listeners.py", "quota.hooks")
+    assert not _allowed("quota", ROOT / "quota" / "enforcement.py", "notifications.events")

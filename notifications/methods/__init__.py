@@ -1,0 +1,1 @@
+"""How a delivery is sent, one module per notification method."""
