@@ -66,6 +66,13 @@ PERIODIC_JOBS = (
         every=settings.AUTO_PRUNING_POLL_PERIOD,
         first_after=settings.AUTO_PRUNING_POLL_PERIOD,
     ),
+    # Mirroring: the same, over mirrors whose next run has passed (mirroring.worker).
+    PeriodicJob(
+        func="mirroring.tasks.mirror_task",
+        queue="default",
+        every=settings.REPO_MIRROR_INTERVAL,
+        first_after=settings.REPO_MIRROR_INTERVAL,
+    ),
     # Notification retries: the workers claim due deliveries themselves (SKIP LOCKED), so a run
     # with nothing due costs one indexed query.
     PeriodicJob(

@@ -313,13 +313,14 @@ def registry_server_of_its_own(
 
 
 # The settings of the second shared server: capabilities a setting switches on or speeds up.
-# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune
-# every two seconds; webhooks may reach the tests' loopback receivers. Each test there works in
-# namespaces of its own.
+# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune and
+# the mirror workers' look every two seconds; webhooks may reach the tests' loopback receivers.
+# Each test there works in namespaces of its own.
 FEATURES_SERVER_SETTINGS = {
     "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
     "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
     "QUAY_AUTO_PRUNING_POLL_PERIOD": "2",
+    "QUAY_REPO_MIRROR_INTERVAL": "2",
     "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS": "true",
 }
 
