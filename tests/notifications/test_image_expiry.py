@@ -4,19 +4,22 @@ one, beyond the window or deleted. The tags are set and changed through the regi
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.image_expiry import image_expiry_notify
-from notifications.models import Delivery
+from notifications.models import Delivery, Notification
 from notifications.services import NotificationInvalid, notification_create
+from quaysite import jobs
 from registry.services.repositories import repository_create
 from registry.services.tags import tag_delete, tag_expiration_set
 from tests.api_fixtures import manifest_make, tag_make
+from tests.notifications.receivers import WAIT_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -147,3 +150,43 @@ def test_days_must_be_a_positive_whole_number(alice, repository, event_config):
             config=HOOK,
             event_config=event_config,
         )
+
+
+def _run_and_close() -> int:
+    try:
+        return image_expiry_notify()
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("private_targets", "in_process_jobs")
+def test_a_notification_another_process_holds_is_skipped_then_told_once(
+    alice, repository, tags, webhook_receiver
+):
+    notification = notification_create(
+        namespace=repository.namespace,
+        repository=repository,
+        event="repo_image_expiry",
+        method="webhook",
+        config={"url": webhook_receiver.url()},
+        event_config={"days": 5},
+        actor=alice,
+    )
+    _expire_in(alice, repository, "v1", timedelta(days=2))
+    results: list[int] = []
+    with transaction.atomic():
+        # This connection is the other server process, mid-run: the notification stays locked.
+        Notification.objects.select_for_update().get(pk=notification.pk)
+        other = threading.Thread(target=lambda: results.append(_run_and_close()))
+        other.start()
+        other.join(WAIT_SECONDS)
+        assert not other.is_alive()
+    assert results == [0]
+    assert image_expiry_notify() == 1
+    assert image_expiry_notify() == 0
+    assert jobs.in_process_worker_wait_idle(WAIT_SECONDS)
+    [hook] = webhook_receiver.wait_for(1)
+    assert (hook.json()["tags"], hook.json()["expiring_in"]) == (["v1"], "5 days")
+    assert len(webhook_receiver.wait_for(2, timeout=1)) == 1
