@@ -81,6 +81,11 @@ PERIODIC_JOBS = (
         every=settings.NOTIFICATION_POLL_PERIOD,
         first_after=settings.NOTIFICATION_POLL_PERIOD,
     ),
+    # Tags coming within a repo_image_expiry notification's days: one query with no such
+    # notification, two with nothing near expiry.
+    PeriodicJob(
+        func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
+    ),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
     # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.
     PeriodicJob(func="quota.tasks.quota_backfill_task", queue="default", every=60, first_after=10),
