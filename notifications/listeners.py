@@ -3,6 +3,7 @@ called inside the transaction that makes its event."""
 
 from __future__ import annotations
 
+from mirroring import hooks as mirroring_hooks
 from notifications.events import deliveries_create, notifications_listening
 from notifications.models import Event
 from notifications.payloads import namespace_event_data, repository_event_data
@@ -65,9 +66,27 @@ def quota_event_record(quota_event: QuotaEvent) -> None:
     deliveries_create(notifications=notifications, event=quota_event.kind, payload=payload)
 
 
+def mirror_event_record(mirror_event: mirroring_hooks.MirrorEvent) -> None:
+    """repo_mirror_sync_started / _success / _failed, with what the last sync did."""
+    mirror = mirror_event.mirror
+    repository = mirror.repository
+    notifications = notifications_listening(
+        event=mirror_event.event, namespace_id=repository.namespace_id, repository_id=repository.pk
+    )
+    if not notifications:
+        return
+    extra: dict = {"external_reference": mirror.external_reference}
+    if mirror_event.event != mirroring_hooks.SYNC_STARTED:
+        extra.update(tags_synced=mirror.tags_synced, message=mirror.failed_reason or None)
+    payload = repository_event_data(repository.namespace.name, repository.name, extra)
+    deliveries_create(notifications=notifications, event=mirror_event.event, payload=payload)
+
+
 def listeners_register() -> None:
     """Idempotent: ready() may run more than once in a process."""
     if repo_push_record not in hooks.after_push:
         hooks.after_push.append(repo_push_record)
     if quota_event_record not in quota_hooks.after_quota_event:
         quota_hooks.after_quota_event.append(quota_event_record)
+    if mirror_event_record not in mirroring_hooks.after_mirror_event:
+        mirroring_hooks.after_mirror_event.append(mirror_event_record)

@@ -131,3 +131,26 @@ class UserNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class ImageExpiryNotified(models.Model):
+    """A tag's expiration that a ``repo_image_expiry`` notification already told of, so the
+    periodic job tells each once. Keyed by the expiration too: a new one for the same tag row
+    is a new event. The tag is kept by id, not by foreign key, so the registry's tag deletes
+    (GC's batches) neither cascade here nor wait on this table; rows whose expiration passed
+    mean nothing any more and are dropped by the job."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="expiries_notified")
+    tag_id = models.BigIntegerField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "tag_id", "expires"], name="image_expiry_notified_once"
+            )
+        ]
+        indexes = [models.Index(fields=["expires"], name="image_expiry_notified_expires")]
+
+    def __str__(self) -> str:
+        return f"tag {self.tag_id} until {self.expires} by {self.notification_id}"

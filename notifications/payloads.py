@@ -94,10 +94,14 @@ def event_config_passes(event: str, event_config: dict, data: dict) -> bool:
     return minimum is not None and found is not None and found <= minimum
 
 
-def sample_event_data(event: str, namespace_name: str, repository_name: str | None) -> dict:
+def sample_event_data(
+    event: str, namespace_name: str, repository_name: str | None, event_config: dict | None = None
+) -> dict:
     """What a test delivery carries: the event's shape with made-up values."""
     extra: dict = {"updated_tags": ["latest"], "pushed_image_digests": ["sha256:" + "0" * 64]}
-    if event == Event.VULNERABILITY_FOUND:
+    if event == Event.REPO_IMAGE_EXPIRY:
+        extra = {"tags": ["latest", "v1"], "expiring_in": f"{(event_config or {}).get('days')} days"}
+    elif event == Event.VULNERABILITY_FOUND:
         extra = {
             "tags": ["latest"],
             "vulnerability": {"id": "CVE-TEST-0001", "description": "A test finding", "priority": "Critical"},

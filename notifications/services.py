@@ -17,7 +17,7 @@ from django.db import transaction
 
 from notifications.events import EVENT_NAMES, deliveries_create
 from notifications.methods.body_template import TemplateInvalid, template_parse
-from notifications.models import Delivery, Method, Notification, UserNotification
+from notifications.models import Delivery, Event, Method, Notification, UserNotification
 from notifications.payloads import sample_event_data, severity_index
 from orgs.audit import audit_log_write
 from orgs.models import Namespace, Team, User
@@ -92,6 +92,9 @@ def _event_config_checked(event: str, event_config: dict) -> None:
     if "level" in event_config and severity_index(event_config["level"]) is None:
         raise NotificationInvalid(f"Unknown vulnerability level {event_config['level']!r}")
     days = event_config.get("days")
+    if event == Event.REPO_IMAGE_EXPIRY and days is None:
+        # Without it the event never fires (Quay's form asks for the number of days).
+        raise NotificationInvalid("days is required for the image expiry trigger")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise NotificationInvalid("days must be a positive whole number")
 
@@ -170,7 +173,10 @@ def notification_test(*, notification: Notification) -> Delivery:
     A disabled notification's test waits, like its other deliveries, for a reset."""
     repository = notification.repository
     payload = sample_event_data(
-        notification.event, notification.namespace.name, repository.name if repository is not None else None
+        notification.event,
+        notification.namespace.name,
+        repository.name if repository is not None else None,
+        notification.event_config,
     )
     payload["notification_uuid"] = str(notification.uuid)
     [delivery] = deliveries_create(notifications=[notification], event=notification.event, payload=payload)

@@ -85,6 +85,9 @@ KEYS: dict[str, Key] = {
     # Seconds between the auto-prune worker's runs (Quay's name and default); a namespace is
     # pruned at most once per period.
     "AUTO_PRUNING_POLL_PERIOD": Key(int, 30, "QUAY_AUTO_PRUNING_POLL_PERIOD"),
+    # Seconds between the mirror workers' looks for due mirrors (Quay's name); a look with none
+    # due is one indexed query.
+    "REPO_MIRROR_INTERVAL": Key(int, 10, "QUAY_REPO_MIRROR_INTERVAL"),
     # E-mail (Quay's names): the SMTP server notifications are sent through.
     "MAIL_SERVER": Key(str, "localhost", "QUAY_MAIL_SERVER"),
     "MAIL_PORT": Key(int, 587, "QUAY_MAIL_PORT"),
@@ -193,6 +196,8 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
     if values["AUTO_PRUNING_POLL_PERIOD"] < 1:
         raise ConfigError("AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)")
+    if values["REPO_MIRROR_INTERVAL"] < 1:
+        raise ConfigError("REPO_MIRROR_INTERVAL must be at least 1 (seconds)")
     for name in (
         "NOTIFICATION_FAILURE_LIMIT",
         "NOTIFICATION_DELIVERY_ATTEMPTS",

@@ -66,6 +66,13 @@ PERIODIC_JOBS = (
         every=settings.AUTO_PRUNING_POLL_PERIOD,
         first_after=settings.AUTO_PRUNING_POLL_PERIOD,
     ),
+    # Mirroring: the same, over mirrors whose next run has passed (mirroring.worker).
+    PeriodicJob(
+        func="mirroring.tasks.mirror_task",
+        queue="default",
+        every=settings.REPO_MIRROR_INTERVAL,
+        first_after=settings.REPO_MIRROR_INTERVAL,
+    ),
     # Notification retries: the workers claim due deliveries themselves (SKIP LOCKED), so a run
     # with nothing due costs one indexed query.
     PeriodicJob(
@@ -73,6 +80,11 @@ PERIODIC_JOBS = (
         queue="default",
         every=settings.NOTIFICATION_POLL_PERIOD,
         first_after=settings.NOTIFICATION_POLL_PERIOD,
+    ),
+    # Tags coming within a repo_image_expiry notification's days: one query with no such
+    # notification, two with nothing near expiry.
+    PeriodicJob(
+        func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
     ),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
     # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "registry",
     "quota",
     "pruning",
+    "mirroring",
     "notifications",
 ]
 
@@ -160,6 +161,7 @@ GARBAGE_COLLECTION_FREQUENCY = CONFIG["GARBAGE_COLLECTION_FREQUENCY"]
 FEATURE_QUOTA_MANAGEMENT = CONFIG["FEATURE_QUOTA_MANAGEMENT"]
 DEFAULT_SYSTEM_REJECT_QUOTA_BYTES = CONFIG["DEFAULT_SYSTEM_REJECT_QUOTA_BYTES"]
 AUTO_PRUNING_POLL_PERIOD = CONFIG["AUTO_PRUNING_POLL_PERIOD"]
+REPO_MIRROR_INTERVAL = CONFIG["REPO_MIRROR_INTERVAL"]
 NOTIFICATION_FAILURE_LIMIT = CONFIG["NOTIFICATION_FAILURE_LIMIT"]
 NOTIFICATION_DELIVERY_ATTEMPTS = CONFIG["NOTIFICATION_DELIVERY_ATTEMPTS"]
 NOTIFICATION_RETRY_SECONDS = CONFIG["NOTIFICATION_RETRY_SECONDS"]
@@ -246,6 +248,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's assets come from this server, not a CDN: registries often run without internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Tags start folded: with every one of 150-odd operations open at once, Swagger UI stopped
+    # rendering part-way down the page (its first handful of operations, then nothing).
+    "SWAGGER_UI_SETTINGS": {"docExpansion": "none"},
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "OAUTH2_FLOWS": ["authorizationCode"],
     "OAUTH2_AUTHORIZATION_URL": "/oauth/authorize",

@@ -13,8 +13,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("error/<str:error_type>", api_error_type, name="api-error-type"),
     path("docs", SpectacularSwaggerView.as_view(url_name="api-discovery"), name="api-docs"),
     path("", include("orgs.api.urls")),
-    # Before the registry's: its repository route would take a policy's path for a repository name.
+    # Before the registry's: its repository route would take a policy's or a mirror's path for a
+    # repository name.
     path("", include("pruning.api.urls")),
+    path("", include("mirroring.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
@@ -33,6 +35,7 @@ urlpatterns = [
     # The web UI after the registry's routes, which /v2/ traffic then matches first.
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
+    path("", include("mirroring.web.urls")),
     path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as

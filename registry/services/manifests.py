@@ -55,7 +55,7 @@ def _blobs_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
     return [blob_id for blob_id, _ in held.values()]
 
 
-def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]:
+def _children_check(repository: Repository, parsed: ParsedManifest, sparse: bool) -> list[int]:
     wanted = {d.digest for d in parsed.children}
     held = dict(
         Manifest.objects.filter(repository=repository, digest__in=wanted, deleted__isnull=True).values_list(
@@ -63,7 +63,7 @@ def _children_check(repository: Repository, parsed: ParsedManifest) -> list[int]
         )
     )
     missing = sorted(wanted - set(held))
-    if missing:
+    if missing and not sparse:
         raise ManifestUnknown(detail={"digest": missing[0]})
     return list(held.values())
 
@@ -76,11 +76,13 @@ def manifest_put(
     content_type: str,
     creator: User | None = None,
     pusher_id: int | None = None,
+    sparse: bool = False,
 ) -> tuple[Manifest, ParsedManifest]:
     """Stores a manifest and moves its tag; a refused manifest leaves no repository behind.
 
     A new image manifest gets its config's labels; ``quay.expires-after`` among them makes the
-    pushed tag expire that long after the push.
+    pushed tag expire that long after the push. ``sparse`` lets an index name children this
+    repository does not hold (a mirror keeps the whole index but copies chosen platforms only).
     """
     with hooks.push_denials_reported(pusher_id):
         return _manifest_store(
@@ -90,6 +92,7 @@ def manifest_put(
             content_type=content_type,
             creator=creator,
             pusher_id=pusher_id,
+            sparse=sparse,
         )
 
 
@@ -102,6 +105,7 @@ def _manifest_store(
     content_type: str,
     creator: User | None,
     pusher_id: int | None,
+    sparse: bool,
 ) -> tuple[Manifest, ParsedManifest]:
     if is_digest(reference):
         # Pushed by digest: stored under that digest's algorithm (sha256 or sha512).
@@ -128,7 +132,7 @@ def _manifest_store(
     # A push may end a tag row or leave a manifest untagged: GC looks again.
     gc_due_mark(repository_id=repository.pk)
     blob_ids = _blobs_check(repository, parsed)
-    child_ids = _children_check(repository, parsed)
+    child_ids = _children_check(repository, parsed, sparse)
     manifest = Manifest.objects.filter(repository=repository, digest=digest).first()
     created = manifest is None
     if manifest is None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from orgs.audit import audit_log_write
 from orgs.errors import InvalidInput, WritesSuspended
 from orgs.models import User
-from orgs.selectors.identity import is_superuser
+from orgs.selectors.identity import is_superuser, robot_users_of
 from quaysite.readonly import registry_read_only
 from registry.errors import Denied
 from registry.models import Repository
@@ -59,4 +59,29 @@ def repository_set_state(*, repository: Repository, state: str, actor: User | No
         repository=repository,
         metadata={"repo": repository.name, "namespace": repository.namespace.name, "state_changed": state},
     )
+    return repository
+
+
+@transaction.atomic
+def repository_set_mirror_robot(*, repository: Repository, robot: User, actor: User | None) -> Repository:
+    """Puts the repository in MIRROR state with ``robot``, a robot of its own namespace, as the
+    one account that pushes. Needs admin of the repository (the mirroring feature's config)."""
+    require_repository_admin(actor=actor, repository=repository)
+    if not robot_users_of(namespace_id=repository.namespace_id).filter(pk=robot.pk).exists():
+        raise InvalidInput(f"{robot} is not a robot of the namespace {repository.namespace.name}")
+    changed = repository.state != Repository.State.MIRROR
+    repository.state = Repository.State.MIRROR
+    repository.mirror_robot = robot
+    repository.save(update_fields=["state", "mirror_robot"])
+    if changed:
+        audit_log_write(
+            kind="change_repo_state",
+            performer=actor,
+            repository=repository,
+            metadata={
+                "repo": repository.name,
+                "namespace": repository.namespace.name,
+                "state_changed": Repository.State.MIRROR,
+            },
+        )
     return repository

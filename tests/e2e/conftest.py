@@ -33,6 +33,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.notifications.receivers import Mailbox, free_port, smtp_server_running
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORDS = {"alice": "alice-e2e-password", "bob": "bob-e2e-password"}
@@ -312,24 +314,39 @@ def registry_server_of_its_own(
             ]
 
 
+# The server's settings are fixed when it starts, so the port of the session's SMTP server
+# (features_mailbox) is chosen here, at import.
+FEATURES_MAIL_PORT = free_port()
 # The settings of the second shared server: capabilities a setting switches on or speeds up.
-# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune
-# every two seconds; webhooks may reach the tests' loopback receivers. Each test there works in
-# namespaces of its own.
+# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune and
+# the mirror workers' look every two seconds; webhooks may reach the tests' loopback receivers,
+# and its mail goes to the session's SMTP server. Each test there works in namespaces (and mail
+# addresses) of its own.
 FEATURES_SERVER_SETTINGS = {
     "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
     "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
     "QUAY_AUTO_PRUNING_POLL_PERIOD": "2",
+    "QUAY_REPO_MIRROR_INTERVAL": "2",
     "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS": "true",
+    "QUAY_MAIL_SERVER": "127.0.0.1",
+    "QUAY_MAIL_PORT": str(FEATURES_MAIL_PORT),
+    "QUAY_MAIL_USE_TLS": "false",
 }
 
 
 @pytest.fixture(scope="session")
+def features_mailbox() -> Iterator[Mailbox]:
+    """The real SMTP server the features server sends its mail to."""
+    with smtp_server_running(FEATURES_MAIL_PORT) as mailbox:
+        yield mailbox
+
+
+@pytest.fixture(scope="session")
 def features_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, features_mailbox: Mailbox
 ) -> Iterator[RegistryServer]:
     """One server for the tests of capabilities behind a setting (FEATURES_SERVER_SETTINGS), so
-    the shared server keeps the defaults."""
+    the shared server keeps the defaults. Its SMTP server is up before it starts."""
     with registry_server_of_its_own(request, tmp_path_factory, FEATURES_SERVER_SETTINGS) as server:
         yield server
 
