@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from mirroring.rules import tag_rules_parse
@@ -28,6 +29,7 @@ from orgs.models import User
 from registry.errors import RegistryError
 from registry.manifest_formats import Descriptor, ParsedManifest, manifest_parse
 from registry.models import Manifest, Repository, RepositoryBlob, Tag
+from registry.selectors.roles import repositories_visible_to
 from registry.services.blobs import blob_mount
 from registry.services.manifests import manifest_put
 from registry.services.repository_states import repository_push_check
@@ -74,6 +76,8 @@ class _Copy:
     client: UpstreamClient
     repository: Repository
     robot_id: int
+    # Repositories whose blobs a sync may link instead of fetching: those the robot may read.
+    readable: QuerySet[Repository]
     platforms: tuple[str, ...]
     upstream_tags: set[str]
     report: SyncReport
@@ -132,8 +136,15 @@ def _begin(mirror: MirrorSource, report: SyncReport) -> tuple[_Copy, list[str]]:
     client.ping()
     upstream_tags = set(client.tags())
     selected = sorted(tag for tag in upstream_tags if rules.matches(tag))
+    readable = repositories_visible_to(user=mirror.robot)
     copy = _Copy(
-        client, mirror.repository, mirror.robot.pk, tuple(mirror.platforms or ()), upstream_tags, report
+        client,
+        mirror.repository,
+        mirror.robot.pk,
+        readable,
+        tuple(mirror.platforms or ()),
+        upstream_tags,
+        report,
     )
     return copy, selected
 
@@ -213,9 +224,11 @@ def _blob_copy(copy: _Copy, descriptor: Descriptor) -> None:
     if RepositoryBlob.objects.filter(repository=copy.repository, blob__digest=digest).exists():
         copy.report.bytes_skipped += descriptor.size
         return
-    source = Repository.objects.filter(blob_links__blob__digest=digest).exclude(pk=copy.repository.pk).first()
-    # Linked from elsewhere only once the upstream shows it has these bytes: a manifest naming
+    # Only from a repository the robot may read, as a /v2/ mount asks pull rights on its source:
+    # an upstream's HEAD is a claim, and would otherwise hand a private blob to whoever knows
+    # its digest. And linked only once the upstream shows it has these bytes: a manifest naming
     # a digest is no proof that its author holds the content.
+    source = copy.readable.filter(blob_links__blob__digest=digest).exclude(pk=copy.repository.pk).first()
     if (
         source is not None
         and copy.client.blob_offered(digest, descriptor.size)

@@ -27,6 +27,7 @@ import pytest
 from orgs.models import User
 from orgs.services import robot_create
 from registry.models import Repository
+from registry.services.permissions import permission_set
 from registry.services.repositories import repository_create
 
 # Our own server as an upstream with Docker token auth (test_token_upstream).
@@ -356,6 +357,8 @@ def new_mirror(acme, alice, mirror_robot: User) -> Callable[..., Mirror]:
         repository.state = Repository.State.MIRROR
         repository.mirror_robot = mirror_robot
         repository.save(update_fields=["state", "mirror_robot"])
+        # As mirroring.services gives it: the robot writes (and so reads) its mirror.
+        permission_set(repository=repository, role="write", user=mirror_robot, actor=alice)
         return Mirror(repository, external_reference, mirror_robot, **options)
 
     return make

@@ -104,6 +104,30 @@ def test_blobs_stored_for_another_repository_are_linked_not_fetched(upstream, im
 
 
 @pytest.mark.django_db
+def test_a_blob_only_a_repository_the_robot_cannot_read_holds_is_fetched_not_linked(
+    upstream, images, new_mirror, alice
+):
+    images.push_image(upstream, "secret:1", _layers("secret"))
+    first = new_mirror("secret-a", upstream.reference("secret"))
+    mirror_sync(first, cancelled=never_cancelled)
+    # alice's own private repository now holds the blobs; acme's robot may not read it.
+    RepositoryBlob.objects.filter(repository=first.repository).update(repository=alice_private(alice))
+    second = new_mirror("secret-b", upstream.reference("secret"))
+
+    report = mirror_sync(second, cancelled=never_cancelled)
+
+    assert report.failed_reason is None, report
+    assert report.bytes_copied > 0
+    assert _tags(second.repository) == _tags(first.repository)
+
+
+def alice_private(alice) -> Repository:
+    from registry.services.repositories import repository_create
+
+    return repository_create(namespace_name="alice", name="hoard", visibility="private", actor=alice)
+
+
+@pytest.mark.django_db
 def test_platform_filter_keeps_the_whole_index_and_copies_the_chosen_platform(upstream, images, new_mirror):
     index_digest, children = images.push_index(
         upstream, "multi:1", {"amd64": _layers("x86"), "arm64": _layers("arm")}
