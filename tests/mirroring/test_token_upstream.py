@@ -38,7 +38,9 @@ def test_token_auth_with_credentials_copies_the_image(registry_server, upstream_
     report = mirror_sync(mirror, cancelled=never_cancelled)
 
     assert report.failed_reason is None, report
-    assert tag_live(repository=mirror.repository, name="1").manifest.digest == digest
+    assert (
+        tag := tag_live(repository=mirror.repository, name="1")
+    ) is not None and tag.manifest.digest == digest
     assert report.bytes_copied > 3072
 
 
@@ -50,7 +52,7 @@ def test_token_auth_refuses_a_wrong_password(registry_server, upstream_image, ne
 
     report = mirror_sync(mirror, cancelled=never_cancelled)
 
-    assert f"{registry_server.host} refused the credentials" in report.failed_reason
+    assert f"{registry_server.host} refused the credentials" in (report.failed_reason or "")
 
 
 def test_anonymous_token_pulls_a_public_repository(registry_server, upstream_image, new_mirror):
@@ -64,7 +66,9 @@ def test_anonymous_token_pulls_a_public_repository(registry_server, upstream_ima
     report = mirror_sync(mirror, cancelled=never_cancelled)
 
     assert report.failed_reason is None, report
-    assert tag_live(repository=mirror.repository, name="1").manifest.digest == digest
+    assert (
+        tag := tag_live(repository=mirror.repository, name="1")
+    ) is not None and tag.manifest.digest == digest
 
 
 def _push_referrer(server, repository: str, subject: str, subject_size: int) -> str:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -30,7 +31,7 @@ WORKERS = 4
 MIRRORS = 20
 
 
-def synced(**report: object):
+def synced(**report: Any):
     def sync(mirror, *, cancelled):
         return SyncReport(**report)
 
@@ -47,7 +48,8 @@ def test_the_claim_takes_the_mirror_due_longest_and_marks_it_syncing(acme, alice
     stored = RepositoryMirror.objects.get(pk=first.pk)
     assert stored.sync_status == Status.SYNCING and stored.last_started is not None
     assert stored.sync_expiration_date > timezone.now()
-    assert mirror_claim().repository.name == "later"
+    later = mirror_claim()
+    assert later is not None and later.repository.name == "later"
     assert mirror_claim() is None
 
 
@@ -83,6 +85,8 @@ def test_a_success_stores_the_report_and_the_next_run_one_interval_on(acme, alic
     stored = RepositoryMirror.objects.get(pk=mirror.pk)
     assert (stored.sync_status, stored.tags_synced, stored.tags_deleted) == (Status.SYNC_SUCCESS, 3, 1)
     assert (stored.bytes_copied, stored.bytes_skipped, stored.failed_reason) == (100, 50, "")
+    assert stored.last_finished is not None and stored.last_started is not None
+    assert stored.sync_expiration_date is not None
     assert stored.last_finished >= stored.last_started
     assert abs((stored.sync_expiration_date - stored.last_finished) - timedelta(seconds=900)) < timedelta(
         seconds=1
@@ -161,12 +165,14 @@ def test_a_dead_workers_claim_is_taken_again_after_its_deadline_and_the_old_repo
 ):
     mirror = mirror_make(acme, alice, "app", robot=mirror_robot)
     stale = mirror_claim()
+    assert stale is not None and stale.last_started is not None
     assert mirror_claim() is None
     RepositoryMirror.objects.filter(pk=mirror.pk).update(
         sync_expiration_date=timezone.now() - timedelta(seconds=1)
     )
     fresh = mirror_claim()
-    assert fresh is not None and fresh.last_started > stale.last_started
+    assert fresh is not None and fresh.last_started is not None
+    assert fresh.last_started > stale.last_started
     # The first worker wakes up: its claim is gone, so it sees a cancel and records nothing.
     mirror_run(stale, sync=lambda claimed, *, cancelled: SyncReport(cancelled=cancelled(), tags_synced=9))
     assert RepositoryMirror.objects.get(pk=mirror.pk).sync_status == Status.SYNCING

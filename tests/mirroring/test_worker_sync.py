@@ -35,7 +35,7 @@ def test_a_mirror_set_through_the_api_syncs_and_a_warm_resync_copies_nothing(
     assert "acme/app: SYNC_SUCCESS, 1 tags" in capsys.readouterr().out
     mirror = RepositoryMirror.objects.get()
     assert (mirror.sync_status, mirror.tags_synced) == ("SYNC_SUCCESS", 1) and mirror.bytes_copied > 0
-    assert tag_live(repository=repository, name="v1").manifest.digest == digest
+    assert (tag := tag_live(repository=repository, name="v1")) is not None and tag.manifest.digest == digest
     assert tag_live(repository=repository, name="dev") is None
 
     assert alice_client.post(MIRROR + "/sync-now").status_code == 204
