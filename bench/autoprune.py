@@ -175,13 +175,9 @@ def run(argv: list[str] | None = None) -> dict:
     """Sets up a fresh database, measures, tears it down; returns the figures."""
     args = _args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="quay-bench-autoprune-"))
-    drop = None
-    if args.postgres:
-        from servers import _pg_create
+    from servers import bench_database
 
-        database_url, drop = _pg_create()
-    else:
-        database_url = ""
+    database_url, drop = bench_database(args.postgres)
     _environment(workdir, database_url)
     try:
         import django

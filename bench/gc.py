@@ -242,14 +242,9 @@ def _purge_timed(workdir: Path) -> dict:
 def main() -> None:
     args = _args()
     workdir = Path(tempfile.mkdtemp(prefix="quay-bench-gc-"))
-    drop = None
-    if args.postgres:
-        from servers import _pg_create
+    from servers import bench_database
 
-        database_url, drop = _pg_create()
-    else:
-        # The embedded default (WAL, BEGIN IMMEDIATE), as `make run` uses it.
-        database_url = ""
+    database_url, drop = bench_database(args.postgres)
     _environment(workdir, database_url)
     try:
         import django

@@ -99,13 +99,9 @@ def _timed(func: Callable[[], object]) -> tuple[float, int]:
 def main() -> None:
     args = _args()
     workdir = Path(tempfile.mkdtemp(prefix="quay-bench-gc-periodic-"))
-    drop = None
-    if args.postgres:
-        from servers import _pg_create
+    from servers import bench_database
 
-        database_url, drop = _pg_create()
-    else:
-        database_url = ""
+    database_url, drop = bench_database(args.postgres)
     _environment(workdir, database_url)
     try:
         import django

@@ -167,6 +167,12 @@ class Server:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def bench_database(postgres: bool) -> tuple[str, Callable[[], None] | None]:
+    """A fresh PostgreSQL database's URL and its drop; else '' and None: SQLite in the data dir,
+    the embedded default (WAL, BEGIN IMMEDIATE) as `make run` uses it."""
+    return _pg_create() if postgres else ("", None)
+
+
 def _pg_create() -> tuple[str, Callable[[], None]]:
     import psycopg
 
