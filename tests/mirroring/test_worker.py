@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from mirroring.services import mirror_sync_cancel, mirror_sync_now
 from mirroring.sync import SyncReport
 from mirroring.worker import mirror_claim, mirror_run, mirrors_run
 from orgs.models import AuditLog
+from tests.concurrency import workers_run
 from tests.mirroring.mirrors import mirror_make
 
 pytestmark = pytest.mark.django_db
@@ -216,22 +217,7 @@ def test_four_workers_sync_twenty_mirrors_each_once_per_interval_never_two_at_on
             with lock:
                 active[mirror.pk] -= 1
 
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            mirrors_run(max_mirrors=MIRRORS, sync=sync)
-        except BaseException as error:  # noqa: BLE001 - the test reports what went wrong
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, name=f"worker-{n}") for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    failures = workers_run(WORKERS, lambda: mirrors_run(max_mirrors=MIRRORS, sync=sync), barrier)
 
     assert failures == [] and overlaps == []
     assert len(synced_by) == MIRRORS and all(len(workers) == 1 for workers in synced_by.values())

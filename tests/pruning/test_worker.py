@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orgs.models import AuditLog
@@ -18,6 +18,7 @@ from orgs.services import organization_create
 from pruning.models import AutoPruneTaskStatus, NamespaceAutoPrunePolicy
 from pruning.services import namespace_policy_create, namespace_prune
 from pruning.worker import autoprune_run, autoprune_task_claim, now_ms
+from tests.concurrency import workers_run
 from tests.pruning.conftest import live_tags, repository_with_tags
 
 pytestmark = pytest.mark.django_db
@@ -166,22 +167,7 @@ def test_four_workers_at_once_prune_every_namespace_exactly_once_and_never_two_a
                 active[namespace.name] -= 1
 
     monkeypatch.setattr("pruning.worker.namespace_prune", observed_prune)
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            autoprune_run(max_namespaces=NAMESPACES)
-        except BaseException as error:  # noqa: BLE001 - the test reports what went wrong
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work, name=f"worker-{n}") for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    failures = workers_run(WORKERS, lambda: autoprune_run(max_namespaces=NAMESPACES), barrier)
 
     assert failures == [] and overlaps == []
     assert sorted(claimed_by) == [f"team{index:02d}" for index in range(NAMESPACES)]
