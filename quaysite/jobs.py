@@ -3,7 +3,8 @@
 With ``REDIS_URL`` configured, jobs go to django_rq's queues and separate ``rq`` worker processes
 (``manage.py rqworker default gc``) run them. Without Redis (the embedded default), the same
 queues live on an in-process fakeredis server and an rq ``SimpleWorker`` on a daemon thread runs
-them; that thread also runs the registry's periodic work. With Redis, each server process runs a
+them; in a server process that thread also runs the registry's periodic work (a shell, command
+or test that merely enqueues a job gets the thread without it). With Redis, each server process runs a
 small scheduler thread instead, which enqueues the periodic jobs for the rq workers; a Redis key
 per job lets one process enqueue it per period, so no cron is needed either way. A job is
 enqueued only when the surrounding transaction commits, so it never sees rows that might still
@@ -156,7 +157,8 @@ class _InProcessRunner:
         self.worker = _ThreadWorker(
             list(self.queues.values()), connection=self.connection, name=f"in-process-{self.pid}"
         )
-        self.periodic = PERIODIC_JOBS
+        # Empty until a server asks for them (in_process_worker_start).
+        self.periodic: tuple[PeriodicJob, ...] = ()
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.idle = threading.Event()
@@ -172,21 +174,28 @@ class _InProcessRunner:
             self.idle.clear()
             self.wake.set()
 
+    def periodic_start(self) -> None:
+        with self.lock:
+            self.periodic = PERIODIC_JOBS
+            # Not idle until the loop has looked at them (a first_after of 0 runs one now).
+            self.idle.clear()
+            self.wake.set()
+
     def run(self) -> None:
-        started = time.monotonic()
-        due = [started + job.first_after for job in self.periodic]
+        due: dict[PeriodicJob, float] = {}
         while not self.stopping.is_set():
             now = time.monotonic()
-            for index, job in enumerate(self.periodic):
-                if now >= due[index]:
+            for job in self.periodic:
+                due.setdefault(job, now + job.first_after)
+                if now >= due[job]:
                     self.push(job.queue, job.func, (), {})
-                    due[index] = now + job.every
+                    due[job] = now + job.every
             self.wake.clear()
             self._work_until_empty()
             with self.lock:
                 if not self.wake.is_set():
                     self.idle.set()
-            next_due = min(due, default=now + 3600)
+            next_due = min(due.values(), default=now + 3600)
             self.wake.wait(timeout=max(0.0, next_due - time.monotonic()))
 
     def _work_until_empty(self) -> None:
@@ -272,8 +281,8 @@ def _in_process_runner() -> _InProcessRunner:
 
 
 def in_process_worker_start() -> None:
-    """Starts this process's job thread now rather than on the first enqueue (embedded mode)."""
-    _in_process_runner()
+    """Starts this process's job thread now, with the periodic jobs (an embedded-mode server)."""
+    _in_process_runner().periodic_start()
 
 
 def in_process_worker_wait_idle(timeout: float) -> bool:

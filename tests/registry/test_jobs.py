@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -111,6 +112,29 @@ def test_in_process_job_on_the_gc_queue_runs_too(in_process_jobs):
 
     assert jobs.in_process_worker_wait_idle(timeout=WAIT_SECONDS)
     assert group_names() == ["collected"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_server_starting_the_worker_runs_the_periodic_jobs(in_process_jobs, monkeypatch):
+    # A shell, command or test that enqueues a job must not also start the server's periodic
+    # work (mirror syncs, GC) on the database it shares with whatever else runs.
+    periodic = jobs.PeriodicJob(
+        func=f"{__name__}.periodic_group_create", queue="default", every=3600, first_after=0
+    )
+    monkeypatch.setattr(jobs, "PERIODIC_JOBS", (periodic,))
+    jobs.enqueue(group_create, "enqueued")
+    assert jobs.in_process_worker_wait_idle(timeout=WAIT_SECONDS)
+    assert group_names() == ["enqueued"]
+
+    jobs.in_process_worker_start()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "periodic" not in group_names() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert group_names() == ["enqueued", "periodic"]
+
+
+def periodic_group_create() -> None:
+    group_create("periodic")
 
 
 def test_enqueue_to_an_unknown_queue_is_refused(in_process_jobs):
