@@ -45,6 +45,9 @@ KEYS: dict[str, Key] = {
     "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
     "DB_URI": Key(str, "", "DATABASE_URL"),
     "REDIS_URL": Key(str, "", "REDIS_URL"),
+    # With Redis: each server process also schedules the periodic jobs (exactly once per period
+    # between all schedulers); off where `manage.py scheduler` runs on its own (Kubernetes).
+    "PERIODIC_JOBS_IN_SERVER": Key(bool, True, "QUAY_PERIODIC_JOBS_IN_SERVER"),
     "DISTRIBUTED_STORAGE_CONFIG": Key(dict, {}, None),
     "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], None),
     "FEATURE_PROXY_STORAGE": Key(bool, False, "QUAY_FEATURE_PROXY_STORAGE"),

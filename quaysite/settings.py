@@ -183,6 +183,7 @@ DATABASE_SECRET_KEYS_OLD = CONFIG["DATABASE_SECRET_KEYS_OLD"]
 # Background jobs: Redis + rq workers when configured, else a worker thread in this process.
 REDIS_URL = CONFIG["REDIS_URL"]
 JOBS_IN_PROCESS = not REDIS_URL
+PERIODIC_JOBS_IN_SERVER = CONFIG["PERIODIC_JOBS_IN_SERVER"]
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
 RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc")}
 
