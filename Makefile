@@ -10,6 +10,9 @@ THREADS ?= 8
 # gunicorn's largest bounded request line: with its default (4094) an over-long name or digest
 # gets gunicorn's own HTML 414 instead of the registry's NAME_INVALID / DIGEST_INVALID.
 GUNICORN_LIMITS = --limit-request-line 8190
+# gunicorn's workers write their Prometheus metrics here; /metrics on any worker sums them all.
+# Emptied at each start: the files of a previous run's processes would count again.
+METRICS_DIR := var/prometheus
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-test lint bench
@@ -36,7 +39,9 @@ run: install
 	$(BIN)/python manage.py init_superuser
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
-	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(METRICS_DIR) exec $(BIN)/gunicorn --config quaysite/gunicorn_conf.py \
+		--bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
 # mypy's incremental cache rechecks only what changed, but the Django plugin reads each setting's

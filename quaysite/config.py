@@ -57,6 +57,11 @@ KEYS: dict[str, Key] = {
     "ALLOWED_HOSTS": Key(list, ["*"], None),
     # Load balancers and proxies (addresses or networks) whose X-Forwarded-For names the client.
     "TRUSTED_PROXIES": Key(list, [], None),
+    # /metrics: the addresses that read it without credentials (loopback unless configured;
+    # [] for none, ["0.0.0.0/0", "::/0"] for all), and whether a superuser's bearer token (scope
+    # super:user) reads it from anywhere else.
+    "METRICS_ALLOWED_NETWORKS": Key(list, ["127.0.0.0/8", "::1/128"], None),
+    "METRICS_SUPERUSER_ACCESS": Key(bool, True, "QUAY_METRICS_SUPERUSER_ACCESS"),
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
     # How stale a process's view of a token's credentials may be: revocation ends a token within it.
     "REGISTRY_TOKEN_RECHECK_SECONDS": Key(int, 5, "QUAY_REGISTRY_TOKEN_RECHECK_SECONDS"),
@@ -218,11 +223,12 @@ def _validate(values: dict[str, Any]) -> None:
         raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
     if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
         raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
-    for proxy in values["TRUSTED_PROXIES"]:
-        try:
-            ipaddress.ip_network(str(proxy), strict=False)
-        except ValueError:
-            raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+    for name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_NETWORKS"):
+        for network in values[name]:
+            try:
+                ipaddress.ip_network(str(network), strict=False)
+            except ValueError:
+                raise ConfigError(f"{name}: {network!r} is not an IP address or network") from None
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
     for location in preference:
         if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:

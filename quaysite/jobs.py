@@ -18,17 +18,20 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import django_rq
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from fakeredis import FakeRedis, FakeServer
-from rq import Queue, SimpleWorker
-from rq.job import Job
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job, JobStatus
 from rq.timeouts import TimerDeathPenalty
 
+from quaysite.metrics import JOB_SECONDS
 from quaysite.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
@@ -141,9 +144,49 @@ class _ThreadWorker(SimpleWorker):
         # As Django does around a request: drop connections that broke or outlived their age.
         close_old_connections()
         try:
-            super().execute_job(job, queue)
+            _execute_timed(super().execute_job, job, queue)
         finally:
             close_old_connections()
+
+
+def _execute_timed(execute: Callable[[Job, Queue], None], job: Job, queue: Queue) -> None:
+    started = time.perf_counter()
+    try:
+        execute(job, queue)
+    finally:
+        status = job.get_status(refresh=True)
+        outcome = "finished" if status == JobStatus.FINISHED else "failed"
+        JOB_SECONDS.labels(job.func_name, outcome).observe(time.perf_counter() - started)
+
+
+class MeteredWorker(Worker):
+    """rq's forking worker (`manage.py rqworker`), timing each job from its parent process, which
+    lives as long as the worker (a metrics file per job's child would pile up)."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        _execute_timed(super().execute_job, job, queue)
+
+
+class JobQueueCollector(Collector):
+    """Each queue's waiting and failed jobs, read at scrape time."""
+
+    def collect(self) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily("quay_job_queue_depth", "Jobs waiting in each queue.", labels=["queue"])
+        failed = GaugeMetricFamily(
+            "quay_job_queue_failed", "Failed jobs kept by each queue.", labels=["queue"]
+        )
+        for name, queue in _queues().items():
+            waiting.add_metric([name], queue.count)
+            failed.add_metric([name], queue.failed_job_registry.count)
+        yield waiting
+        yield failed
+
+
+def _queues() -> dict[str, Queue]:
+    if settings.JOBS_IN_PROCESS:
+        runner = _runner
+        return dict(runner.queues) if runner is not None and runner.pid == os.getpid() else {}
+    return {name: django_rq.get_queue(name) for name in settings.RQ_QUEUES}
 
 
 class _InProcessRunner:

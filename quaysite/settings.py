@@ -30,6 +30,8 @@ SECRET_KEY = _secret_key()
 DEBUG = CONFIG["DEBUG"]
 ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
 TRUSTED_PROXIES = [str(proxy) for proxy in CONFIG["TRUSTED_PROXIES"]]
+METRICS_ALLOWED_NETWORKS = [str(network) for network in CONFIG["METRICS_ALLOWED_NETWORKS"]]
+METRICS_SUPERUSER_ACCESS = CONFIG["METRICS_SUPERUSER_ACCESS"]
 SERVER_HOSTNAME = CONFIG["SERVER_HOSTNAME"]
 PREFERRED_URL_SCHEME = CONFIG["PREFERRED_URL_SCHEME"]
 
@@ -62,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a request's time and status include every other middleware's.
+    "quaysite.metrics_middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +189,8 @@ REDIS_URL = CONFIG["REDIS_URL"]
 JOBS_IN_PROCESS = not REDIS_URL
 PERIODIC_JOBS_IN_SERVER = CONFIG["PERIODIC_JOBS_IN_SERVER"]
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
+# `manage.py rqworker` times each job for /metrics (quaysite.jobs.MeteredWorker).
+RQ = {"WORKER_CLASS": "quaysite.jobs.MeteredWorker"}
 RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc")}
 
 if REDIS_URL:

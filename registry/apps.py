@@ -30,6 +30,9 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from orgs import hooks
         from orgs.models import Namespace
+        from quaysite import metrics
+        from quaysite.jobs import JobQueueCollector
+        from registry.observability.collectors import RegistryStateCollector
         from registry.services.repositories import (
             namespace_repositories_delete,
             namespace_repositories_refusal,
@@ -41,6 +44,9 @@ class RegistryConfig(AppConfig):
             hooks.namespace_delete.append(namespace_repositories_delete)
         if namespace_repositories_refusal not in hooks.namespace_delete_refusal:
             hooks.namespace_delete_refusal.append(namespace_repositories_refusal)
+
+        metrics.collector_register(RegistryStateCollector())
+        metrics.collector_register(JobQueueCollector())
 
         # A typo in the storage settings must stop start-up, not surface on the first push.
         storage_check_config()

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from quaysite.metrics import BLOB_BYTES_PUSHED
 from registry import hooks
 from registry.digests import ALGORITHMS, ResumableHash, digest_algorithm, is_stored_digest
 from registry.errors import BlobUploadInvalid, DigestInvalid, RangeInvalid
@@ -155,9 +156,11 @@ def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) ->
                 storage.move(segments[0], blob_path(digest))
             else:
                 storage.concat(blob_path(digest), segments)
-        return blob_record(
+        blob = blob_record(
             digest=digest, size=upload.offset, location=existing or upload.location, repository=repository
         )
+    BLOB_BYTES_PUSHED.inc(upload.offset)
+    return blob
 
 
 def upload_finish(

@@ -185,7 +185,10 @@ def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="quaysite.settings",
         PYTHONUNBUFFERED="1",
+        # As `make run` serves: the workers' metrics summed through files here.
+        PROMETHEUS_MULTIPROC_DIR=str(data_dir / "prometheus"),
     )
+    (data_dir / "prometheus").mkdir(exist_ok=True)
     return env
 
 
@@ -230,6 +233,7 @@ def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen
         host = f"127.0.0.1:{_free_port()}"
         command = [
             str(BIN / "gunicorn"),
+            "--config", "quaysite/gunicorn_conf.py",
             "--bind", host,
             "--workers", "2",
             "--worker-class", "gthread",
