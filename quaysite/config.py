@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,52 +161,111 @@ def config_file_path(environ: dict[str, str]) -> Path | None:
     return default if default.is_file() else None
 
 
-def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
+def config_problems(environ: dict[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The configuration and every problem in it, one message per problem, each naming its key:
+    unknown keys, values of the wrong type, bad environment overrides and broken rules."""
     environ = dict(os.environ if environ is None else environ)
     values = {name: key.default for name, key in KEYS.items()}
-    path = config_file_path(environ)
+    problems: list[str] = []
+    try:
+        path = config_file_path(environ)
+    except ConfigError as problem:
+        return values, [str(problem)]
     if path is not None:
         try:
             loaded = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            return values, [f"{path}: not valid YAML: {exc}"]
         if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
+            return values, [f"{path}: the top level must be a mapping of keys to values"]
         for name, value in loaded.items():
             if name not in KEYS:
-                raise ConfigError(f"{path}: unknown config key {name!r}")
-            values[name] = _check_type(name, KEYS[name], value)
+                problems.append(f"{path}: unknown config key {name!r}")
+                continue
+            try:
+                values[name] = _check_type(name, KEYS[name], value)
+            except ConfigError as problem:
+                problems.append(str(problem))
     for name, key in KEYS.items():
         if key.env and key.env in environ:
-            values[name] = _coerce_env(name, key, environ[key.env])
-    _validate(values)
+            try:
+                values[name] = _coerce_env(name, key, environ[key.env])
+            except ConfigError as problem:
+                problems.append(str(problem))
+    problems.extend(_rule_problems(values))
+    return values, problems
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The configuration; any problem stops start-up with all of them listed (`manage.py
+    checkconfig` prints the same list, and checks that the services it names answer)."""
+    values, problems = config_problems(environ)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} configuration problems:\n" + "\n".join(f"  {p}" for p in problems)
+        )
     return values
 
 
-def _validate(values: dict[str, Any]) -> None:
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
+    """Each cross-field rule or value range broken, one message each, naming its key."""
     if values["DB_URI"]:
-        database_from_url(values["DB_URI"])
+        try:
+            database_from_url(values["DB_URI"])
+        except ConfigError as problem:
+            yield f"DB_URI: {problem}"
     if values["REDIS_URL"] and urlsplit(values["REDIS_URL"]).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL")
+        yield f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL"
     if values["REGISTRY_STATE"] not in ("normal", "readonly"):
-        raise ConfigError(f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'")
+        yield f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'"
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
-        raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+        yield "PREFERRED_URL_SCHEME must be http or https"
     if values["EXTERNAL_TLS_TERMINATION"] and values["PREFERRED_URL_SCHEME"] != "https":
-        raise ConfigError("EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https")
-    for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:
-        if not DURATION.fullmatch(str(option)):
-            raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
+        yield "EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https"
+    for name, options in (
+        ("DEFAULT_TAG_EXPIRATION", [values["DEFAULT_TAG_EXPIRATION"]]),
+        ("TAG_EXPIRATION_OPTIONS", values["TAG_EXPIRATION_OPTIONS"]),
+    ):
+        for option in options:
+            if not DURATION.fullmatch(str(option)):
+                yield f"{name}: tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s"
+    if values["LOG_LEVEL"] not in _LOG_LEVELS:
+        yield f"LOG_LEVEL: {values['LOG_LEVEL']!r} is not one of {', '.join(_LOG_LEVELS)}"
+    for name in (
+        "SUPER_USERS",
+        "ALLOWED_HOSTS",
+        "DISTRIBUTED_STORAGE_PREFERENCE",
+        "DATABASE_SECRET_KEYS_OLD",
+    ):
+        for item in values[name]:
+            if not isinstance(item, str):
+                yield f"{name}: {item!r} is not a string"
+    for location, spec in values["DISTRIBUTED_STORAGE_CONFIG"].items():
+        if not (
+            isinstance(spec, list)
+            and len(spec) == 2
+            and isinstance(spec[0], str)
+            and isinstance(spec[1], dict)
+        ):
+            yield (
+                f"DISTRIBUTED_STORAGE_CONFIG: location {location!r}: "
+                f"expected [DriverName, {{options}}], got {spec!r}"
+            )
     if values["DEFAULT_TAG_EXPIRATION"] not in values["TAG_EXPIRATION_OPTIONS"]:
-        raise ConfigError("DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS")
+        yield "DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS"
     if values["PUSH_TEMP_TAG_EXPIRATION_SEC"] < 0:
-        raise ConfigError("PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative")
+        yield "PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative"
     if values["GARBAGE_COLLECTION_FREQUENCY"] < 1:
-        raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
+        yield "GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)"
     if values["AUTO_PRUNING_POLL_PERIOD"] < 1:
-        raise ConfigError("AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)")
+        yield "AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)"
     if values["REPO_MIRROR_INTERVAL"] < 1:
-        raise ConfigError("REPO_MIRROR_INTERVAL must be at least 1 (seconds)")
+        yield "REPO_MIRROR_INTERVAL must be at least 1 (seconds)"
     for name in (
         "NOTIFICATION_FAILURE_LIMIT",
         "NOTIFICATION_DELIVERY_ATTEMPTS",
@@ -214,25 +274,25 @@ def _validate(values: dict[str, Any]) -> None:
         "NOTIFICATION_POLL_PERIOD",
     ):
         if values[name] < 1:
-            raise ConfigError(f"{name} must be at least 1")
+            yield f"{name} must be at least 1"
     if not 0 < values["MAIL_PORT"] < 65536:
-        raise ConfigError("MAIL_PORT must be a TCP port (1 to 65535)")
+        yield "MAIL_PORT must be a TCP port (1 to 65535)"
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
-        raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
+        yield "BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)"
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
-        raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
+        yield "REGISTRY_TOKEN_LIFETIME must be at least 60 seconds"
     if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
-        raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
+        yield "REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds"
     for name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_NETWORKS"):
         for network in values[name]:
             try:
                 ipaddress.ip_network(str(network), strict=False)
             except ValueError:
-                raise ConfigError(f"{name}: {network!r} is not an IP address or network") from None
+                yield f"{name}: {network!r} is not an IP address or network"
     preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
     for location in preference:
         if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:
-            raise ConfigError(
+            yield (
                 f"DISTRIBUTED_STORAGE_PREFERENCE names {location!r}, "
                 "which DISTRIBUTED_STORAGE_CONFIG does not define"
             )
