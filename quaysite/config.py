@@ -41,6 +41,10 @@ KEYS: dict[str, Key] = {
     "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
     # A proxy in front terminates TLS and says so in X-Forwarded-Proto (needs scheme https).
     "EXTERNAL_TLS_TERMINATION": Key(bool, False, "QUAY_EXTERNAL_TLS_TERMINATION"),
+    # Served directly over TLS (gunicorn's certfile and keyfile, quaysite/gunicorn_conf.py): the
+    # certificate chain and its key, PEM files (`make run TLS=1` makes a self-signed pair).
+    "SSL_CERT_PATH": Key(str, "", "QUAY_SSL_CERT_PATH"),
+    "SSL_KEY_PATH": Key(str, "", "QUAY_SSL_KEY_PATH"),
     "SECRET_KEY": Key(str, "", "QUAY_SECRET_KEY"),
     "DEBUG": Key(bool, False, "QUAY_DEBUG"),
     "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
@@ -209,6 +213,21 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     return values
 
 
+def _tls_problems(values: dict[str, Any]) -> Iterator[str]:
+    cert, key = values["SSL_CERT_PATH"], values["SSL_KEY_PATH"]
+    if bool(cert) != bool(key):
+        yield "SSL_CERT_PATH and SSL_KEY_PATH: give both or neither"
+        return
+    if not cert:
+        return
+    for name, path in (("SSL_CERT_PATH", cert), ("SSL_KEY_PATH", key)):
+        if not Path(path).is_file():
+            yield f"{name}: {path} is not a readable file"
+    # Token realms and the web UI's links are built with the scheme clients reach us by.
+    if values["PREFERRED_URL_SCHEME"] != "https":
+        yield "SSL_CERT_PATH: serving TLS directly needs PREFERRED_URL_SCHEME: https"
+
+
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -227,6 +246,7 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
         yield "PREFERRED_URL_SCHEME must be http or https"
     if values["EXTERNAL_TLS_TERMINATION"] and values["PREFERRED_URL_SCHEME"] != "https":
         yield "EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https"
+    yield from _tls_problems(values)
     for name, options in (
         ("DEFAULT_TAG_EXPIRATION", [values["DEFAULT_TAG_EXPIRATION"]]),
         ("TAG_EXPIRATION_OPTIONS", values["TAG_EXPIRATION_OPTIONS"]),
