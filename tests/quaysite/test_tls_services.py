@@ -126,9 +126,14 @@ def s3_tls_port(tls_pair: Path) -> Iterator[int]:
     _stop(process)
 
 
-def _s3(port: int, **options: object) -> S3Storage:
+def _s3(port: int, ca_bundle: str | None = None) -> S3Storage:
     return S3Storage(
-        s3_bucket="tls-bucket", s3_access_key="a", s3_secret_key="s", host="127.0.0.1", port=port, **options
+        s3_bucket="tls-bucket",
+        s3_access_key="a",
+        s3_secret_key="s",
+        host="127.0.0.1",
+        port=port,
+        ca_bundle=ca_bundle,
     )
 
 
