@@ -53,8 +53,7 @@ ifdef TLS
 else
 	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
 endif
-	$(TLS_ENV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(METRICS_DIR) exec $(BIN)/gunicorn --config quaysite/gunicorn_conf.py \
-		--bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+	$(TLS_ENV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(METRICS_DIR) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
 # mypy's incremental cache rechecks only what changed, but the Django plugin reads each setting's

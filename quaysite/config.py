@@ -41,7 +41,7 @@ KEYS: dict[str, Key] = {
     "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
     # A proxy in front terminates TLS and says so in X-Forwarded-Proto (needs scheme https).
     "EXTERNAL_TLS_TERMINATION": Key(bool, False, "QUAY_EXTERNAL_TLS_TERMINATION"),
-    # Served directly over TLS (gunicorn's certfile and keyfile, quaysite/gunicorn_conf.py): the
+    # Served directly over TLS (gunicorn's certfile and keyfile, gunicorn.conf.py): the
     # certificate chain and its key, PEM files (`make run TLS=1` makes a self-signed pair).
     "SSL_CERT_PATH": Key(str, "", "QUAY_SSL_CERT_PATH"),
     "SSL_KEY_PATH": Key(str, "", "QUAY_SSL_KEY_PATH"),

@@ -52,7 +52,7 @@ def test_the_validator_refuses_an_unknown_field():
 def test_the_web_pods_are_ready_on_health_instance():
     [web] = _pod(_named("Deployment", "quay-web"))["containers"]
     assert web["readinessProbe"]["httpGet"]["path"] == "/health/instance"
-    assert web["command"][0] == "gunicorn"
+    assert web["command"][:3] == ["python", "-m", "gunicorn"]
 
 
 def test_a_worker_deployment_per_queue_the_scheduler_and_a_migration_job():

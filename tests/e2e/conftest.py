@@ -242,7 +242,6 @@ def _server_start(
         host = f"127.0.0.1:{_free_port()}"
         command = [
             str(BIN / "gunicorn"),
-            "--config", "quaysite/gunicorn_conf.py",
             "--bind", host,
             "--workers", "2",
             "--worker-class", "gthread",
