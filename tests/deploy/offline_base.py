@@ -22,7 +22,8 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = (
     "dash", "coreutils", "libselinux1", "libpcre2-8-0", "libc6", "zlib1g", "libssl3", "libffi8",
-    "libsqlite3-0", "libexpat1", "libbz2-1.0", "liblzma5", "libuuid1", "libcrypt1", "libgcc-s1", "libstdc++6", "libncursesw6",
+    "libsqlite3-0", "libexpat1", "libbz2-1.0", "liblzma5", "libuuid1", "libcrypt1", "libgcc-s1",
+    "libstdc++6", "libncursesw6",
     "libtinfo6", "libreadline8",
 )  # fmt: skip
 # pip, to find the requirements satisfied.
