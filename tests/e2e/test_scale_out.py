@@ -20,6 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from rq import Queue
+from rq.job import Job
 
 from tests.e2e.conftest import (
     BIN,
@@ -76,7 +78,6 @@ def _config(directory: Path, s3_port: int) -> Path:
     config = directory / "config.yaml"
     config.write_text(
         f"REDIS_URL: {REDIS_URL}\n"
-        "DEFAULT_TAG_EXPIRATION: 0s\n"
         "PUSH_TEMP_TAG_EXPIRATION_SEC: 0\n"
         "DISTRIBUTED_STORAGE_CONFIG:\n"
         "  default: [S3Storage, {s3_bucket: quay, s3_access_key: a, s3_secret_key: s,"
@@ -193,3 +194,38 @@ def test_an_instance_killed_mid_push_loses_nothing_and_the_retry_elsewhere_succe
     for name, wanted in (("kept", kept_id), ("big", big_id)):
         puller.run("podman", "pull", "--tls-verify=false", f"{second}/alice/{name}:1")
         assert _image_id(puller, f"{second}/alice/{name}:1") == wanted
+
+
+def test_a_gc_job_runs_on_whichever_worker_claims_it(cluster: Cluster, tmp_path: Path) -> None:
+    second = cluster.hosts[1]
+    tools = _tools(tmp_path, "collector", second)
+    tools.image_build("doomed:1", [secrets.token_bytes(128 * 1024)])
+    tools.push("doomed:1", "alice/doomed:1")
+    layer = tools.manifest("alice/doomed:1")["layers"][0]["digest"]
+    # No time machine: a deleted image is garbage at once.
+    _shell(
+        cluster.env,
+        "from orgs.models import Namespace; "
+        "Namespace.objects.filter(name='alice').update(time_machine_seconds=0)",
+    )
+    tools.run("skopeo", "delete", "--tls-verify=false", tools.ref("alice/doomed:1"))
+
+    _run_checked([str(BIN / "python"), "manage.py", "registry_cleanup"], env=cluster.env, cwd=ROOT)
+
+    queue = Queue("gc", connection=redis.Redis.from_url(REDIS_URL))
+    gone = f"from registry.models import Blob; print(Blob.objects.filter(digest={layer!r}).exists())"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while _shell(cluster.env, gone) != "False":
+        assert time.monotonic() < deadline, "no worker's GC deleted the untagged layer:\n" + _shell(
+            cluster.env, "from registry.models import GCRun; print(list(GCRun.objects.values()))"
+        )
+        time.sleep(0.5)
+    runs = [
+        Job.fetch(job_id, connection=queue.connection) for job_id in queue.finished_job_registry.get_job_ids()
+    ]
+    ran_by = {job.worker_name for job in runs if job.func_name == "registry.tasks.gc_run_task"}
+    assert ran_by and ran_by <= set(WORKER_NAMES)
+    finished = (
+        "from registry.models import GCRun; print(GCRun.objects.filter(finished__isnull=False).exists())"
+    )
+    assert _shell(cluster.env, finished) == "True"
