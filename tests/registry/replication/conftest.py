@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,8 +26,8 @@ class Locations:
         return path.read_bytes() if path.is_file() else None
 
     def block(self, location: str) -> None:
-        """Makes the location unwritable: a file where its directory should be."""
-        self.directory(location).rmdir()
+        """Takes the location down: its objects gone, a file where its directory should be."""
+        shutil.rmtree(self.directory(location))
         self.directory(location).write_bytes(b"not a directory")
 
     def unblock(self, location: str) -> None:
