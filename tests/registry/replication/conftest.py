@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class Locations:
 
 
 @pytest.fixture
-def locations(settings, tmp_path) -> Locations:
+def locations(settings, tmp_path) -> Iterator[Locations]:
     """This instance prefers east; every blob must reach east and west."""
     root = tmp_path / "locations"
     for name in ("east", "west"):
