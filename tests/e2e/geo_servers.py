@@ -1,8 +1,8 @@
 """Two registry instances of one geo-replicated deployment, as separate real processes.
 
 Both run gunicorn over one PostgreSQL database and one Redis (database index 4), with the same
-two storage locations: ``local`` (a directory) and ``s3`` (a moto server this module starts, so
-a test can stop it as an outage). Instance A prefers ``local``, instance B ``s3``
+two storage locations (say ``local``, a directory, and ``s3``, a moto server this module starts
+so that a test can stop it as an outage). Instance A prefers the first, instance B the second
 (``QUAY_DISTRIBUTED_STORAGE_PREFERENCE``, as each region of a deployment sets its own); every
 blob must reach both. One rq worker process runs the replication job; the test starts it when
 it wants replication to begin.
@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -80,6 +80,20 @@ class S3Server:
             _stop(self.process)
             self.process = None
 
+    def location(self) -> list:
+        return [
+            "S3Storage",
+            {
+                "s3_bucket": BUCKET,
+                "s3_access_key": "testing",
+                "s3_secret_key": "testing",
+                "host": "127.0.0.1",
+                "port": self.port,
+                "is_secure": False,
+                "storage_path": "registry",
+            },
+        ]
+
 
 @dataclass
 class Worker:
@@ -109,11 +123,8 @@ class Worker:
 class GeoDeployment:
     a: RegistryServer
     b: RegistryServer
-    s3: S3Server
     worker: Worker
     database_url: str
-    local_root: Path
-    logs: list[Path] = field(default_factory=list)
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.database_url, autocommit=True) as connection:
@@ -145,26 +156,12 @@ class GeoDeployment:
         )
 
 
-def _config(root: Path, s3_port: int) -> Path:
+def _config(root: Path, locations: dict[str, list]) -> Path:
     config = {
         "SECRET_KEY": "geo-replication-tests",
-        "DISTRIBUTED_STORAGE_CONFIG": {
-            "local": ["LocalStorage", {"storage_path": str(root / "local")}],
-            "s3": [
-                "S3Storage",
-                {
-                    "s3_bucket": BUCKET,
-                    "s3_access_key": "testing",
-                    "s3_secret_key": "testing",
-                    "host": "127.0.0.1",
-                    "port": s3_port,
-                    "is_secure": False,
-                    "storage_path": "registry",
-                },
-            ],
-        },
-        "DISTRIBUTED_STORAGE_PREFERENCE": ["local", "s3"],
-        "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS": ["local", "s3"],
+        "DISTRIBUTED_STORAGE_CONFIG": locations,
+        "DISTRIBUTED_STORAGE_PREFERENCE": list(locations),
+        "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS": list(locations),
         "FEATURE_STORAGE_REPLICATION": True,
         "REPLICATION_POLL_PERIOD": 1,
         "REPLICATION_RETRY_SECONDS": 1,
@@ -175,14 +172,13 @@ def _config(root: Path, s3_port: int) -> Path:
 
 
 @contextmanager
-def geo_deployment(root: Path) -> Iterator[GeoDeployment]:
+def geo_deployment(root: Path, locations: dict[str, list]) -> Iterator[GeoDeployment]:
+    """A prefers the first of the two locations, B the second."""
+    first, second = locations
     redis.Redis.from_url(REDIS_URL).flushdb()
-    s3 = S3Server(port=_free_port())
     # The database outlives the stack: the servers and the worker stop before it is dropped.
     with _database_created(os.environ["DATABASE_URL"]) as database_url, ExitStack() as stack:
-        s3.start()
-        stack.callback(s3.stop)
-        config = _config(root, s3.port)
+        config = _config(root, locations)
 
         def env_for(name: str, preference: str) -> dict[str, str]:
             data_dir = root / name
@@ -193,13 +189,11 @@ def geo_deployment(root: Path) -> Iterator[GeoDeployment]:
             )
             return env
 
-        env_a, env_b = env_for("a", "local,s3"), env_for("b", "s3 local")
+        env_a, env_b = env_for("a", f"{first},{second}"), env_for("b", f"{second} {first}")
         _server_prepare(env_a)
         a = stack.enter_context(_server_running(env_a, root / "a"))
         b = stack.enter_context(_server_running(env_b, root / "b"))
         worker = Worker(env=env_a, log=root / "worker.log")
         stack.callback(worker.stop)
         stack.callback(lambda: redis.Redis.from_url(REDIS_URL).flushdb())
-        yield GeoDeployment(
-            a=a, b=b, s3=s3, worker=worker, database_url=database_url, local_root=root / "local"
-        )
+        yield GeoDeployment(a=a, b=b, worker=worker, database_url=database_url)
