@@ -202,12 +202,16 @@ class NamespaceStorageAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: NamespaceStorage, form: forms.ModelForm, change: bool
     ) -> None:
         # Through the service, which also queues the copies of the namespace's existing blobs.
-        saved = namespace_storage_set(namespace=obj.namespace, locations=list(form.cleaned_data["locations"]))
+        saved = namespace_storage_set(
+            namespace=obj.namespace,
+            locations=list(form.cleaned_data["locations"]),
+            actor=request_actor(request),
+        )
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: NamespaceStorage) -> None:
-        namespace_storage_clear(namespace=obj.namespace)
+        namespace_storage_clear(namespace=obj.namespace, actor=request_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[NamespaceStorage]) -> None:
         for storage in queryset.select_related("namespace"):
-            namespace_storage_clear(namespace=storage.namespace)
+            namespace_storage_clear(namespace=storage.namespace, actor=request_actor(request))

@@ -111,7 +111,9 @@ class NamespaceStorageView(APIView):
         target = _namespace(namespace)
         data = NamespaceStorageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        namespace_storage_set(namespace=target, locations=data.validated_data["locations"])
+        namespace_storage_set(
+            namespace=target, locations=data.validated_data["locations"], actor=request_actor(request)
+        )
         return _output(target)
 
     @extend_schema(
@@ -121,5 +123,5 @@ class NamespaceStorageView(APIView):
     )
     def delete(self, request: Request, namespace: str) -> Response:
         require_superuser(actor=request_actor(request))
-        namespace_storage_clear(namespace=_namespace(namespace))
+        namespace_storage_clear(namespace=_namespace(namespace), actor=request_actor(request))
         return Response(status=204)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from orgs.models import Namespace
+from orgs.audit import audit_log_write
+from orgs.models import Namespace, User
 from registry.models import NamespaceStorage, RepositoryBlob
 from registry.services.replication import replication_queue_missing
 
@@ -35,8 +36,16 @@ def _locations_check(locations: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def namespace_storage_set(*, namespace: Namespace, locations: list[str]) -> NamespaceStorage:
+def namespace_storage_set(
+    *, namespace: Namespace, locations: list[str], actor: User | None
+) -> NamespaceStorage:
     locations = _locations_check(locations)
+    audit_log_write(
+        kind="change_namespace_storage",
+        performer=actor,
+        namespace=namespace,
+        metadata={"locations": locations},
+    )
     storage, _ = NamespaceStorage.objects.update_or_create(
         namespace=namespace, defaults={"locations": locations}
     )
@@ -52,7 +61,14 @@ def namespace_storage_set(*, namespace: Namespace, locations: list[str]) -> Name
 
 
 @transaction.atomic
-def namespace_storage_clear(*, namespace: Namespace) -> bool:
+def namespace_storage_clear(*, namespace: Namespace, actor: User | None) -> bool:
     """Back to the registry's defaults; the blobs keep the placements they have."""
     deleted, _ = NamespaceStorage.objects.filter(namespace=namespace).delete()
+    if deleted:
+        audit_log_write(
+            kind="change_namespace_storage",
+            performer=actor,
+            namespace=namespace,
+            metadata={"locations": None},
+        )
     return bool(deleted)

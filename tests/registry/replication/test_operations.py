@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from orgs.models import Namespace
+from orgs.models import AuditLog, Namespace
 from orgs.services import user_create
 from registry.models import BlobPlacement, BlobReplication, NamespaceStorage
 from registry.services.replication import replication_run
@@ -80,6 +80,8 @@ def test_superuser_assigns_a_namespace_its_own_locations_and_clears_them(alice, 
     assert response.json() == {"namespace": "alice", "locations": ["west"], "own": True}
     assert root_client.delete(url).status_code == 204
     assert root_client.get(url).json()["own"] is False
+    logged = AuditLog.objects.filter(kind="change_namespace_storage", namespace_name="alice")
+    assert [row.metadata["locations"] for row in logged.order_by("pk")] == [["west"], None]
 
 
 def test_an_unknown_location_or_namespace_is_refused_clearly(alice, locations, root_client):

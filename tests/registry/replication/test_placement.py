@@ -61,7 +61,7 @@ def test_an_instance_preferring_west_pushes_to_west(as_alice, locations, setting
 
 
 def test_a_namespace_with_its_own_location_gets_its_blobs_there_only(as_alice, alice, locations):
-    namespace_storage_set(namespace=Namespace.objects.get(name="alice"), locations=["west"])
+    namespace_storage_set(namespace=Namespace.objects.get(name="alice"), locations=["west"], actor=alice)
 
     digest = push_blob(as_alice, "alice/app", LAYER)
     replication_run()
@@ -74,7 +74,7 @@ def test_a_namespace_with_its_own_location_gets_its_blobs_there_only(as_alice, a
 def test_a_blob_shared_by_two_namespaces_reaches_both_sets(as_alice, alice, acme, locations, settings):
     settings.STORAGE_REPLICATION = False
     settings.STORAGE_DEFAULT_LOCATIONS = []
-    namespace_storage_set(namespace=Namespace.objects.get(name="acme"), locations=["west"])
+    namespace_storage_set(namespace=Namespace.objects.get(name="acme"), locations=["west"], actor=alice)
     digest = push_blob(as_alice, "alice/app", LAYER)
     assert placed(digest) == {"east"}
 
@@ -91,7 +91,7 @@ def test_assigning_a_location_set_queues_the_namespaces_existing_blobs(as_alice,
     digest = push_blob(as_alice, "alice/app", LAYER)
     assert not BlobReplication.objects.exists()
 
-    namespace_storage_set(namespace=Namespace.objects.get(name="alice"), locations=["west"])
+    namespace_storage_set(namespace=Namespace.objects.get(name="alice"), locations=["west"], actor=alice)
     replication_run()
 
     assert placed(digest) == {"east", "west"}
@@ -99,4 +99,6 @@ def test_assigning_a_location_set_queues_the_namespaces_existing_blobs(as_alice,
 
 def test_a_location_set_naming_an_unknown_location_is_refused(alice, locations):
     with pytest.raises(StorageLocationInvalid, match="nowhere"):
-        namespace_storage_set(namespace=Namespace.objects.get(name="alice"), locations=["west", "nowhere"])
+        namespace_storage_set(
+            namespace=Namespace.objects.get(name="alice"), locations=["west", "nowhere"], actor=alice
+        )
