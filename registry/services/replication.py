@@ -61,8 +61,11 @@ def replication_queue(*, blob: Blob, namespace_id: int) -> int:
     return replication_queue_missing(blob_ids=[blob.pk], only=required)
 
 
-def replication_queue_missing(*, blob_ids: list[int], only: set[str] | None = None) -> int:
-    """Queues every required copy the blobs lack; the rows and their job commit together."""
+def replication_queue_missing(
+    *, blob_ids: list[int], only: set[str] | None = None, run_now: bool = True
+) -> int:
+    """Queues every required copy the blobs lack; with ``run_now`` a replication run too, enqueued
+    on commit (without it, the periodic run takes them)."""
     missing = blobs_missing_locations(blob_ids=blob_ids)
     rows = [
         BlobReplication(blob_id=blob_id, location=location)
@@ -72,6 +75,8 @@ def replication_queue_missing(*, blob_ids: list[int], only: set[str] | None = No
     if not rows:
         return 0
     BlobReplication.objects.bulk_create(rows, ignore_conflicts=True)
+    if not run_now:
+        return len(rows)
     # Here, not at the top: registry.tasks imports this module.
     from registry.tasks import replication_run_task
 
@@ -168,7 +173,8 @@ def replication_copy(*, claim: Claim) -> bool:
 
 def _failure_record(claim: Claim, error: Exception) -> None:
     BlobReplication.objects.filter(pk=claim.pk).update(
-        next_attempt=timezone.now() + retry_delay(claim.attempts), last_error=f"{error}"[:2000]
+        next_attempt=timezone.now() + retry_delay(claim.attempts),
+        last_error=f"{type(error).__name__}: {error}"[:2000],
     )
 
 
@@ -184,6 +190,12 @@ def replication_run(*, lease: timedelta = CLAIM_LEASE, budget: float = RUN_BUDGE
             try:
                 copied += replication_copy(claim=claim)
             except Exception as exc:
-                logger.warning("replication of blob %s to %s failed: %s", claim.blob_id, claim.location, exc)
+                logger.warning(
+                    "replication of blob %s to %s failed (attempt %s): %r",
+                    claim.blob_id,
+                    claim.location,
+                    claim.attempts,
+                    exc,
+                )
                 _failure_record(claim, exc)
     return copied

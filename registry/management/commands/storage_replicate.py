@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -35,6 +36,11 @@ class Command(BaseCommand):
         with Progress(*columns, disable=bool(options["no_progress"])) as progress:
             bar = progress.add_task("blobs", total=blob_total())
             for blob_ids in blob_id_batches(size=BATCH):
-                queued += replication_queue_missing(blob_ids=blob_ids)
+                # Left to the servers' periodic run: a run on this process's job thread would
+                # die with the command, its claims held until their lease ends.
+                queued += replication_queue_missing(blob_ids=blob_ids, run_now=False)
                 progress.advance(bar, len(blob_ids))
-        self.stdout.write(f"queued {queued} cop{'y' if queued == 1 else 'ies'}")
+        self.stdout.write(
+            f"queued {queued} cop{'y' if queued == 1 else 'ies'}; the replication job copies them "
+            f"within REPLICATION_POLL_PERIOD ({settings.REPLICATION_POLL_PERIOD} s)"
+        )
