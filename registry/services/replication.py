@@ -58,7 +58,24 @@ def replication_queue(*, blob: Blob, namespace_id: int) -> int:
     required = required_for_namespace(namespace_locations(namespace_id=namespace_id))
     if not required:
         return 0
-    return replication_queue_missing(blob_ids=[blob.pk], only=required)
+    # Only this namespace's set: the other namespaces' links queued theirs when they were made.
+    placed = BlobPlacement.objects.filter(blob=blob).values_list("location", flat=True)
+    queued = BlobReplication.objects.filter(blob=blob).values_list("location", flat=True)
+    missing = required - set(placed.union(queued))
+    if not missing:
+        return 0
+    BlobReplication.objects.bulk_create(
+        [BlobReplication(blob=blob, location=location) for location in sorted(missing)], ignore_conflicts=True
+    )
+    _run_enqueue()
+    return len(missing)
+
+
+def _run_enqueue() -> None:
+    # Here, not at the top: registry.tasks imports this module.
+    from registry.tasks import replication_run_task
+
+    enqueue(replication_run_task)
 
 
 def replication_queue_missing(
@@ -75,12 +92,8 @@ def replication_queue_missing(
     if not rows:
         return 0
     BlobReplication.objects.bulk_create(rows, ignore_conflicts=True)
-    if not run_now:
-        return len(rows)
-    # Here, not at the top: registry.tasks imports this module.
-    from registry.tasks import replication_run_task
-
-    enqueue(replication_run_task)
+    if run_now:
+        _run_enqueue()
     return len(rows)
 
 
