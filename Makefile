@@ -37,9 +37,16 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Azurite, the Azure Blob Storage emulator the storage tests start, from npm into the checkout.
+AZURITE := .tools/node/node_modules/.bin/azurite-blob
+$(AZURITE):
+	mkdir -p .tools/node
+	npm install --silent --no-audit --no-fund --prefix .tools/node azurite@3
+	touch $@
+
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(AZURITE)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0

@@ -54,7 +54,16 @@ KEYS: dict[str, Key] = {
     # between all schedulers); off where `manage.py scheduler` runs on its own (Kubernetes).
     "PERIODIC_JOBS_IN_SERVER": Key(bool, True, "QUAY_PERIODIC_JOBS_IN_SERVER"),
     "DISTRIBUTED_STORAGE_CONFIG": Key(dict, {}, None),
-    "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], None),
+    # This instance's order of locations to push to and pull from; each instance of a
+    # geo-replicated registry sets its own, as a comma or space separated env list.
+    "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], "QUAY_DISTRIBUTED_STORAGE_PREFERENCE"),
+    # Locations every blob must reach (copied in the background while replication is on).
+    "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS": Key(list, [], None),
+    "FEATURE_STORAGE_REPLICATION": Key(bool, False, "QUAY_FEATURE_STORAGE_REPLICATION"),
+    # Seconds between the replication workers' looks for due copies; the first retry of a failed
+    # copy waits REPLICATION_RETRY_SECONDS, doubling per attempt up to an hour.
+    "REPLICATION_POLL_PERIOD": Key(int, 10, "QUAY_REPLICATION_POLL_PERIOD"),
+    "REPLICATION_RETRY_SECONDS": Key(int, 10, "QUAY_REPLICATION_RETRY_SECONDS"),
     "FEATURE_PROXY_STORAGE": Key(bool, False, "QUAY_FEATURE_PROXY_STORAGE"),
     "FEATURE_ANONYMOUS_ACCESS": Key(bool, True, "QUAY_FEATURE_ANONYMOUS_ACCESS"),
     "SUPER_USERS": Key(list, [], None),
@@ -134,6 +143,8 @@ def _coerce_env(name: str, key: Key, raw: str) -> Any:
         if lowered in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"environment variable {key.env} for {name}: {raw!r} is not a boolean")
+    if key.kind is list:
+        return raw.replace(",", " ").split()
     if key.kind is int:
         try:
             return int(raw)
@@ -292,6 +303,8 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
         "NOTIFICATION_RETRY_SECONDS",
         "NOTIFICATION_SEND_TIMEOUT",
         "NOTIFICATION_POLL_PERIOD",
+        "REPLICATION_POLL_PERIOD",
+        "REPLICATION_RETRY_SECONDS",
     ):
         if values[name] < 1:
             yield f"{name} must be at least 1"
@@ -309,12 +322,27 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
                 ipaddress.ip_network(str(network), strict=False)
             except ValueError:
                 yield f"{name}: {network!r} is not an IP address or network"
-    preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
-    for location in preference:
-        if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:
+    yield from _storage_problems(values)
+
+
+def _storage_problems(values: dict[str, Any]) -> Iterator[str]:
+    configured = values["DISTRIBUTED_STORAGE_CONFIG"]
+    for name in ("DISTRIBUTED_STORAGE_PREFERENCE", "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS"):
+        for location in values[name]:
+            if not isinstance(location, str) or location not in configured:
+                yield (
+                    f"{name} names {location!r}, which DISTRIBUTED_STORAGE_CONFIG does not define"
+                    + (f" (defined: {', '.join(configured)})" if configured else "")
+                )
+        if len({str(location) for location in values[name]}) != len(values[name]):
+            yield f"{name} names a location twice: {values[name]!r}"
+    if values["FEATURE_STORAGE_REPLICATION"]:
+        if not configured:
+            yield "FEATURE_STORAGE_REPLICATION needs the locations of DISTRIBUTED_STORAGE_CONFIG"
+        if not values["DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS"]:
             yield (
-                f"DISTRIBUTED_STORAGE_PREFERENCE names {location!r}, "
-                "which DISTRIBUTED_STORAGE_CONFIG does not define"
+                "FEATURE_STORAGE_REPLICATION needs DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: "
+                "the locations every blob is copied to"
             )
 
 

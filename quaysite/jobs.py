@@ -80,6 +80,14 @@ PERIODIC_JOBS = (
         every=settings.REPO_MIRROR_INTERVAL,
         first_after=settings.REPO_MIRROR_INTERVAL,
     ),
+    # Geo-replication: copies due in the durable queue (registry.services.replication), claimed
+    # with SKIP LOCKED; a push also enqueues a run at once, this catches retries and restarts.
+    PeriodicJob(
+        func="registry.tasks.replication_run_task",
+        queue="default",
+        every=settings.REPLICATION_POLL_PERIOD,
+        first_after=settings.REPLICATION_POLL_PERIOD,
+    ),
     # Notification retries: the workers claim due deliveries themselves (SKIP LOCKED), so a run
     # with nothing due costs one indexed query.
     PeriodicJob(

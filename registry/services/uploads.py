@@ -24,10 +24,11 @@ from registry import hooks
 from registry.digests import ALGORITHMS, ResumableHash, digest_algorithm, is_stored_digest
 from registry.errors import BlobUploadInvalid, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
+from registry.selectors.placement import push_location
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.blobs import blob_record, blob_stored_location, stream_into
 from registry.services.repository_states import repository_push_check
-from registry.storage import preferred_location, storage_for
+from registry.storage import storage_for
 from registry.storage.paths import blob_path, upload_segment_path
 
 
@@ -59,7 +60,7 @@ def upload_start(
         return BlobUpload.objects.create(
             uuid=str(uuid_module.uuid4()),
             repository=repository,
-            location=preferred_location(),
+            location=push_location(namespace_id=repository.namespace_id),
             digest_algorithm=algorithm,
             hash_state=ResumableHash(algorithm).state(),
         )
@@ -206,7 +207,7 @@ def blob_upload_monolithic(
     upload = BlobUpload(
         uuid=str(uuid_module.uuid4()),
         repository=repository,
-        location=preferred_location(),
+        location=push_location(namespace_id=repository.namespace_id),
         digest_algorithm=algorithm,
         hash_state=ResumableHash(algorithm).state(),
     )
