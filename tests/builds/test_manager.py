@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from builds.archive import build_logs_archive
 from builds.executors.base import BuildExecutor, BuildJob
 from builds.manager import build_dispatch, builds_watch
-from builds.archive import build_logs_archive
 from builds.models import BuildLogEntry, RepositoryBuild
 from builds.selectors import build_logs_page
 from builds.services import build_log_append, build_request_create
