@@ -97,3 +97,15 @@ def build_context_open(*, build: RepositoryBuild) -> BinaryIO | None:
     if build.source.get("kind") != "archive":
         return None
     return storage_for(preferred_location()).open(filedrop_path(build.source["resource_key"]))
+
+
+def pull_robot_names(*, actor: User | None, repository: Repository) -> list[str]:
+    """The robots the caller may name as a build's pull robot: the repository's namespace's,
+    for its admins."""
+    if actor is None or namespace_role(user=actor, namespace=repository.namespace) != "admin":
+        return []
+    return list(
+        RobotAccount.objects.filter(namespace=repository.namespace, user__is_active=True)
+        .order_by("user__username")
+        .values_list("user__username", flat=True)
+    )
