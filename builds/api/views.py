@@ -28,6 +28,7 @@ from registry.models import Repository
 from registry.selectors.repositories import repository_get_readable
 
 WRITER_ROLES = ("write", "admin")
+BUILD_RESPONSES = {200: OpenApiResponse(description="Quay's build JSON, plus phase_times"), **ERROR_RESPONSES}
 
 
 def _user_view(user: object) -> dict | None:
@@ -155,7 +156,7 @@ class BuildListView(APIView):
 class BuildView(APIView):
     required_scopes = {"GET": ["repo:read"], "DELETE": ["repo:write"]}
 
-    @extend_schema(operation_id="getRepoBuild", description="One build (readers).", responses=ERROR_RESPONSES)
+    @extend_schema(operation_id="getRepoBuild", description="One build (readers).", responses=BUILD_RESPONSES)
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, role = _readable(request, repository)
         return Response(build_view(build_get(repository=found, build_uuid=build_uuid), role))
@@ -177,7 +178,7 @@ class BuildStatusView(APIView):
     @extend_schema(
         operation_id="getRepoBuildStatus",
         description="A build's status (readers).",
-        responses=ERROR_RESPONSES,
+        responses=BUILD_RESPONSES,
     )
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, role = _readable(request, repository)
@@ -200,7 +201,7 @@ class BuildLogsView(APIView):
         operation_id="getRepoBuildLogs",
         description="A build's log lines from index start, live or archived (readers).",
         parameters=[OpenApiParameter("start", int, description="The first line's index (0)")],
-        responses=ERROR_RESPONSES,
+        responses={200: OpenApiResponse(description="{'start', 'total', 'logs': [...]}"), **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, _ = _readable(request, repository)
@@ -224,7 +225,7 @@ class FileDropView(APIView):
         operation_id="getFiledropUrl",
         description="A URL to PUT one build context to (a tarball or a lone Dockerfile), and its file_id.",
         request=FileDropInput,
-        responses=ERROR_RESPONSES,
+        responses={200: OpenApiResponse(description="{'url', 'file_id'}"), **ERROR_RESPONSES},
     )
     def post(self, request: Request) -> Response:
         data = FileDropInput(data=request.data)
