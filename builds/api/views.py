@@ -21,6 +21,7 @@ from builds.selectors import build_get, build_list, build_logs_page, pull_robot_
 from builds.services import build_cancel, build_request_create
 from builds.services.filedrop import filedrop_create
 from orgs.api.fields import quay_date
+from orgs.models import User
 from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from quaysite.hosts import service_host
@@ -31,10 +32,10 @@ WRITER_ROLES = ("write", "admin")
 BUILD_RESPONSES = {200: OpenApiResponse(description="Quay's build JSON, plus phase_times"), **ERROR_RESPONSES}
 
 
-def _user_view(user: object) -> dict | None:
+def _user_view(user: User | None) -> dict | None:
     if user is None:
         return None
-    return {"name": user.username, "kind": "user", "is_robot": hasattr(user, "robot")}  # type: ignore[attr-defined]
+    return {"name": user.username, "kind": "user", "is_robot": hasattr(user, "robot")}
 
 
 def _trigger_view(build: RepositoryBuild, can_admin: bool) -> dict | None:
