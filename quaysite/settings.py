@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "quota",
     "pruning",
     "mirroring",
+    "builds",
     "notifications",
 ]
 
@@ -178,6 +179,13 @@ NOTIFICATION_RETRY_SECONDS = CONFIG["NOTIFICATION_RETRY_SECONDS"]
 NOTIFICATION_SEND_TIMEOUT = CONFIG["NOTIFICATION_SEND_TIMEOUT"]
 NOTIFICATION_POLL_PERIOD = CONFIG["NOTIFICATION_POLL_PERIOD"]
 NOTIFICATION_ALLOW_PRIVATE_TARGETS = CONFIG["NOTIFICATION_ALLOW_PRIVATE_TARGETS"]
+FEATURE_BUILD_SUPPORT = CONFIG["FEATURE_BUILD_SUPPORT"]
+DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT = CONFIG["DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT"]
+BUILD_EXECUTOR = CONFIG["BUILD_EXECUTOR"]
+BUILD_TIMEOUT = CONFIG["BUILD_TIMEOUT"]
+BUILD_HEARTBEAT_TIMEOUT = CONFIG["BUILD_HEARTBEAT_TIMEOUT"]
+BUILD_MAX_ATTEMPTS = CONFIG["BUILD_MAX_ATTEMPTS"]
+BUILD_ALLOW_LOCAL_SOURCES = CONFIG["BUILD_ALLOW_LOCAL_SOURCES"]
 # Django's SMTP backend, configured by Quay's MAIL_* keys.
 EMAIL_HOST = CONFIG["MAIL_SERVER"]
 EMAIL_PORT = CONFIG["MAIL_PORT"]
@@ -197,7 +205,12 @@ PERIODIC_JOBS_IN_SERVER = CONFIG["PERIODIC_JOBS_IN_SERVER"]
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
 # `manage.py rqworker` times each job for /metrics (quaysite.jobs.MeteredWorker).
 RQ = {"WORKER_CLASS": "quaysite.jobs.MeteredWorker"}
-RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc")}
+RQ_QUEUES: dict[str, dict] = (
+    {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc", "builds")}
+)
+if not JOBS_IN_PROCESS:
+    # A local build runs inside its job on an rq worker: rq's 180 s default would kill it.
+    RQ_QUEUES["builds"]["DEFAULT_TIMEOUT"] = BUILD_TIMEOUT + BUILD_HEARTBEAT_TIMEOUT
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
