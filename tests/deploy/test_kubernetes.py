@@ -61,7 +61,7 @@ def test_a_worker_deployment_per_queue_the_scheduler_and_a_migration_job():
         for d in _documents()
         if d["kind"] == "Deployment" and d["metadata"]["name"].startswith("quay-worker-")
     }
-    assert workers == {("rqworker", "default"), ("rqworker", "gc")}
+    assert workers == {("rqworker", "default"), ("rqworker", "gc"), ("rqworker", "builds")}
     assert _pod(_named("Deployment", "quay-scheduler"))["containers"][0]["command"] == [
         "python",
         "manage.py",
@@ -76,7 +76,7 @@ def test_a_worker_deployment_per_queue_the_scheduler_and_a_migration_job():
 
 def test_every_pod_reads_the_config_secret():
     workloads = [d for d in _documents() if d["kind"] in ("Deployment", "Job")]
-    assert len(workloads) == 5
+    assert len(workloads) == 6
     for workload in workloads:
         pod = _pod(workload)
         assert {"name": "config", "secret": {"secretName": "quay-config"}} in pod["volumes"]
