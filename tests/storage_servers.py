@@ -202,3 +202,40 @@ def azurite_server() -> Iterator[AzureEndpoint]:
         yield endpoint
     finally:
         stop([process])
+
+
+@dataclass(frozen=True)
+class GcsEndpoint:
+    port: int
+    bucket: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def driver_options(self) -> dict[str, Any]:
+        return {"bucket_name": self.bucket, "endpoint_url": self.url, "storage_path": _prefix()}
+
+
+@pytest.fixture(scope="session")
+def gcs_server() -> Iterator[GcsEndpoint]:
+    endpoint = GcsEndpoint(port=free_port(), bucket="registry-tests")
+    executable = Path(sys.executable).parent / "gcp-storage-emulator"
+    process = subprocess.Popen(
+        [
+            str(executable), "start",
+            "--host", "127.0.0.1",
+            "--port", str(endpoint.port),
+            "--default-bucket", endpoint.bucket,
+            "--in-memory",
+            "--quiet",
+        ],
+        cwd=tempfile.gettempdir(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_ready("gcp-storage-emulator", lambda: http_answers(f"{endpoint.url}/storage/v1/b"), [process])
+        yield endpoint
+    finally:
+        stop([process])

@@ -20,6 +20,7 @@ DRIVER_NAMES = {
     "RadosGWStorage": "registry.storage.s3.S3Storage",
     "RHOCSStorage": "registry.storage.s3.S3Storage",
     "AzureStorage": "registry.storage.azure.AzureStorage",
+    "GoogleCloudStorage": "registry.storage.gcs.GoogleCloudStorage",
 }
 
 

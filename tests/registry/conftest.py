@@ -10,10 +10,11 @@ import pytest
 from registry.storage import driver_build
 from registry.storage.azure import AzureStorage
 from registry.storage.base import StorageDriver
+from registry.storage.gcs import GoogleCloudStorage
 from registry.storage.s3 import S3Storage
-from tests.storage_servers import AzureEndpoint, S3Endpoint
+from tests.storage_servers import AzureEndpoint, GcsEndpoint, S3Endpoint
 
-STORAGE_DRIVERS = ["local", "s3", "azure"]
+STORAGE_DRIVERS = ["local", "s3", "azure", "gcs"]
 
 
 @pytest.fixture
@@ -27,6 +28,13 @@ def s3_driver(s3_server: S3Endpoint) -> S3Storage:
 def azure_driver(azurite_server: AzureEndpoint) -> AzureStorage:
     driver = driver_build("test", ["AzureStorage", azurite_server.driver_options()])
     assert isinstance(driver, AzureStorage)
+    return driver
+
+
+@pytest.fixture
+def gcs_driver(gcs_server: GcsEndpoint) -> GoogleCloudStorage:
+    driver = driver_build("test", ["GoogleCloudStorage", gcs_server.driver_options()])
+    assert isinstance(driver, GoogleCloudStorage)
     return driver
 
 
