@@ -21,6 +21,7 @@ DRIVER_NAMES = {
     "RHOCSStorage": "registry.storage.s3.S3Storage",
     "AzureStorage": "registry.storage.azure.AzureStorage",
     "GoogleCloudStorage": "registry.storage.gcs.GoogleCloudStorage",
+    "SwiftStorage": "registry.storage.swift.SwiftStorage",
 }
 
 

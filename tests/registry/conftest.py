@@ -12,9 +12,10 @@ from registry.storage.azure import AzureStorage
 from registry.storage.base import StorageDriver
 from registry.storage.gcs import GoogleCloudStorage
 from registry.storage.s3 import S3Storage
-from tests.storage_servers import AzureEndpoint, GcsEndpoint, S3Endpoint
+from registry.storage.swift import SwiftStorage
+from tests.storage_servers import AzureEndpoint, GcsEndpoint, S3Endpoint, SwiftEndpoint
 
-STORAGE_DRIVERS = ["local", "s3", "azure", "gcs"]
+STORAGE_DRIVERS = ["local", "s3", "azure", "gcs", "swift"]
 
 
 @pytest.fixture
@@ -35,6 +36,13 @@ def azure_driver(azurite_server: AzureEndpoint) -> AzureStorage:
 def gcs_driver(gcs_server: GcsEndpoint) -> GoogleCloudStorage:
     driver = driver_build("test", ["GoogleCloudStorage", gcs_server.driver_options()])
     assert isinstance(driver, GoogleCloudStorage)
+    return driver
+
+
+@pytest.fixture
+def swift_driver(swift_server: SwiftEndpoint) -> SwiftStorage:
+    driver = driver_build("test", ["SwiftStorage", swift_server.driver_options()])
+    assert isinstance(driver, SwiftStorage)
     return driver
 
 
