@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,8 @@ class S3Endpoint:
         }
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Endpoint]:
+@contextmanager
+def s3_server_running() -> Iterator[S3Endpoint]:
     endpoint = S3Endpoint(host="127.0.0.1", port=free_port(), bucket="registry-tests")
     executable = Path(sys.executable).parent / "moto_server"
     process = subprocess.Popen(
@@ -173,8 +174,8 @@ def azurite_executable() -> str:
     raise RuntimeError("azurite-blob not found: run `make install-test` (npm install into .tools/node)")
 
 
-@pytest.fixture(scope="session")
-def azurite_server() -> Iterator[AzureEndpoint]:
+@contextmanager
+def azurite_server_running() -> Iterator[AzureEndpoint]:
     from azure.storage.blob import BlobServiceClient
 
     endpoint = AzureEndpoint(port=free_port(), container="registry-tests")
@@ -218,8 +219,8 @@ class GcsEndpoint:
         return {"bucket_name": self.bucket, "endpoint_url": self.url, "storage_path": _prefix()}
 
 
-@pytest.fixture(scope="session")
-def gcs_server() -> Iterator[GcsEndpoint]:
+@contextmanager
+def gcs_server_running() -> Iterator[GcsEndpoint]:
     endpoint = GcsEndpoint(port=free_port(), bucket="registry-tests")
     executable = Path(sys.executable).parent / "gcp-storage-emulator"
     process = subprocess.Popen(
@@ -353,13 +354,17 @@ def _swift_rings(swift_dir: Path, ports: dict[str, int]) -> None:
             subprocess.run(["swift-ring-builder", builder, *arguments], check=True, capture_output=True)
 
 
-@pytest.fixture(scope="session")
-def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftEndpoint]:
+@contextmanager
+def swift_server_running() -> Iterator[SwiftEndpoint]:
     """Debian's Swift all-in-one: account, container and object servers on one device, a proxy
     with tempauth (tokens in memcached), tempurl, copy and SLO."""
+    with tempfile.TemporaryDirectory(prefix="swift-") as folder:
+        yield from _swift_run(Path(folder))
+
+
+def _swift_run(root: Path) -> Iterator[SwiftEndpoint]:
     from swiftclient.client import Connection
 
-    root = tmp_path_factory.mktemp("swift")
     swift_dir, devices = root / "etc", root / "srv"
     swift_dir.mkdir()
     (devices / "d1").mkdir(parents=True)
@@ -401,3 +406,31 @@ def swift_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwiftEndp
         yield endpoint
     finally:
         stop(processes)
+
+
+# The session fixtures: each server starts once per test session. bench/storage_drivers.py uses
+# the context managers above directly.
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Endpoint]:
+    with s3_server_running() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def azurite_server() -> Iterator[AzureEndpoint]:
+    with azurite_server_running() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def gcs_server() -> Iterator[GcsEndpoint]:
+    with gcs_server_running() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def swift_server() -> Iterator[SwiftEndpoint]:
+    with swift_server_running() as endpoint:
+        yield endpoint
