@@ -16,6 +16,7 @@ machine, so the figures measure the drivers' and clients' overhead, not a cloud'
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import statistics
@@ -163,10 +164,10 @@ def measure(name: str, endpoint: Any, size: int, rounds: int) -> dict[str, float
         plain_name = f"{prefix}/bench/plain-{number}"
         # The order alternates so neither side always runs on a warmer server.
         pairs: list[tuple[str, Callable[[], object]]] = [
-            ("push", lambda: push_ours(driver, path, data)),
-            ("plain_push", lambda: plain_put(plain_name, data)),
-            ("pull", lambda: pull_ours(driver, path)),
-            ("plain_pull", lambda: plain_get(plain_name)),
+            ("push", functools.partial(push_ours, driver, path, data)),
+            ("plain_push", functools.partial(plain_put, plain_name, data)),
+            ("pull", functools.partial(pull_ours, driver, path)),
+            ("plain_pull", functools.partial(plain_get, plain_name)),
         ]
         if number % 2:
             pairs = [pairs[1], pairs[0], pairs[3], pairs[2]]

@@ -90,8 +90,13 @@ def preferred_location() -> str:
 
 def storage_check_config() -> None:
     for location in settings.STORAGE_CONFIG:
-        driver = storage_for(location)
-        try:
-            driver.verify()
-        except StorageConfigError as exc:
-            raise StorageConfigError(f"storage location {location!r}: {exc}") from None
+        storage_for(location)
+
+
+def storage_verify(location: str) -> None:
+    """Reaches the location's store (bucket or container there, credentials accepted); the live
+    configuration check calls it, so start-up names an unreachable or misconfigured location."""
+    try:
+        storage_for(location).verify()
+    except StorageConfigError as exc:
+        raise StorageConfigError(f"storage location {location!r}: {exc}") from None

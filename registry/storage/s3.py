@@ -116,7 +116,10 @@ class S3Storage(StorageDriver):
         is_secure: bool = True,
         s3_region: str = "us-east-1",
         signature_version: str = "s3v4",
+        ca_bundle: str | None = None,
     ) -> None:
+        """``ca_bundle``: a PEM file of the CAs that sign the store's certificate (a private CA's
+        Ceph RGW or MinIO), instead of the system's."""
         if not s3_bucket:
             raise StorageConfigError(f"{type(self).__name__} needs s3_bucket")
         self.bucket = s3_bucket
@@ -131,6 +134,7 @@ class S3Storage(StorageDriver):
             region_name=s3_region,
             endpoint_url=_endpoint_url(host, port, is_secure),
             client_config=_client_config(signature_version, path_style=bool(host)),
+            verify=ca_bundle,
             location=self.prefix,
             **self._backend_options(),
         )

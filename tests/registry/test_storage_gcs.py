@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from registry.storage import driver_build, storage_check_config, storage_for
+from registry.storage import driver_build, storage_for, storage_verify
 from registry.storage.base import StorageConfigError
 from registry.storage.gcs import COMPOSE_LIMIT, GoogleCloudStorage
 from tests.storage_servers import GcsEndpoint
@@ -94,13 +94,13 @@ def test_concat_of_more_sources_than_one_compose_takes(gcs_driver: GoogleCloudSt
         assert stream.read() == "".join(f"{index}," for index in range(COMPOSE_LIMIT + 3)).encode()
 
 
-def test_start_up_refuses_a_missing_bucket(settings, gcs_server: GcsEndpoint) -> None:
+def test_start_up_check_refuses_a_missing_bucket(settings, gcs_server: GcsEndpoint) -> None:
     options = {**gcs_server.driver_options(), "bucket_name": "no-such-bucket"}
     settings.STORAGE_CONFIG = {"us": ["GoogleCloudStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'us'.*no-such-bucket.*does not exist"):
-        storage_check_config()
+        storage_verify("us")
 
 
 def test_a_credentials_file_that_is_no_key_is_refused(tmp_path: Path) -> None:

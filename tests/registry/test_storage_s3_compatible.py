@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from registry.storage import driver_build, storage_check_config, storage_for
+from registry.storage import driver_build, storage_for, storage_verify
 from registry.storage.base import StorageConfigError
 from registry.storage.cloudfront import CloudFrontedS3Storage
 from registry.storage.radosgw import RadosGWStorage, RHOCSStorage
@@ -45,13 +45,13 @@ def test_radosgw_refuses_aws_option_names() -> None:
         driver_build("onprem", ["RadosGWStorage", {"hostname": "rgw", "s3_bucket": "b"}])
 
 
-def test_start_up_refuses_a_missing_bucket(settings, s3_server: S3Endpoint) -> None:
+def test_start_up_check_refuses_a_missing_bucket(settings, s3_server: S3Endpoint) -> None:
     options = {**s3_server.quay_options(), "bucket_name": "no-such-bucket"}
     settings.STORAGE_CONFIG = {"onprem": ["RHOCSStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'onprem'.*no-such-bucket.*does not exist"):
-        storage_check_config()
+        storage_verify("onprem")
 
 
 def _cloudfront_b64decode(value: str) -> bytes:

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from registry.storage import driver_build, storage_check_config, storage_for
+from registry.storage import driver_build, storage_for, storage_verify
 from registry.storage.base import StorageConfigError
 from registry.storage.swift import SEGMENT_SIZE, SEGMENTS_FOLDER, SwiftStorage
 from tests.storage_servers import SwiftEndpoint
@@ -104,22 +104,22 @@ def test_simple_path_concat_prefixes_names_without_a_slash(swift_server: SwiftEn
     driver.connection.head_object(driver.container, f"{options['storage_path']}blobs/x")
 
 
-def test_start_up_refuses_a_missing_container(settings, swift_server: SwiftEndpoint) -> None:
+def test_start_up_check_refuses_a_missing_container(settings, swift_server: SwiftEndpoint) -> None:
     options = {**swift_server.driver_options(), "swift_container": "no-such-container"}
     settings.STORAGE_CONFIG = {"dc1": ["SwiftStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'dc1'.*no-such-container.*does not exist"):
-        storage_check_config()
+        storage_verify("dc1")
 
 
-def test_start_up_refuses_a_wrong_password(settings, swift_server: SwiftEndpoint) -> None:
+def test_start_up_check_refuses_a_wrong_password(settings, swift_server: SwiftEndpoint) -> None:
     options = {**swift_server.driver_options(), "swift_password": "wrong", "retry_count": 0}
     settings.STORAGE_CONFIG = {"dc1": ["SwiftStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'dc1'.*not usable.*401"):
-        storage_check_config()
+        storage_verify("dc1")
 
 
 def test_missing_auth_url_names_it_and_the_accepted_options() -> None:
