@@ -702,6 +702,12 @@ def parse_args() -> argparse.Namespace:
         "--rows '' runs only it",
     )
     parser.add_argument(
+        "--storage-drivers",
+        action="store_true",
+        help="also run bench/storage_drivers.py (blob push and pull on every storage driver against "
+        "its emulator, beside the plain client library); --rows '' runs only it",
+    )
+    parser.add_argument(
         "--replication",
         action="store_true",
         help="also run bench/replication.py (geo-replication between two locations against a plain "
@@ -789,6 +795,16 @@ def builds_section(args: argparse.Namespace) -> str:
     return "\nDockerfile builds (bench/dockerfile_builds.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def storage_drivers_section() -> str:
+    """bench/storage_drivers.py in its own process: it starts the emulators and sets Django up."""
+    log("storage drivers: bench/storage_drivers.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "storage_drivers.py")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/storage_drivers.py failed:\n{done.stderr[-2000:]}")
+    return "\n" + done.stdout.strip() + "\n"
+
+
 def main() -> int:
     args = parse_args()
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
@@ -798,6 +814,7 @@ def main() -> int:
     autoprune += quota_section(args) if args.quota else ""
     autoprune += replication_section(args) if args.replication else ""
     autoprune += builds_section(args) if args.builds else ""
+    autoprune += storage_drivers_section() if args.storage_drivers else ""
     if not rows:
         print(autoprune)
         return 0

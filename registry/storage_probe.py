@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.storage import driver_build
+from registry.storage.base import StorageConfigError
 
 PROBE = b"quaysite checkconfig probe\n"
 KEY = "DISTRIBUTED_STORAGE_CONFIG"
@@ -20,6 +21,8 @@ def storage_problems(values: dict[str, Any]) -> Iterator[str]:
         path = f"checkconfig/{uuid.uuid4().hex}"
         try:
             driver = driver_build(location, spec)
+            # Names a missing bucket or refused credentials before the probe's own error would.
+            driver.verify()
             with driver.writer(path) as writer:
                 writer.write(PROBE)
                 writer.commit()
@@ -30,5 +33,7 @@ def storage_problems(values: dict[str, Any]) -> Iterator[str]:
                     yield f"{KEY}: location {location!r} returned other bytes than written"
             finally:
                 driver.delete(path)
+        except StorageConfigError as exc:
+            yield f"{KEY}: location {location!r} does not work: {exc}"
         except Exception as exc:
             yield f"{KEY}: location {location!r} does not work: {type(exc).__name__}: {exc}"

@@ -17,9 +17,12 @@ from registry.storage.base import StorageConfigError, StorageDriver
 DRIVER_NAMES = {
     "LocalStorage": "registry.storage.local.LocalStorage",
     "S3Storage": "registry.storage.s3.S3Storage",
-    "RadosGWStorage": "registry.storage.s3.S3Storage",
-    "RHOCSStorage": "registry.storage.s3.S3Storage",
+    "RadosGWStorage": "registry.storage.radosgw.RadosGWStorage",
+    "RHOCSStorage": "registry.storage.radosgw.RHOCSStorage",
+    "CloudFrontedS3Storage": "registry.storage.cloudfront.CloudFrontedS3Storage",
     "AzureStorage": "registry.storage.azure.AzureStorage",
+    "GoogleCloudStorage": "registry.storage.gcs.GoogleCloudStorage",
+    "SwiftStorage": "registry.storage.swift.SwiftStorage",
 }
 
 
@@ -37,6 +40,21 @@ def _driver_class(name: str) -> type[StorageDriver]:
     return cls
 
 
+def _accepted_options(cls: type[StorageDriver]) -> set[str]:
+    """The named options of the driver's __init__, and of its parents' where it passes **options on."""
+    accepted: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        accepted |= {
+            p.name for p in parameters if p.kind == p.KEYWORD_ONLY or p.kind == p.POSITIONAL_OR_KEYWORD
+        }
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+            break
+    return accepted - {"self"}
+
+
 def driver_build(location: str, spec: object) -> StorageDriver:
     if not (isinstance(spec, list | tuple) and len(spec) == 2 and isinstance(spec[1], dict)):
         raise StorageConfigError(
@@ -44,7 +62,7 @@ def driver_build(location: str, spec: object) -> StorageDriver:
         )
     name, options = spec
     cls = _driver_class(name)
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    accepted = _accepted_options(cls)
     unknown = set(options) - accepted
     if unknown:
         raise StorageConfigError(
@@ -72,8 +90,13 @@ def preferred_location() -> str:
 
 def storage_check_config() -> None:
     for location in settings.STORAGE_CONFIG:
-        driver = storage_for(location)
-        try:
-            driver.verify()
-        except StorageConfigError as exc:
-            raise StorageConfigError(f"storage location {location!r}: {exc}") from None
+        storage_for(location)
+
+
+def storage_verify(location: str) -> None:
+    """Reaches the location's store (bucket or container there, credentials accepted); the live
+    configuration check calls it, so start-up names an unreachable or misconfigured location."""
+    try:
+        storage_for(location).verify()
+    except StorageConfigError as exc:
+        raise StorageConfigError(f"storage location {location!r}: {exc}") from None

@@ -6,10 +6,10 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from storages.backends.s3 import S3Storage as DjangoS3Storage
 
 from registry.storage.base import (
     BlobStat,
@@ -121,20 +121,28 @@ class S3Storage(StorageDriver):
         """``ca_bundle``: a PEM file of the CAs that sign the store's certificate (a private CA's
         Ceph RGW or MinIO), instead of the system's."""
         if not s3_bucket:
-            raise StorageConfigError("S3Storage needs s3_bucket")
+            raise StorageConfigError(f"{type(self).__name__} needs s3_bucket")
         self.bucket = s3_bucket
         self.prefix = storage_path.strip("/")
-        # One client per driver: botocore clients are thread-safe and keep the connection pool.
-        self.client = boto3.session.Session().client(
-            "s3",
+        # django-storages' backend builds the session and client from the options (None falls
+        # back to boto3's credential chain, e.g. an instance or pod role) and signs CloudFront
+        # URLs; the registry drives its client directly for multipart writes and ranged reads.
+        self.backend = DjangoS3Storage(
+            bucket_name=s3_bucket,
+            access_key=s3_access_key,
+            secret_key=s3_secret_key,
             region_name=s3_region,
             endpoint_url=_endpoint_url(host, port, is_secure),
-            # None falls back to boto3's credential chain, e.g. an instance or pod role.
-            aws_access_key_id=s3_access_key,
-            aws_secret_access_key=s3_secret_key,
-            config=_client_config(signature_version, path_style=bool(host)),
+            client_config=_client_config(signature_version, path_style=bool(host)),
             verify=ca_bundle,
+            location=self.prefix,
+            **self._backend_options(),
         )
+        # One client per driver: botocore clients are thread-safe and keep the connection pool.
+        self.client = self.backend.connection.meta.client
+
+    def _backend_options(self) -> dict[str, Any]:
+        return {}
 
     def _key(self, path: str) -> str:
         return f"{self.prefix}/{path}" if self.prefix else path
@@ -213,6 +221,21 @@ class S3Storage(StorageDriver):
                 aborted += 1
         return aborted
 
+    def verify(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in MISSING_KEY_CODES or code == "NoSuchBucket":
+                raise StorageConfigError(
+                    f"{type(self).__name__}: bucket {self.bucket!r} does not exist"
+                ) from None
+            raise StorageConfigError(
+                f"{type(self).__name__}: bucket {self.bucket!r} is not usable: {code or exc}"
+            ) from None
+        except BotoCoreError as exc:
+            raise StorageConfigError(f"{type(self).__name__}: the store is not reachable: {exc}") from None
+
     def redirect_url(self, path: str, expires_in: int) -> str | None:
         return self.client.generate_presigned_url(
             "get_object",
@@ -225,7 +248,7 @@ def _endpoint_url(host: str | None, port: int | None, is_secure: bool) -> str | 
     if not host:
         return None
     if port is not None and not (isinstance(port, int) and 0 < port < 65536):
-        raise StorageConfigError(f"S3Storage port must be an integer port number, got {port!r}")
+        raise StorageConfigError(f"port must be an integer port number, got {port!r}")
     scheme = "https" if is_secure else "http"
     return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
 

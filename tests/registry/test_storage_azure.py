@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from registry.storage import driver_build, storage_check_config, storage_for
+from registry.storage import driver_build, storage_for, storage_verify
 from registry.storage.azure import AzureStorage
 from registry.storage.base import StorageConfigError
 from tests.storage_servers import AzureEndpoint
@@ -47,22 +47,22 @@ def test_objects_live_under_storage_path(azure_driver: AzureStorage) -> None:
     assert blob.get_blob_properties().size == 3
 
 
-def test_start_up_refuses_a_missing_container(settings, azurite_server: AzureEndpoint) -> None:
+def test_start_up_check_refuses_a_missing_container(settings, azurite_server: AzureEndpoint) -> None:
     options = {**azurite_server.driver_options(), "azure_container": "no-such-container"}
     settings.STORAGE_CONFIG = {"eu": ["AzureStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'eu'.*no-such-container.*does not exist"):
-        storage_check_config()
+        storage_verify("eu")
 
 
-def test_start_up_refuses_a_wrong_account_key(settings, azurite_server: AzureEndpoint) -> None:
+def test_start_up_check_refuses_a_wrong_account_key(settings, azurite_server: AzureEndpoint) -> None:
     options = {**azurite_server.driver_options(), "azure_account_key": "d3Jvbmcga2V5"}
     settings.STORAGE_CONFIG = {"eu": ["AzureStorage", options]}
     storage_for.cache_clear()
 
     with pytest.raises(StorageConfigError, match="'eu'.*not usable"):
-        storage_check_config()
+        storage_verify("eu")
 
 
 def test_missing_container_option_names_location_driver_and_accepted_options() -> None:
