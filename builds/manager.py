@@ -22,6 +22,7 @@ from builds.models import ENDED_PHASES, RepositoryBuild
 from builds.services.logs import build_log_append_many
 from builds.services.phases import build_phase_set
 from builds.tokens import BUILD_USERNAME, build_token_issue
+from orgs.secrets import secret_decrypt
 from quaysite.jobs import enqueue
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,15 @@ def _registry_host(build: RepositoryBuild) -> str:
     return host
 
 
+def _job_source(build: RepositoryBuild) -> dict:
+    source = dict(build.source)
+    trigger = build.trigger
+    # The trigger's deploy key clones its (private) git source; decrypted only for the builder.
+    if source.get("kind") == "git" and trigger is not None and trigger.private_key_encrypted:
+        source["private_key"] = secret_decrypt(trigger.private_key_encrypted)
+    return source
+
+
 def build_job_make(*, build: RepositoryBuild) -> BuildJob:
     uuid = str(build.uuid)
     host = _registry_host(build)
@@ -52,7 +62,7 @@ def build_job_make(*, build: RepositoryBuild) -> BuildJob:
     pull = (BUILD_USERNAME, token("pull")) if build.pull_robot_id else None
     return BuildJob(
         build_uuid=uuid,
-        source=dict(build.source),
+        source=_job_source(build),
         context=build.context,
         dockerfile_path=build.dockerfile_path,
         build_args=dict(build.build_args),
