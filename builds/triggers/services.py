@@ -76,7 +76,7 @@ def trigger_create(*, repository: Repository, actor: User, service: str) -> Buil
             f"{service!r} is not a trigger service: one of {', '.join(BuildTrigger.Service.values)}"
         )
     trigger = BuildTrigger.objects.create(repository=repository, service=service, connected_user=actor)
-    _audit("add_repo_trigger", trigger, actor)
+    _audit("setup_repo_trigger", trigger, actor, activated=False)
     return trigger
 
 
@@ -222,6 +222,7 @@ def trigger_start(
     config = trigger.config
     metadata = {"commit": commit_sha, "ref": ref, "git_url": config["build_source"]}
     tags = refs.tags_for_push(config, metadata)
+    _audit("start_build_trigger", trigger, actor, ref=ref, commit=commit_sha)
     return build_request_create(
         repository=trigger.repository,
         actor=actor,
