@@ -49,7 +49,7 @@ class GitSource:
         _git("checkout", "-q", "-B", branch, cwd=self.work)
         (self.work / "Dockerfile").write_text(dockerfile)
         _git("add", "Dockerfile", cwd=self.work)
-        _git("commit", "-q", "-m", f"build {branch}", cwd=self.work)
+        _git("commit", "-q", "--allow-empty", "-m", f"build {branch}", cwd=self.work)
         _git("push", "-q", "origin", branch, cwd=self.work)
         return _git("rev-parse", "HEAD", cwd=self.work).strip()
 
