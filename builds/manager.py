@@ -42,15 +42,6 @@ def _registry_host(build: RepositoryBuild) -> str:
     return host
 
 
-def _job_source(build: RepositoryBuild) -> dict:
-    source = dict(build.source)
-    trigger = build.trigger
-    # The trigger's deploy key clones its (private) git source; decrypted only for the builder.
-    if source.get("kind") == "git" and trigger is not None and trigger.private_key_encrypted:
-        source["private_key"] = secret_decrypt(trigger.private_key_encrypted)
-    return source
-
-
 def build_job_make(*, build: RepositoryBuild) -> BuildJob:
     uuid = str(build.uuid)
     host = _registry_host(build)
@@ -60,9 +51,13 @@ def build_job_make(*, build: RepositoryBuild) -> BuildJob:
         return build_token_issue(build_uuid=uuid, attempt=build.attempts, purpose=purpose)
 
     pull = (BUILD_USERNAME, token("pull")) if build.pull_robot_id else None
+    source = dict(build.source)
+    if source["kind"] == "git" and build.trigger is not None and build.trigger.private_key_encrypted:
+        # The deploy key leaves the database only inside the job, for the clone's ssh.
+        source["private_key"] = secret_decrypt(build.trigger.private_key_encrypted)
     return BuildJob(
         build_uuid=uuid,
-        source=_job_source(build),
+        source=source,
         context=build.context,
         dockerfile_path=build.dockerfile_path,
         build_args=dict(build.build_args),
@@ -80,8 +75,9 @@ def build_job_make(*, build: RepositoryBuild) -> BuildJob:
 @transaction.atomic
 def _build_claim(build_id: int) -> tuple[RepositoryBuild, BuildJob] | None:
     build = (
-        RepositoryBuild.objects.select_for_update(skip_locked=True)
-        .select_related("repository__namespace")
+        # "self": the trigger's side of the join is nullable, which PostgreSQL will not lock.
+        RepositoryBuild.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("repository__namespace", "trigger")
         .filter(pk=build_id, phase=Phase.WAITING)
         .first()
     )
