@@ -81,7 +81,9 @@ def trigger_activate_page(request: HttpRequest, repository: str, trigger_uuid: s
     trigger = trigger_get(repository=context["repository"], trigger_uuid=trigger_uuid)
     form = TriggerActivateForm(request.POST, robots=_robots(request, context), prefix=trigger_uuid)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())
+        )
         return _back(context)
     actor = request_actor(request)
     robot = form.cleaned_data["pull_robot"]
