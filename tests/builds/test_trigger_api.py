@@ -4,6 +4,7 @@ only with the right signature, on an enabled trigger and a ref its filter lets t
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -235,3 +236,28 @@ def test_gitlab_and_bitbucket_webhooks_on_quays_older_path(alice_client, client,
     )
     assert delivered.status_code == 201, delivered.content
     assert RepositoryBuild.objects.get(uuid=delivered.json()["build"]).tags == ["v2"]
+
+
+def test_custom_git_takes_quays_token_url_and_its_payload(alice_client, client, repository, local_sources):
+    trigger = _activated(alice_client, "custom-git")
+    body = json.dumps({"commit": SHA, "ref": "refs/tags/v3", "commit_info": {"message": "tagged"}}).encode()
+    url = f"/webhooks/push/trigger/{trigger['id']}"
+
+    def auth(password: str) -> str:
+        return "Basic " + base64.b64encode(f"$token:{password}".encode()).decode()
+
+    refused = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth("wrong"))
+    assert refused.status_code == 403 and not RepositoryBuild.objects.exists()
+    delivered = client.post(
+        url, body, content_type="application/json", HTTP_AUTHORIZATION=auth(trigger["secret"])
+    )
+    assert delivered.status_code == 201, delivered.content
+    build = RepositoryBuild.objects.get()
+    assert build.tags == ["v3"] and build.trigger_metadata["commit_info"] == {"message": "tagged"}
+    assert client.get(url).status_code == 405
+
+
+def test_an_inactive_trigger_takes_no_webhook(alice_client, client, repository):
+    created = alice_client.post(TRIGGERS, {"service": "github"}, content_type="application/json").json()
+    response = _deliver(client, created["id"], _push_body(), "")
+    assert response.status_code == 403 and "activate it first" in response.json()["detail"]
