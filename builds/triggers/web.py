@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -98,7 +99,7 @@ def trigger_activate_page(request: HttpRequest, repository: str, trigger_uuid: s
         messages.error(request, str(error))
         return _back(context)
     hook = reverse("webhook-push-trigger", args=[trigger_uuid])
-    scheme = request.scheme or "http"
+    scheme = settings.PREFERRED_URL_SCHEME
     host = service_host(request)
     revealed = {
         "trigger": trigger_uuid,
