@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from builds.triggers.errors import WebhookPayloadInvalid
 
@@ -186,6 +187,9 @@ PARSERS = {
 def push_parse(service: str, headers: Mapping[str, str], body: bytes) -> PushEvent:
     """Raises PushSkipped for a delivery to ignore, WebhookPayloadInvalid for one that is no
     push payload."""
+    if headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+        # GitHub's other content type: the JSON in a form's payload field (signed as sent).
+        body = parse_qs(body.decode("utf-8", "replace")).get("payload", [""])[0].encode()
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):

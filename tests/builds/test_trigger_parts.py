@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import subprocess
+from urllib.parse import urlencode
 
 import pytest
 
@@ -219,3 +220,10 @@ def test_the_deploy_key_is_an_openssh_key_pair(tmp_path):
         ["ssh-keygen", "-y", "-f", str(key_file)], capture_output=True, text=True, check=True
     )
     assert derived.stdout.split()[:2] == public.split()[:2]
+
+
+def test_githubs_form_encoded_delivery_is_read_too():
+    payload = {"ref": "refs/heads/main", "after": SHA, "repository": {"default_branch": "main"}}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-GitHub-Event": "push"}
+    assert push_parse("github", headers, body).commit == SHA
