@@ -19,6 +19,10 @@ class BuildsConfig(AppConfig):
         # BuildInvalid is an orgs InvalidInput: 400 already.
         domain_status_register((BuildNotFound, 404), (BuildStateConflict, 400), (BuildsQueuedTooMany, 429))
 
+        from builds.triggers.errors import TriggerDisabled, WebhookUnauthorized
+
+        domain_status_register((TriggerDisabled, 400), (WebhookUnauthorized, 403))
+
         from builds.credentials import build_login_verify
         from builds.tokens import BUILD_USERNAME
         from orgs import hooks as orgs_hooks

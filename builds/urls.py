@@ -1,11 +1,21 @@
 from django.urls import path
 
 from builds.api import uploads
+from builds.triggers.webhooks import webhook_push
+
+# Imported for its converter: "repopath" matches nested repository names (registers once).
+from registry.api.urls import RepositoryPathConverter  # noqa: F401
 
 # Outside /api/v1/: these are no REST resources, and each authenticates by what its URL or
 # bearer token carries (a filedrop's signature, a build's agent token), not a session.
 urlpatterns = [
     path("filedrop/<str:file_id>", uploads.filedrop_upload, name="filedrop-upload"),
     path("build-agent/<str:build_uuid>/", uploads.agent_report, name="build-agent-report"),
+    path("webhooks/push/trigger/<str:trigger_uuid>", webhook_push, name="webhook-push-trigger"),
+    path(
+        "webhooks/push/repo/<repopath:repository>/trigger/<str:trigger_uuid>",
+        webhook_push,
+        name="webhook-push-repo-trigger",
+    ),
     path("build-agent/<str:build_uuid>/context", uploads.agent_context, name="build-agent-context"),
 ]

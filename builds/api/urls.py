@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from builds.api import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path(BUILD + "<str:build_uuid>/logs", views.BuildLogsView.as_view(), name="api-repository-build-logs"),
     path("filedrop/", views.FileDropView.as_view(), name="api-filedrop"),
+    path("", include("builds.triggers.urls")),
 ]

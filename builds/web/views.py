@@ -13,6 +13,7 @@ from builds.errors import BuildError
 from builds.selectors import build_get, build_list, build_logs_page, pull_robot_get, pull_robot_names
 from builds.services import build_cancel, build_request_create
 from builds.services.filedrop import filedrop_create, filedrop_store
+from builds.triggers.web import triggers_context
 from builds.web.forms import BuildStartForm
 from orgs.errors import InvalidInput, NotPermitted, WritesSuspended
 from orgs.request_context import request_actor
@@ -33,6 +34,7 @@ def _form(request: HttpRequest, context: dict) -> BuildStartForm:
 def build_list_page(request: HttpRequest, repository: str) -> HttpResponse:
     context = repository_context(request, repository, "builds")
     context["builds"] = build_list(repository=context["repository"], limit=LIST_LIMIT)
+    context.update(triggers_context(request, context))
     if context["can_push"]:
         context["form"] = _form(request, context)
     return render(request, "ui/builds/list.html", context)

@@ -338,8 +338,8 @@ FEATURES_MAIL_PORT = free_port()
 # The settings of the second shared server: capabilities a setting switches on or speeds up.
 # Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune and
 # the mirror workers' look every two seconds; webhooks may reach the tests' loopback receivers,
-# and its mail goes to the session's SMTP server. Each test there works in namespaces (and mail
-# addresses) of its own.
+# its mail goes to the session's SMTP server, and build triggers may clone local git
+# repositories. Each test there works in namespaces (and mail addresses) of its own.
 FEATURES_SERVER_SETTINGS = {
     "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
     "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
@@ -349,6 +349,8 @@ FEATURES_SERVER_SETTINGS = {
     "QUAY_MAIL_SERVER": "127.0.0.1",
     "QUAY_MAIL_PORT": str(FEATURES_MAIL_PORT),
     "QUAY_MAIL_USE_TLS": "false",
+    # Build triggers may clone file:// repositories the tests make in tmp_path.
+    "QUAY_BUILD_ALLOW_LOCAL_SOURCES": "true",
 }
 
 

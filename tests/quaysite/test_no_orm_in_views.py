@@ -8,7 +8,8 @@ The views, by path:
 - every module of ``registry/api/``, ``orgs/api/`` and ``quota/api/``: the REST views, and their serializers,
   which count as views (a serializer that queries runs a query per row it renders);
 - every module of ``registry/web/`` and ``orgs/web/``: the pages, their forms and helpers;
-- ``quaysite/views.py``.
+- ``quaysite/views.py``, and the build triggers' API, pages, forms and webhook
+  (``builds/triggers/api.py``, ``web.py``, ``forms.py``, ``webhooks.py``).
 
 Outside it: the Django admin (``registry/admin.py``, ``orgs/admin.py``). A ModelAdmin is built on
 querysets (``get_queryset``, list filters, the selection an action is handed), and those stay;
@@ -44,7 +45,13 @@ VIEW_PACKAGES = [
     "builds/api",
     "builds/web",
 ]
-VIEW_MODULES = ["quaysite/views.py"]
+VIEW_MODULES = [
+    "quaysite/views.py",
+    "builds/triggers/api.py",
+    "builds/triggers/web.py",
+    "builds/triggers/webhooks.py",
+    "builds/triggers/forms.py",
+]
 
 QUERYSET_METHODS = {
     "aggregate",
