@@ -9,6 +9,7 @@ loses data.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 from dataclasses import dataclass
@@ -106,6 +107,18 @@ KEYS: dict[str, Key] = {
     "NOTIFICATION_POLL_PERIOD": Key(int, 10, "QUAY_NOTIFICATION_POLL_PERIOD"),
     # Lets webhooks reach loopback, private, link-local and metadata addresses (tests, labs).
     "NOTIFICATION_ALLOW_PRIVATE_TARGETS": Key(bool, False, "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS"),
+    # Vulnerability scanning (Quay's names): on by default with the built-in indexer and matcher;
+    # a Clair v4 endpoint (and its base64 pre-shared key) makes Clair the scanner. The worker
+    # looks for queued manifests every SECURITY_SCANNER_INDEXING_INTERVAL seconds; a first scan
+    # reports vulnerability_found for findings at NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX or worse.
+    "FEATURE_SECURITY_SCANNER": Key(bool, True, "QUAY_FEATURE_SECURITY_SCANNER"),
+    "SECURITY_SCANNER_V4_ENDPOINT": Key(str, "", "QUAY_SECURITY_SCANNER_V4_ENDPOINT"),
+    "SECURITY_SCANNER_V4_PSK": Key(str, "", "QUAY_SECURITY_SCANNER_V4_PSK"),
+    "SECURITY_SCANNER_INDEXING_INTERVAL": Key(int, 30, "QUAY_SECURITY_SCANNER_INDEXING_INTERVAL"),
+    "FEATURE_SECURITY_SCANNER_NOTIFY_ON_NEW_INDEX": Key(
+        bool, True, "QUAY_FEATURE_SECURITY_SCANNER_NOTIFY_ON_NEW_INDEX"
+    ),
+    "NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX": Key(str, "High", "QUAY_NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
@@ -174,6 +187,10 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     return values
 
 
+# Quay's vulnerability severities, most severe first.
+_SEVERITIES = ("Critical", "High", "Medium", "Low", "Negligible", "Unknown")
+
+
 def _validate(values: dict[str, Any]) -> None:
     if values["DB_URI"]:
         database_from_url(values["DB_URI"])
@@ -207,6 +224,22 @@ def _validate(values: dict[str, Any]) -> None:
     ):
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if values["SECURITY_SCANNER_INDEXING_INTERVAL"] < 1:
+        raise ConfigError("SECURITY_SCANNER_INDEXING_INTERVAL must be at least 1 (seconds)")
+    if values["NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX"] not in _SEVERITIES:
+        raise ConfigError("NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX must be one of " + ", ".join(_SEVERITIES))
+    if values["SECURITY_SCANNER_V4_ENDPOINT"] and urlsplit(
+        values["SECURITY_SCANNER_V4_ENDPOINT"]
+    ).scheme not in (
+        "http",
+        "https",
+    ):
+        raise ConfigError("SECURITY_SCANNER_V4_ENDPOINT must be an http:// or https:// URL")
+    if values["SECURITY_SCANNER_V4_PSK"]:
+        try:
+            base64.b64decode(values["SECURITY_SCANNER_V4_PSK"], validate=True)
+        except ValueError:
+            raise ConfigError("SECURITY_SCANNER_V4_PSK must be base64, as Quay's is") from None
     if not 0 < values["MAIL_PORT"] < 65536:
         raise ConfigError("MAIL_PORT must be a TCP port (1 to 65535)")
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:

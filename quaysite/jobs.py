@@ -87,6 +87,14 @@ PERIODIC_JOBS = (
     PeriodicJob(
         func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
     ),
+    # Vulnerability scanning: queued manifests (a push also enqueues a run at once) and those
+    # to match again against newly imported data; nothing due costs two indexed queries.
+    PeriodicJob(
+        func="secscan.tasks.security_scan_task",
+        queue="default",
+        every=settings.SECURITY_SCANNER_INDEXING_INTERVAL,
+        first_after=settings.SECURITY_SCANNER_INDEXING_INTERVAL,
+    ),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
     # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.
     PeriodicJob(func="quota.tasks.quota_backfill_task", queue="default", every=60, first_after=10),

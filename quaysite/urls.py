@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     # repository name.
     path("", include("pruning.api.urls")),
     path("", include("mirroring.api.urls")),
+    path("", include("secscan.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
     path("", include("mirroring.web.urls")),
+    path("", include("secscan.web.urls")),
     path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as
