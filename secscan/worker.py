@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from registry.manifest_formats import manifest_parse
-from registry.models import BlobPlacement, Tag
+from registry.manifest_formats import IMAGE_TYPES, manifest_parse
+from registry.models import BlobPlacement, Manifest, Tag
+from registry.services.labels import IMAGE_CONFIG_TYPES
 from registry.tag_liveness import tag_active_q
 from secscan.hooks import VulnerabilityFound, vulnerability_found_hooks_run
 from secscan.models import ManifestSecurity
@@ -36,6 +37,7 @@ CLAIM_SECONDS = 900
 ATTEMPTS_MAX = 3
 RUN_MAX = 50
 RETRY_SECONDS = 60
+BACKFILL_MAX = 500
 # One scan tells at most this many findings: a first scan of an old image can find hundreds.
 EVENTS_PER_SCAN_MAX = 50
 
@@ -214,10 +216,32 @@ def _rematch(row: ManifestSecurity, generation: int) -> bool:
     return True
 
 
+def manifests_unqueued_queue(*, limit: int = BACKFILL_MAX) -> int:
+    """Queues image manifests that have no scan yet: pushed before scanning was turned on, or
+    before this app existed. One anti-join (the scan's manifest column is unique, so indexed)."""
+    missing = list(
+        Manifest.objects.filter(
+            security__isnull=True,
+            deleted__isnull=True,
+            media_type__in=IMAGE_TYPES,
+            config_media_type__in=IMAGE_CONFIG_TYPES,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ManifestSecurity.objects.bulk_create(
+        [ManifestSecurity(manifest_id=pk) for pk in missing], ignore_conflicts=True
+    )
+    return len(missing)
+
+
 def security_worker_run(*, limit: int = RUN_MAX) -> WorkerRun:
-    """Scans up to ``limit`` queued manifests, then matches again those scanned against older
-    data (up to ``limit`` too)."""
+    """Queues manifests not queued yet, scans up to ``limit`` queued ones, then matches again
+    those scanned against older data (up to ``limit`` too)."""
     run = WorkerRun()
+    if not settings.FEATURE_SECURITY_SCANNER:
+        return run
+    manifests_unqueued_queue()
     for _ in range(limit):
         row = _claim(Q(status=ManifestSecurity.Status.QUEUED))
         if row is None:

@@ -177,3 +177,13 @@ def test_an_unknown_manifest_is_a_404(as_alice, alice_client):
     image_push(as_alice, "alice/app", "1", DEBIAN_LAYERS[:1])
     response = alice_client.get("/api/v1/repository/alice/app/manifest/sha256:" + "0" * 64 + "/security")
     assert response.status_code == 404
+
+
+def test_images_pushed_while_scanning_was_off_are_queued_and_scanned_later(as_alice, settings, osv_imported):
+    settings.FEATURE_SECURITY_SCANNER = False
+    manifest = image_push(as_alice, "alice/early", "1", [layer_tar(ALPINE_IMAGE)])
+    assert not ManifestSecurity.objects.filter(manifest=manifest).exists()
+    assert security_worker_run().scanned == 0
+    settings.FEATURE_SECURITY_SCANNER = True
+    assert security_worker_run().scanned == 1
+    assert findings(ManifestSecurity.objects.get(manifest=manifest).features) == ALPINE_FINDINGS
