@@ -87,8 +87,8 @@ PERIODIC_JOBS = (
     PeriodicJob(
         func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
     ),
-    # Vulnerability scanning: queued manifests (a push also enqueues a run at once) and those
-    # to match again against newly imported data; nothing due costs two indexed queries.
+    # Vulnerability scanning: queued manifests and those to match again against newly imported
+    # data; nothing due costs an anti-join and two indexed claims.
     PeriodicJob(
         func="secscan.tasks.security_scan_task",
         queue="default",

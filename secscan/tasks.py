@@ -6,7 +6,6 @@ from secscan.worker import security_worker_run
 
 
 def security_scan_task() -> int:
-    """After a push and every SECURITY_SCANNER_INDEXING_INTERVAL seconds: manifests scanned
-    or matched again."""
+    """Every SECURITY_SCANNER_INDEXING_INTERVAL seconds: manifests scanned or matched again."""
     run = security_worker_run()
     return run.scanned + run.failed + run.rematched

@@ -82,7 +82,12 @@ def layer_index(raw: BinaryIO, **bounds: float) -> dict:
     reader = BoundedLayerReader(raw, **bounds)  # type: ignore[arg-type]
     try:
         with tarfile.open(fileobj=reader, mode="r|", tarinfo=BoundedTarInfo) as archive:
-            for count, member in enumerate(archive, start=1):
+            count = 0
+            while (member := archive.next()) is not None:
+                # tarfile keeps every header it read; a layer of millions of tiny files would
+                # hold them all. Only the current member is ever needed in stream mode.
+                archive.members.clear()  # type: ignore[attr-defined]  # not in typeshed
+                count += 1
                 if count > MEMBERS_MAX:
                     raise LayerInvalid(f"more than {MEMBERS_MAX} members")
                 _member_check(member)

@@ -48,6 +48,7 @@ class BoundedLayerReader(io.RawIOBase):
         self._uncompressed_max = uncompressed_max
         self._deadline = time.monotonic() + deadline_seconds
         self._pending = b""
+        self._offset = 0
         self._decompressor: zlib._Decompress | None = None
         self._done = False
         self.compressed_read = 0
@@ -120,11 +121,12 @@ class BoundedLayerReader(io.RawIOBase):
         return b""
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if not self._pending:
-            self._pending = self._next_chunk()
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+        if self._offset >= len(self._pending):
+            self._pending, self._offset = self._next_chunk(), 0
+        # An offset into the chunk, not a slice of it: tarfile reads 10 KiB at a time.
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = memoryview(self._pending)[self._offset : self._offset + size]
+        self._offset += size
         return size
 
 

@@ -1,9 +1,9 @@
 """Vulnerability scanning end to end: images built with buildah (a Debian base with dpkg's
 status file, a layer of Python and npm packages, a layer deleting one of them; an Alpine image
 with apk's database; a Rocky Linux image with an RPM sqlite database), pushed by podman to the
-shared server, scanned by its own worker against the OSV fixture imported with ``manage.py
-vulndata import``, and read through Quay's security API: exact findings, versions just below
-and at a fix included."""
+shared features server, scanned by its own periodic worker (every two seconds there) against
+the OSV fixture imported with ``manage.py vulndata import``, and read through Quay's security
+API: exact findings, versions just below and at a fix included."""
 
 from __future__ import annotations
 
@@ -77,35 +77,42 @@ def _scanned(server: RegistryServer, token: str, repository: str, digest: str) -
 
 
 @pytest.fixture(scope="module")
-def osv_imported(registry_server: RegistryServer) -> None:
-    output = registry_server.manage("vulndata", "import", str(OSV_FIXTURE), "--no-progress").stdout
+def osv_imported(features_server: RegistryServer) -> None:
+    output = features_server.manage("vulndata", "import", str(OSV_FIXTURE), "--no-progress").stdout
     assert "advisories new" in output
 
 
+@pytest.fixture
+def tools(features_server: RegistryServer, tmp_path: Path) -> ContainerTools:
+    tools = ContainerTools(tmp_path / "tools", features_server.host)
+    tools.login("alice")
+    return tools
+
+
 def test_buildah_images_pushed_by_podman_are_scanned_with_exact_findings(
-    registry_server: RegistryServer, alice_tools: ContainerTools, osv_imported: None
+    features_server: RegistryServer, tools: ContainerTools, osv_imported: None
 ) -> None:
     suffix = secrets.token_hex(3)
-    base = _layer_add(alice_tools, "scratch", DEBIAN_BASE, f"debbase{suffix}")
-    languages = _layer_add(alice_tools, f"localhost/{base}", LANGUAGE_LAYER, f"deblang{suffix}")
-    debian = _layer_deleting(alice_tools, languages, WHITEOUT_LAYER_DELETES, f"deb{suffix}")
-    alpine = _layer_add(alice_tools, "scratch", ALPINE_IMAGE, f"alpine{suffix}")
-    rocky = _layer_add(alice_tools, "scratch", ROCKY_IMAGE, f"rocky{suffix}")
-    token = _api_token(registry_server)
+    base = _layer_add(tools, "scratch", DEBIAN_BASE, f"debbase{suffix}")
+    languages = _layer_add(tools, f"localhost/{base}", LANGUAGE_LAYER, f"deblang{suffix}")
+    debian = _layer_deleting(tools, languages, WHITEOUT_LAYER_DELETES, f"deb{suffix}")
+    alpine = _layer_add(tools, "scratch", ALPINE_IMAGE, f"alpine{suffix}")
+    rocky = _layer_add(tools, "scratch", ROCKY_IMAGE, f"rocky{suffix}")
+    token = _api_token(features_server)
     expected = {debian: DEBIAN_FINDINGS, alpine: ALPINE_FINDINGS, rocky: ROCKY_FINDINGS}
     digests = {}
     for image in expected:
-        alice_tools.push(image, f"acme/{image}:1")
-        digests[image] = alice_tools.inspect(f"acme/{image}:1")["Digest"]
+        tools.push(image, f"acme/{image}:1")
+        digests[image] = tools.inspect(f"acme/{image}:1")["Digest"]
     for image, wanted in expected.items():
-        body = _scanned(registry_server, token, f"acme/{image}", digests[image])
+        body = _scanned(features_server, token, f"acme/{image}", digests[image])
         assert body["status"] == "scanned", body
         assert findings(body["data"]["Layer"]["Features"]) == wanted, image
-    debian_layers = alice_tools.manifest(f"acme/{debian}:1")["layers"]
+    debian_layers = tools.manifest(f"acme/{debian}:1")["layers"]
     assert len(debian_layers) == 3
     lodash = next(
         f
-        for f in _scanned(registry_server, token, f"acme/{debian}", digests[debian])["data"]["Layer"][
+        for f in _scanned(features_server, token, f"acme/{debian}", digests[debian])["data"]["Layer"][
             "Features"
         ]
         if f["Name"] == "lodash"
@@ -114,11 +121,11 @@ def test_buildah_images_pushed_by_podman_are_scanned_with_exact_findings(
 
 
 def test_a_corrupt_layer_pushed_fails_with_its_reason(
-    registry_server: RegistryServer, alice_tools: ContainerTools, osv_imported: None
+    features_server: RegistryServer, tools: ContainerTools, osv_imported: None
 ) -> None:
     # A "layer" that claims gzip and is not: skopeo copies it as it is.
     name = f"broken{secrets.token_hex(3)}"
-    layout = alice_tools.home / "files" / name
+    layout = tools.home / "files" / name
     blobs = layout / "blobs" / "sha256"
     blobs.mkdir(parents=True)
     layer = b"\x1f\x8b\x08\x00" + secrets.token_bytes(2048)
@@ -154,36 +161,34 @@ def test_a_corrupt_layer_pushed_fails_with_its_reason(
             }
         )
     )
-    alice_tools.run(
-        "skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}", alice_tools.ref(f"acme/{name}:1")
-    )
-    token = _api_token(registry_server)
-    body = _scanned(registry_server, token, f"acme/{name}", f"sha256:{_sha256(manifest)}")
+    tools.run("skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}", tools.ref(f"acme/{name}:1"))
+    token = _api_token(features_server)
+    body = _scanned(features_server, token, f"acme/{name}", f"sha256:{_sha256(manifest)}")
     assert body == {"status": "failed", "data": None}
     # The worker went on: a good image pushed after it is scanned.
-    good = _layer_add(alice_tools, "scratch", ALPINE_IMAGE, f"after{name}")
-    alice_tools.push(good, f"acme/{good}:1")
-    digest = alice_tools.inspect(f"acme/{good}:1")["Digest"]
-    assert _scanned(registry_server, token, f"acme/{good}", digest)["status"] == "scanned"
+    good = _layer_add(tools, "scratch", ALPINE_IMAGE, f"after{name}")
+    tools.push(good, f"acme/{good}:1")
+    digest = tools.inspect(f"acme/{good}:1")["Digest"]
+    assert _scanned(features_server, token, f"acme/{good}", digest)["status"] == "scanned"
 
 
 def test_the_repository_page_shows_each_tags_severity_summary(
-    registry_server: RegistryServer, alice_tools: ContainerTools, osv_imported: None
+    features_server: RegistryServer, tools: ContainerTools, osv_imported: None
 ) -> None:
-    image = _layer_add(alice_tools, "scratch", ROCKY_IMAGE, f"page{secrets.token_hex(3)}")
-    alice_tools.push(image, f"acme/{image}:v1")
-    digest = alice_tools.inspect(f"acme/{image}:v1")["Digest"]
-    token = _api_token(registry_server)
-    assert _scanned(registry_server, token, f"acme/{image}", digest)["status"] == "scanned"
-    registry_server.shell(
+    image = _layer_add(tools, "scratch", ROCKY_IMAGE, f"page{secrets.token_hex(3)}")
+    tools.push(image, f"acme/{image}:v1")
+    digest = tools.inspect(f"acme/{image}:v1")["Digest"]
+    token = _api_token(features_server)
+    assert _scanned(features_server, token, f"acme/{image}", digest)["status"] == "scanned"
+    features_server.shell(
         "from registry.models import Repository\n"
         f"Repository.objects.filter(namespace__name='acme', name={image!r}).update(is_public=True)"
     )
-    with urllib.request.urlopen(f"{registry_server.url}/repository/acme/{image}/", timeout=30) as response:
+    with urllib.request.urlopen(f"{features_server.url}/repository/acme/{image}/", timeout=30) as response:
         page = response.read().decode()
     assert 'id="security-summary"' in page
     assert 'data-severity="High">1 High</span>' in page
-    security_url = f"{registry_server.url}/repository/acme/{image}/-/manifest/{digest}/security"
+    security_url = f"{features_server.url}/repository/acme/{image}/-/manifest/{digest}/security"
     with urllib.request.urlopen(security_url, timeout=30) as response:
         security = response.read().decode()
     assert 'data-advisory="RLSA-TEST-0010" data-package="openssl-libs"' in security

@@ -187,3 +187,19 @@ def test_images_pushed_while_scanning_was_off_are_queued_and_scanned_later(as_al
     settings.FEATURE_SECURITY_SCANNER = True
     assert security_worker_run().scanned == 1
     assert findings(ManifestSecurity.objects.get(manifest=manifest).features) == ALPINE_FINDINGS
+
+
+def test_a_bad_vulnerabilities_flag_is_a_400_in_quays_error_format(as_alice, alice_client):
+    manifest = image_push(as_alice, "alice/app", "1", DEBIAN_LAYERS[:1])
+    response = alice_client.get(
+        f"/api/v1/repository/alice/app/manifest/{manifest.digest}/security", {"vulnerabilities": "maybe"}
+    )
+    assert response.status_code == 400
+    assert {"status", "error_type", "detail", "error_message"} <= set(response.json())
+
+
+def test_with_scanning_off_the_endpoint_is_absent(as_alice, alice_client, settings):
+    manifest = image_push(as_alice, "alice/app", "1", DEBIAN_LAYERS[:1])
+    settings.FEATURE_SECURITY_SCANNER = False
+    response = alice_client.get(f"/api/v1/repository/alice/app/manifest/{manifest.digest}/security")
+    assert response.status_code == 404
