@@ -18,9 +18,10 @@ from django.conf import settings
 from registry.v2.tokens import Subject, token_issue
 from secscan.scanners.base import ManifestRef, Scanner, ScannerUnavailable, ScanReport
 
+# Indexing fetches every layer before Clair answers: Quay waits up to ten minutes too.
 REQUEST_TIMEOUT = urllib3.Timeout(connect=10, read=600)
-# A layer URL's token must outlive Clair's fetch of it.
 INDEX_STATES_FAILED = ("IndexError",)
+# Quay's: each request's JWT lives five minutes.
 JWT_LIFETIME = 300
 
 
