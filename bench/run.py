@@ -624,6 +624,18 @@ def quota_section(args: argparse.Namespace) -> str:
     return "\nQuota management (bench/quota_overhead.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def replication_section(args: argparse.Namespace) -> str:
+    """bench/replication.py in its own process: it sets Django up on a database of its own."""
+    log("replication: bench/replication.py, replication against a plain boto3 copy")
+    command = [PYTHON, str(Path(__file__).resolve().parent / "replication.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/replication.py failed:\n{done.stderr[-2000:]}")
+    return "\nGeo-replication between two locations (bench/replication.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -694,6 +706,18 @@ def parse_args() -> argparse.Namespace:
         help="also run bench/quota_overhead.py (pushes with FEATURE_QUOTA_MANAGEMENT on against off, "
         "the backfill); "
         "--rows '' runs only it",
+    )
+    parser.add_argument(
+        "--replication",
+        action="store_true",
+        help="also run bench/replication.py (geo-replication between two locations against a plain "
+        "boto3 copy); --rows '' runs only it",
+    )
+    parser.add_argument(
+        "--builds",
+        action="store_true",
+        help="also run bench/dockerfile_builds.py (queue-to-start latency, our build path against "
+        "buildah by hand); --rows '' runs only it",
     )
     args = parser.parse_args()
     if args.granian:
@@ -771,6 +795,18 @@ def secscan_section(args: argparse.Namespace) -> str:
     return "\nVulnerability scanning, built-in indexer (bench/secscan.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def builds_section(args: argparse.Namespace) -> str:
+    """bench/dockerfile_builds.py in its own process: its own server in the embedded default."""
+    log("builds: bench/dockerfile_builds.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "dockerfile_builds.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/dockerfile_builds.py failed:\n{done.stderr[-2000:]}")
+    return "\nDockerfile builds (bench/dockerfile_builds.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def main() -> int:
     args = parse_args()
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
@@ -779,6 +815,8 @@ def main() -> int:
     autoprune = autoprune_section(args) if args.autoprune else ""
     autoprune += quota_section(args) if args.quota else ""
     autoprune += secscan_section(args) if args.secscan else ""
+    autoprune += replication_section(args) if args.replication else ""
+    autoprune += builds_section(args) if args.builds else ""
     if not rows:
         print(autoprune)
         return 0

@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("pruning.api.urls")),
     path("", include("mirroring.api.urls")),
     path("", include("secscan.api.urls")),
+    path("", include("builds.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("ui/favicon.svg"), permanent=True)),
     path("", include("registry.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("builds.urls")),
     path("oauth/", include(("quaysite.oauth", "oauth2_provider"))),
     path("admin/", admin.site.urls),
     # The web UI after the registry's routes, which /v2/ traffic then matches first.
@@ -38,6 +40,7 @@ urlpatterns = [
     path("", include("pruning.web.urls")),
     path("", include("mirroring.web.urls")),
     path("", include("secscan.web.urls")),
+    path("", include("builds.web.urls")),
     path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as

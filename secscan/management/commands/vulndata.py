@@ -4,15 +4,27 @@ PATH`` writes what is stored as ``PATH/<ecosystem>/all.zip``, for the next site'
 
 from __future__ import annotations
 
-import sys
 from argparse import ArgumentParser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from secscan.models import Advisory
 from secscan.vulndata import VulnDataInvalid, records_count, vulndata_export, vulndata_import
+
+
+@contextmanager
+def record_progress(description: str, total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A bar of records on stderr, shown only on a terminal (and never with --no-progress)."""
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, disable=quiet or not console.is_terminal) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda advance: progress.advance(task, advance)
 
 
 class Command(BaseCommand):
@@ -36,13 +48,13 @@ class Command(BaseCommand):
 
     def _import(self, path: Path, no_progress: bool) -> None:
         total = records_count(path)
-        with tqdm(total=total, unit="record", desc="import", disable=no_progress, file=sys.stderr) as bar:
-            summary = vulndata_import(path=path, progress=bar.update)
+        with record_progress("import", total, quiet=no_progress) as advance:
+            summary = vulndata_import(path=path, progress=advance)
         self.stdout.write(f"Imported {path}: {summary.line()}")
 
     def _export(self, path: Path, no_progress: bool) -> None:
         total = Advisory.objects.count()
-        with tqdm(total=total, unit="record", desc="export", disable=no_progress, file=sys.stderr) as bar:
-            counts = vulndata_export(path=path, progress=bar.update)
+        with record_progress("export", total, quiet=no_progress) as advance:
+            counts = vulndata_export(path=path, progress=advance)
         per_ecosystem = ", ".join(f"{base} {count}" for base, count in sorted(counts.items())) or "none"
         self.stdout.write(f"Exported {total} advisories to {path} ({per_ecosystem})")
