@@ -695,6 +695,12 @@ def parse_args() -> argparse.Namespace:
         "database kind; --rows '' runs only it",
     )
     parser.add_argument(
+        "--secscan",
+        action="store_true",
+        help="also run bench/secscan.py (the built-in indexer's MB/s, layer reuse on a second image); "
+        "--rows '' runs only it",
+    )
+    parser.add_argument(
         "--quota",
         action="store_true",
         help="also run bench/quota_overhead.py (pushes with FEATURE_QUOTA_MANAGEMENT on against off, "
@@ -783,6 +789,18 @@ def autoprune_section(args: argparse.Namespace) -> str:
     return "\nAuto-prune, one namespace (bench/autoprune.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def secscan_section(args: argparse.Namespace) -> str:
+    """bench/secscan.py in its own process: it sets up Django on a database of its own."""
+    log("scanning: bench/secscan.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "secscan.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/secscan.py failed:\n{done.stderr[-2000:]}")
+    return "\nVulnerability scanning, built-in indexer (bench/secscan.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def builds_section(args: argparse.Namespace) -> str:
     """bench/dockerfile_builds.py in its own process: its own server in the embedded default."""
     log("builds: bench/dockerfile_builds.py")
@@ -812,6 +830,7 @@ def main() -> int:
     rows = [r for r in ALL_ROWS if r in args.rows]
     autoprune = autoprune_section(args) if args.autoprune else ""
     autoprune += quota_section(args) if args.quota else ""
+    autoprune += secscan_section(args) if args.secscan else ""
     autoprune += replication_section(args) if args.replication else ""
     autoprune += builds_section(args) if args.builds else ""
     autoprune += storage_drivers_section() if args.storage_drivers else ""

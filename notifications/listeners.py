@@ -12,6 +12,7 @@ from orgs.models import Namespace, User
 from quota import hooks as quota_hooks
 from quota.models import QuotaEvent
 from registry import hooks
+from secscan import hooks as secscan_hooks
 
 
 def repo_push_record(pushed: hooks.Pushed) -> None:
@@ -83,6 +84,26 @@ def mirror_event_record(mirror_event: mirroring_hooks.MirrorEvent) -> None:
     deliveries_create(notifications=notifications, event=mirror_event.event, payload=payload)
 
 
+def vulnerability_found_record(found: secscan_hooks.VulnerabilityFound) -> None:
+    """``vulnerability_found`` in Quay's shape (the tags, and the vulnerability's id,
+    description, link, priority and has_fix); each notification's ``level`` filters by priority."""
+    notifications = notifications_listening(
+        event=Event.VULNERABILITY_FOUND, namespace_id=found.namespace_id, repository_id=found.repository_id
+    )
+    if not notifications:
+        return
+    payload = repository_event_data(
+        found.namespace,
+        found.repository,
+        {
+            "tags": list(found.tags),
+            "manifest_digest": found.manifest_digest,
+            "vulnerability": found.vulnerability,
+        },
+    )
+    deliveries_create(notifications=notifications, event=Event.VULNERABILITY_FOUND, payload=payload)
+
+
 def build_event_record(build_event: builds_hooks.BuildEvent) -> None:
     """build_queued / _start / _success / _failure / _cancelled, in Quay's build event data."""
     build = build_event.build
@@ -114,5 +135,7 @@ def listeners_register() -> None:
         quota_hooks.after_quota_event.append(quota_event_record)
     if mirror_event_record not in mirroring_hooks.after_mirror_event:
         mirroring_hooks.after_mirror_event.append(mirror_event_record)
+    if vulnerability_found_record not in secscan_hooks.after_vulnerability_found:
+        secscan_hooks.after_vulnerability_found.append(vulnerability_found_record)
     if build_event_record not in builds_hooks.after_build_event:
         builds_hooks.after_build_event.append(build_event_record)

@@ -9,6 +9,7 @@ loses data.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 from collections.abc import Iterator
@@ -128,6 +129,18 @@ KEYS: dict[str, Key] = {
     "NOTIFICATION_POLL_PERIOD": Key(int, 10, "QUAY_NOTIFICATION_POLL_PERIOD"),
     # Lets webhooks reach loopback, private, link-local and metadata addresses (tests, labs).
     "NOTIFICATION_ALLOW_PRIVATE_TARGETS": Key(bool, False, "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS"),
+    # Vulnerability scanning (Quay's names): on by default with the built-in indexer and matcher;
+    # a Clair v4 endpoint (and its base64 pre-shared key) makes Clair the scanner. The worker
+    # looks for queued manifests every SECURITY_SCANNER_INDEXING_INTERVAL seconds; a first scan
+    # reports vulnerability_found for findings at NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX or worse.
+    "FEATURE_SECURITY_SCANNER": Key(bool, True, "QUAY_FEATURE_SECURITY_SCANNER"),
+    "SECURITY_SCANNER_V4_ENDPOINT": Key(str, "", "QUAY_SECURITY_SCANNER_V4_ENDPOINT"),
+    "SECURITY_SCANNER_V4_PSK": Key(str, "", "QUAY_SECURITY_SCANNER_V4_PSK"),
+    "SECURITY_SCANNER_INDEXING_INTERVAL": Key(int, 30, "QUAY_SECURITY_SCANNER_INDEXING_INTERVAL"),
+    "FEATURE_SECURITY_SCANNER_NOTIFY_ON_NEW_INDEX": Key(
+        bool, True, "QUAY_FEATURE_SECURITY_SCANNER_NOTIFY_ON_NEW_INDEX"
+    ),
+    "NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX": Key(str, "High", "QUAY_NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX"),
     # Dockerfile builds (Quay's FEATURE_BUILD_SUPPORT and DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT:
     # builds not yet ended a namespace may hold, None for no cap). BUILD_EXECUTOR: "local" runs
     # buildah on this machine, "kubernetes" a Job per build. A build running longer than
@@ -237,6 +250,25 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     return values
 
 
+# Quay's vulnerability severities, most severe first.
+_SEVERITIES = ("Critical", "High", "Medium", "Low", "Negligible", "Unknown")
+
+
+def _scanner_problems(values: dict[str, Any]) -> Iterator[str]:
+    if values["SECURITY_SCANNER_INDEXING_INTERVAL"] < 1:
+        yield "SECURITY_SCANNER_INDEXING_INTERVAL must be at least 1 (seconds)"
+    if values["NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX"] not in _SEVERITIES:
+        yield "NOTIFICATION_MIN_SEVERITY_ON_NEW_INDEX must be one of " + ", ".join(_SEVERITIES)
+    endpoint = values["SECURITY_SCANNER_V4_ENDPOINT"]
+    if endpoint and urlsplit(endpoint).scheme not in ("http", "https"):
+        yield "SECURITY_SCANNER_V4_ENDPOINT must be an http:// or https:// URL"
+    if values["SECURITY_SCANNER_V4_PSK"]:
+        try:
+            base64.b64decode(values["SECURITY_SCANNER_V4_PSK"], validate=True)
+        except ValueError:
+            yield "SECURITY_SCANNER_V4_PSK must be base64, as Quay's is"
+
+
 def _tls_problems(values: dict[str, Any]) -> Iterator[str]:
     cert, key = values["SSL_CERT_PATH"], values["SSL_KEY_PATH"]
     if bool(cert) != bool(key):
@@ -329,6 +361,7 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
     build_cap = values["DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT"]
     if isinstance(build_cap, bool) or build_cap is not None and build_cap < 0:
         yield "DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT must be a whole number or null"
+    yield from _scanner_problems(values)
     if not 0 < values["MAIL_PORT"] < 65536:
         yield "MAIL_PORT must be a TCP port (1 to 65535)"
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:

@@ -101,6 +101,14 @@ PERIODIC_JOBS = (
     PeriodicJob(
         func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
     ),
+    # Vulnerability scanning: queued manifests and those to match again against newly imported
+    # data; nothing due costs an anti-join and two indexed claims.
+    PeriodicJob(
+        func="secscan.tasks.security_scan_task",
+        queue="default",
+        every=settings.SECURITY_SCANNER_INDEXING_INTERVAL,
+        first_after=settings.SECURITY_SCANNER_INDEXING_INTERVAL,
+    ),
     # Builds: expires the overdue, restarts those whose executor went silent; one indexed query
     # over builds not ended.
     PeriodicJob(func="builds.tasks.builds_watch_task", queue="default", every=30, first_after=30),

@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     # repository name.
     path("", include("pruning.api.urls")),
     path("", include("mirroring.api.urls")),
+    path("", include("secscan.api.urls")),
     path("", include("builds.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
     path("", include("mirroring.web.urls")),
+    path("", include("secscan.web.urls")),
     path("", include("builds.web.urls")),
     path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),

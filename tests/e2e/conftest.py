@@ -336,15 +336,16 @@ def registry_server_of_its_own(
 # (features_mailbox) is chosen here, at import.
 FEATURES_MAIL_PORT = free_port()
 # The settings of the second shared server: capabilities a setting switches on or speeds up.
-# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune and
-# the mirror workers' look every two seconds; webhooks may reach the tests' loopback receivers,
-# its mail goes to the session's SMTP server, and build triggers may clone local git
-# repositories. Each test there works in namespaces (and mail addresses) of its own.
+# Quota management on; no push grace, so a GC run frees a deleted image at once; auto-prune,
+# the mirror workers and the security worker look every two seconds; webhooks may reach the
+# tests' loopback receivers, its mail goes to the session's SMTP server, and build triggers may
+# clone local git repositories. Each test there works in namespaces (and mail addresses) of its own.
 FEATURES_SERVER_SETTINGS = {
     "QUAY_FEATURE_QUOTA_MANAGEMENT": "true",
     "QUAY_PUSH_TEMP_TAG_EXPIRATION_SEC": "0",
     "QUAY_AUTO_PRUNING_POLL_PERIOD": "2",
     "QUAY_REPO_MIRROR_INTERVAL": "2",
+    "QUAY_SECURITY_SCANNER_INDEXING_INTERVAL": "2",
     "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS": "true",
     "QUAY_MAIL_SERVER": "127.0.0.1",
     "QUAY_MAIL_PORT": str(FEATURES_MAIL_PORT),

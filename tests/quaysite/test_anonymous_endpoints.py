@@ -35,6 +35,7 @@ ANONYMOUS = {
     ("api-manifest", "GET"),
     ("api-manifest-labels", "GET"),
     ("api-manifest-label", "GET"),
+    ("api-manifest-security", "GET"),
     *(("api-not-found", method) for method in METHODS),
 }
 

@@ -16,7 +16,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["quaysite", "orgs", "registry", "quota", "pruning", "mirroring", "builds", "notifications"]
+LAYERS = [
+    "quaysite",
+    "orgs",
+    "registry",
+    "quota",
+    "pruning",
+    "mirroring",
+    "builds",
+    "secscan",
+    "notifications",
+]
 FEATURES = set(LAYERS[3:-1])
 
 
