@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# The live build logs' websockets (uvicorn beside gunicorn; README, Serving).
+WS_PORT ?= $(shell expr $(PORT) + 1)
 WORKERS ?= 4
 THREADS ?= 8
 # gunicorn's largest bounded request line: with its default (4094) an over-long name or digest
@@ -35,8 +37,8 @@ run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py init_superuser
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
-	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+	@echo "Registry, API and UI on http://$(HOST):$(PORT), live build logs on ws://$(HOST):$(WS_PORT)/ws/"
+	QUAY_WEBSOCKET_PORT=$(WS_PORT) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
 # mypy's incremental cache rechecks only what changed, but the Django plugin reads each setting's
