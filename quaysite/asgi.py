@@ -16,8 +16,8 @@ django_http = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from quaysite.websockets import websocket_urlpatterns  # noqa: E402
+from quaysite.websockets import websocket_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
-    {"http": django_http, "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns))}
+    {"http": django_http, "websocket": AuthMiddlewareStack(URLRouter(websocket_routes()))}
 )

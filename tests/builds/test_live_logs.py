@@ -1,0 +1,223 @@
+"""The live log websocket (builds/live/consumer.py) through the ASGI application itself: the
+session cookie, the route, the consumer and the database, with lines appended by another
+thread as a build would append them. Without Redis the consumer polls; with it (Redis database
+6) the lines are pushed and the poll is set far away, so only the push can bring them."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from channels.layers import get_channel_layer
+from django.test import Client
+
+from builds.live.messages import build_group
+from builds.models import RepositoryBuild
+from builds.services import build_log_append
+from orgs.models import User
+from quaysite.asgi import application
+from registry.models import Repository
+from registry.services.repositories import repository_create
+from tests.conftest import PASSWORD
+from tests.websocket import WebsocketClient
+
+REDIS_URL = "redis://127.0.0.1:6379/6"
+FRAME_TIMEOUT = 5
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def polled(settings) -> None:
+    settings.BUILD_LOGS_PUSHED = False
+    settings.BUILD_LOGS_POLL_SECONDS = 0.05
+
+
+@pytest.fixture
+def repository(alice: User) -> Repository:
+    return repository_create(namespace_name="alice", name="app", visibility="private", actor=alice)
+
+
+@pytest.fixture
+def build(repository: Repository, alice: User) -> RepositoryBuild:
+    return RepositoryBuild.objects.create(
+        repository=repository, display_name="app", phase="building", performer=alice, source={}
+    )
+
+
+def session_cookie(user: User | None) -> list[tuple[bytes, bytes]]:
+    if user is None:
+        return []
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+
+
+def watcher(build: RepositoryBuild, user: User | None, origin: str = "http://testserver") -> WebsocketClient:
+    headers = [(b"host", b"testserver"), (b"origin", origin.encode()), *session_cookie(user)]
+    return WebsocketClient(application, f"/ws/build/{build.uuid}/logs", headers=headers)
+
+
+def in_thread(work: Callable[[], Any]) -> threading.Thread:
+    """Runs ``work`` on a thread of its own, as a build appends its lines outside the server."""
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
+def append(build: RepositoryBuild, *messages: str) -> None:
+    for message in messages:
+        build_log_append(build=build, message=message)
+
+
+def build_end(build: RepositoryBuild, phase: str = "complete") -> None:
+    RepositoryBuild.objects.filter(pk=build.pk).update(phase=phase)
+
+
+async def frames_until_end(socket: WebsocketClient) -> list[dict[str, Any]]:
+    frames = []
+    while not frames or frames[-1]["type"] != "end":
+        frames.append(await socket.receive_json(FRAME_TIMEOUT))
+    return frames
+
+
+def indexes(frames: list[dict[str, Any]]) -> list[int]:
+    return [line["index"] for frame in frames if frame["type"] == "lines" for line in frame["lines"]]
+
+
+def test_late_watcher_gets_the_lines_so_far_then_the_new_ones_once_each(polled, build, alice) -> None:
+    append(build, "step 1", "step 2", "step 3")
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, alice)
+        assert await socket.connect()
+        assert await socket.receive_json(FRAME_TIMEOUT) == {"type": "phase", "phase": "building"}
+        backlog = await socket.receive_json(FRAME_TIMEOUT)
+        assert [line["message"] for line in backlog["lines"]] == ["step 1", "step 2", "step 3"]
+        writer = in_thread(lambda: (append(build, "step 4", "step 5"), build_end(build)))
+        frames = await frames_until_end(socket)
+        writer.join()
+        assert (await socket.receive_output(FRAME_TIMEOUT))["type"] == "websocket.close"
+        return [backlog, *frames]
+
+    frames = asyncio.run(scenario())
+    assert indexes(frames) == [0, 1, 2, 3, 4]
+    assert frames[-2:] == [{"type": "phase", "phase": "complete"}, {"type": "end", "phase": "complete"}]
+
+
+def test_an_ended_build_sends_its_whole_log_and_closes(polled, build, alice) -> None:
+    append(build, *[f"line {n}" for n in range(1200)])
+    build_end(build, "error")
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, alice)
+        await socket.connect()
+        frames = await frames_until_end(socket)
+        await socket.disconnect()
+        return frames
+
+    frames = asyncio.run(scenario())
+    # Read in steps of 500 lines, each line once, in order.
+    assert indexes(frames) == list(range(1200))
+    assert frames[-1] == {"type": "end", "phase": "error"}
+
+
+def test_a_reader_of_a_public_repository_may_watch_anonymously(polled, build, repository) -> None:
+    Repository.objects.filter(pk=repository.pk).update(is_public=True)
+    build_end(build)
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, None)
+        await socket.connect()
+        return await frames_until_end(socket)
+
+    assert asyncio.run(scenario())[-1] == {"type": "end", "phase": "complete"}
+
+
+@pytest.mark.parametrize("who", ["bob", "anonymous"])
+def test_who_may_not_read_the_repository_is_refused_as_if_no_build(polled, build, bob, who) -> None:
+    async def scenario() -> dict[str, Any]:
+        socket = watcher(build, bob if who == "bob" else None)
+        await socket.connect()
+        return await socket.receive_output(FRAME_TIMEOUT)
+
+    assert asyncio.run(scenario()) == {"type": "websocket.close", "code": 4404}
+
+
+def test_a_page_of_another_origin_is_refused(polled, build, alice) -> None:
+    async def scenario() -> dict[str, Any]:
+        socket = watcher(build, alice, origin="https://evil.example")
+        await socket.connect()
+        return await socket.receive_output(FRAME_TIMEOUT)
+
+    assert asyncio.run(scenario()) == {"type": "websocket.close", "code": 4403}
+
+
+def test_the_websocket_port_of_the_same_host_is_the_same_origin(polled, build, alice) -> None:
+    build_end(build)
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, alice, origin="http://testserver:8080")
+        await socket.connect()
+        return await frames_until_end(socket)
+
+    assert asyncio.run(scenario())[-1]["type"] == "end"
+
+
+def test_a_pushed_message_past_a_gap_is_completed_from_the_database(settings, build, alice) -> None:
+    settings.BUILD_LOGS_PUSHED = False
+    settings.BUILD_LOGS_POLL_SECONDS = 60
+    append(build, "one")
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, alice)
+        await socket.connect()
+        await socket.receive_json(FRAME_TIMEOUT)
+        backlog = await socket.receive_json(FRAME_TIMEOUT)
+        # Lines 1 and 2 are stored, but only line 2's message arrives (line 1's was dropped).
+        await asyncio.to_thread(append, build, "two", "three")
+        third = {"index": 2, "phase": "building", "kind": "text", "message": "three", "time": ""}
+        await get_channel_layer().group_send(
+            build_group(build.uuid), {"type": "build.lines", "lines": [third]}
+        )
+        filled = await socket.receive_json(FRAME_TIMEOUT)
+        assert await socket.receive_nothing(0.3)
+        await socket.disconnect()
+        return [backlog, filled]
+
+    frames = asyncio.run(scenario())
+    assert indexes(frames) == [0, 1, 2]
+    assert [line["message"] for line in frames[1]["lines"]] == ["two", "three"]
+
+
+@pytest.fixture
+def redis_layer(settings) -> None:
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+    settings.BUILD_LOGS_PUSHED = True
+    # Far beyond the test's wait: only a push delivers in time.
+    settings.BUILD_LOGS_POLL_SECONDS = 60
+
+
+def test_with_redis_lines_stored_elsewhere_are_pushed_at_once(redis_layer, build, alice) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        socket = watcher(build, alice)
+        await socket.connect()
+        assert (await socket.receive_json(FRAME_TIMEOUT))["type"] == "phase"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        writer = in_thread(lambda: append(build, "pushed 1", "pushed 2"))
+        frames = [await socket.receive_json(FRAME_TIMEOUT)]
+        while indexes(frames)[-1:] != [1]:
+            frames.append(await socket.receive_json(FRAME_TIMEOUT))
+        elapsed = loop.time() - started
+        writer.join()
+        await socket.disconnect()
+        assert elapsed < 2
+        return frames
+
+    frames = asyncio.run(scenario())
+    assert indexes(frames) == [0, 1]
