@@ -3,8 +3,9 @@ builder image's ``python -m builds.agent``, which reports back to the registry o
 the build's token.
 
 Configured by ``KUBERNETES_EXECUTOR_CONFIG`` (Quay's kubernetes executor keys; README, Builds on
-Kubernetes). The token travels in a Secret the Job owns, never in the Job's spec, so whoever may
-read Jobs in the namespace does not read tokens, and Kubernetes deletes it with the Job. The
+Kubernetes). The job's description travels in a Secret the Job owns, never in the Job's spec: it
+holds the agent's token, the push credentials and a trigger's deploy key, which whoever may read
+Jobs in the namespace must not read. Kubernetes deletes the Secret with the Job. The
 permissions the registry needs there are deploy/builder-rbac.yaml.
 """
 
@@ -14,13 +15,13 @@ import dataclasses
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from builds.executors.base import BuildExecutor, BuildJob
-from builds.executors.errors import ExecutorError
+from builds.executors.base import BuildExecutor, BuildJob, ExecutorError
 
 if TYPE_CHECKING:
     from builds.models import RepositoryBuild
@@ -50,6 +51,9 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "quaysite", "app.kubernetes.io/com
 # The agent builds as this user: no root in the pod, no privilege to gain.
 BUILDER_UID = 1000
 BUILD_ROOT = "/build"
+# The agent reads its BuildJob (JSON) from this variable, filled from the Job's Secret.
+JOB_VARIABLE = "QUAY_BUILD_JOB"
+JOB_SECRET_KEY = "job.json"
 
 
 def executor_config() -> dict[str, Any]:
@@ -70,8 +74,8 @@ def api_client(conf: dict[str, Any]) -> client.ApiClient:
     secure = bool(conf.get("SERVICE_ACCOUNT_TOKEN") or conf.get("K8S_API_TLS_CERT"))
     configuration.host = server if "://" in server else f"{'https' if secure else 'http'}://{server}"
     if conf.get("SERVICE_ACCOUNT_TOKEN"):
-        configuration.api_key = {"authorization": conf["SERVICE_ACCOUNT_TOKEN"]}
-        configuration.api_key_prefix = {"authorization": "Bearer"}
+        configuration.api_key = {"BearerToken": conf["SERVICE_ACCOUNT_TOKEN"]}
+        configuration.api_key_prefix = {"BearerToken": "Bearer"}
     if conf.get("K8S_API_TLS_CERT"):
         configuration.cert_file = conf["K8S_API_TLS_CERT"]
         configuration.key_file = conf.get("K8S_API_TLS_KEY") or None
@@ -85,16 +89,28 @@ def job_name(build: RepositoryBuild) -> str:
     return f"quay-build-{build.uuid}-{build.attempts}"
 
 
-def job_description(job: BuildJob) -> str:
-    """What the agent builds, as JSON for its environment; the token stays in the Secret."""
-    description = {key: value for key, value in dataclasses.asdict(job).items() if key != "token"}
-    return json.dumps(description, default=str, sort_keys=True)
+def job_for_pods(job: BuildJob, registry_url: str) -> BuildJob:
+    """The job as a pod sees the registry: at REGISTRY_URL (a cluster service, say) when set."""
+    if not registry_url:
+        return job
+    parts = urlsplit(registry_url)
+    base = registry_url.rstrip("/")
+    prefix = f"{job.registry_host}/"
+    return dataclasses.replace(
+        job,
+        push_targets=[
+            f"{parts.netloc}/{target[len(prefix) :]}" if target.startswith(prefix) else target
+            for target in job.push_targets
+        ],
+        registry_host=parts.netloc,
+        registry_tls=parts.scheme == "https",
+        agent_url=f"{base}/api/v1/build-agent/{job.build_uuid}/",
+    )
 
 
 def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> dict[str, Any]:
     name = job_name(build)
     labels = {**MANAGED_BY, BUILD_LABEL: str(build.uuid)}
-    registry_url = conf["REGISTRY_URL"] or job.registry_url
     container = {
         "name": "builder",
         "image": conf["BUILDER_CONTAINER_IMAGE"],
@@ -102,12 +118,7 @@ def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> 
         "command": ["python", "-m", "builds.agent"],
         "env": [
             {"name": "QUAY_BUILD_UUID", "value": str(build.uuid)},
-            {"name": "QUAY_REGISTRY_URL", "value": registry_url},
-            {"name": "QUAY_BUILD_JOB", "value": job_description(job)},
-            {
-                "name": "QUAY_BUILD_TOKEN",
-                "valueFrom": {"secretKeyRef": {"name": name, "key": "token"}},
-            },
+            {"name": JOB_VARIABLE, "valueFrom": {"secretKeyRef": {"name": name, "key": JOB_SECRET_KEY}}},
             {"name": "TMPDIR", "value": BUILD_ROOT},
             {"name": "BUILDAH_ISOLATION", "value": "chroot"},
             {"name": "STORAGE_DRIVER", "value": "vfs"},
@@ -153,7 +164,7 @@ def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> 
     }
 
 
-def token_secret_body(*, name: str, token: str, owner_uid: str, labels: dict[str, str]) -> dict[str, Any]:
+def job_secret_body(*, name: str, job: BuildJob, owner_uid: str, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -164,7 +175,7 @@ def token_secret_body(*, name: str, token: str, owner_uid: str, labels: dict[str
             "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": name, "uid": owner_uid}],
         },
         "type": "Opaque",
-        "stringData": {"token": token},
+        "stringData": {JOB_SECRET_KEY: json.dumps(job.as_json(), sort_keys=True)},
     }
 
 
@@ -183,9 +194,9 @@ class KubernetesExecutor(BuildExecutor):
         body = job_body(build=build, job=job, conf=self.conf)
         try:
             created = self.batch.create_namespaced_job(self.namespace, body, _request_timeout=self.timeout)
-            secret = token_secret_body(
+            secret = job_secret_body(
                 name=body["metadata"]["name"],
-                token=job.token,
+                job=job_for_pods(job, self.conf["REGISTRY_URL"]),
                 owner_uid=created.metadata.uid,
                 labels=body["metadata"]["labels"],
             )

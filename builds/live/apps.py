@@ -13,5 +13,5 @@ class BuildsLiveConfig(AppConfig):
         from quaysite import websockets
 
         hooks.after_log_lines.append(log_lines_publish)
-        hooks.build_event_hooks.append(build_end_publish)
+        hooks.after_build_event.append(build_end_publish)
         websockets.websocket_urlpatterns.extend(websocket_urlpatterns)

@@ -22,8 +22,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from builds.live.messages import END_PHASES, build_group
+from builds.live.messages import build_group
 from builds.live.selectors import LINES_PER_READ, build_get_watchable, build_lines_after, build_phase_get
+from builds.models import ENDED_PHASES
 from orgs.models import User
 
 logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
             if phase is not None and phase != self.phase:
                 self.phase = phase
                 await self.send_json({"type": "phase", "phase": phase})
-            if phase is None or phase in END_PHASES:
+            if phase is None or phase in ENDED_PHASES:
                 await self.send_json({"type": "end", "phase": phase})
                 await self.close()
                 return True

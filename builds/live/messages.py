@@ -9,9 +9,6 @@ from uuid import UUID
 if TYPE_CHECKING:
     from builds.models import BuildLogEntry
 
-# Phases after which no line is added.
-END_PHASES = frozenset({"complete", "error", "cancelled", "expired"})
-
 
 def build_group(build_uuid: UUID | str) -> str:
     # Group names allow only ASCII letters, digits, hyphens, periods and underscores.

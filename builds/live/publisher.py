@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 
-from builds.live.messages import END_PHASES, build_group, line_payload
+from builds.hooks import BUILD_CANCELLED, BUILD_FAILURE, BUILD_SUCCESS
+from builds.live.messages import build_group, line_payload
 
 if TYPE_CHECKING:
     from builds.hooks import BuildEvent
     from builds.models import BuildLogEntry, RepositoryBuild
 
 logger = logging.getLogger(__name__)
+
+END_EVENTS = frozenset({BUILD_SUCCESS, BUILD_FAILURE, BUILD_CANCELLED})
 
 
 def _group_send(build_uuid: object, message: dict[str, Any]) -> None:
@@ -43,6 +47,9 @@ def log_lines_publish(build: RepositoryBuild, entries: list[BuildLogEntry]) -> N
 
 
 def build_end_publish(event: BuildEvent) -> None:
-    if not settings.BUILD_LOGS_PUSHED or event.build.phase not in END_PHASES:
+    """The build ended: its watchers read the last lines and close. Told once the phase commits
+    (the hook runs inside the transaction that moves it), or they would read the old phase."""
+    if not settings.BUILD_LOGS_PUSHED or event.event not in END_EVENTS:
         return
-    _group_send(event.build.uuid, {"type": "build.end", "phase": event.build.phase})
+    build_uuid = event.build.uuid
+    transaction.on_commit(lambda: _group_send(build_uuid, {"type": "build.end"}))

@@ -9,8 +9,7 @@ import uuid
 
 import pytest
 
-from builds.executors.base import BuildJob
-from builds.executors.errors import ExecutorError
+from builds.executors.base import BuildJob, ExecutorError
 from builds.executors.kubernetes import DEFAULTS, KubernetesExecutor, job_name
 from builds.models import RepositoryBuild
 from tests.builds.kubernetes_api import KubernetesApi, kubernetes_api_replaying
@@ -37,17 +36,24 @@ def build_attempt() -> RepositoryBuild:
     return RepositoryBuild(uuid=BUILD_UUID, attempts=1)
 
 
+PUSH_PASSWORD = "push-password-that-must-stay-in-the-secret"
+
+
 def build_job() -> BuildJob:
     return BuildJob(
         build_uuid=str(BUILD_UUID),
-        source={"kind": "archive", "resource_key": "filedrop-key"},
+        source={"kind": "archive", "url": "https://registry.example.com/context"},
+        context="",
         dockerfile_path="Dockerfile",
-        context="/",
         build_args={"VERSION": "1"},
-        tags=["latest"],
-        push_target="registry.example.com/acme/app",
-        registry_url="https://registry.example.com",
-        token=TOKEN,
+        push_targets=["registry.example.com/acme/app:latest"],
+        registry_host="registry.example.com",
+        registry_tls=True,
+        push_credentials=("$build", PUSH_PASSWORD),
+        pull_credentials=None,
+        agent_token=TOKEN,
+        agent_url=f"https://registry.example.com/api/v1/build-agent/{BUILD_UUID}/",
+        attempt=1,
     )
 
 
@@ -79,13 +85,12 @@ def test_start_creates_an_unprivileged_job_then_its_token_secret() -> None:
     }
     assert container["resources"]["limits"] == {"memory": "3Gi", "cpu": "2000m"}
     env = {variable["name"]: variable for variable in container["env"]}
-    assert env["QUAY_BUILD_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": JOB_NAME, "key": "token"}}
-    assert json.loads(env["QUAY_BUILD_JOB"]["value"])["tags"] == ["latest"]
-    assert TOKEN not in json.dumps(job)
+    assert env["QUAY_BUILD_JOB"]["valueFrom"] == {"secretKeyRef": {"name": JOB_NAME, "key": "job.json"}}
+    assert TOKEN not in json.dumps(job) and PUSH_PASSWORD not in json.dumps(job)
 
     assert (secret_request.method, secret_request.path) == ("POST", "/api/v1/namespaces/builder/secrets")
     secret = secret_request.body
-    assert secret["stringData"] == {"token": TOKEN}
+    assert BuildJob.from_json(json.loads(secret["stringData"]["job.json"])) == build_job()
     assert secret["metadata"]["ownerReferences"] == [
         {
             "apiVersion": "batch/v1",
@@ -161,6 +166,17 @@ def test_a_job_past_its_deadline_is_a_lost_builder() -> None:
         )  # fmt: skip
         reason = executor_for(api).lost(build_attempt())
     assert reason == "the build's pod failed: Job was active longer than specified deadline"
+
+
+def test_pods_reach_the_registry_at_registry_url_when_set() -> None:
+    with kubernetes_api_replaying("job_created") as api:
+        executor_for(api, REGISTRY_URL="http://quay.quay.svc:8080").start(build_attempt(), build_job())
+
+    sent = BuildJob.from_json(json.loads(api.requests[1].body["stringData"]["job.json"]))
+    assert (sent.registry_host, sent.registry_tls) == ("quay.quay.svc:8080", False)
+    assert sent.push_targets == ["quay.quay.svc:8080/acme/app:latest"]
+    assert sent.agent_url == f"http://quay.quay.svc:8080/api/v1/build-agent/{BUILD_UUID}/"
+    assert sent.agent_token == TOKEN
 
 
 def test_job_name_differs_per_attempt() -> None:

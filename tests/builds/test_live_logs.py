@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 from django.test import Client
 
 from builds.live.messages import build_group
@@ -27,6 +29,14 @@ from tests.websocket import WebsocketClient
 REDIS_URL = "redis://127.0.0.1:6379/6"
 FRAME_TIMEOUT = 5
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def consumer_connections_closed() -> Iterator[None]:
+    """The consumer reads on asgiref's one thread for sync code, whose connection would outlive
+    the test (and keep PostgreSQL from dropping the test database)."""
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture
@@ -55,14 +65,24 @@ def session_cookie(user: User | None) -> list[tuple[bytes, bytes]]:
     return [(b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
 
 
-def watcher(build: RepositoryBuild, user: User | None, origin: str = "http://testserver") -> WebsocketClient:
+def watcher_of(
+    build: RepositoryBuild, user: User | None, origin: str = "http://testserver"
+) -> Callable[[], WebsocketClient]:
+    """A watcher to open inside the test's event loop (its session is made outside it)."""
     headers = [(b"host", b"testserver"), (b"origin", origin.encode()), *session_cookie(user)]
-    return WebsocketClient(application, f"/ws/build/{build.uuid}/logs", headers=headers)
+    return lambda: WebsocketClient(application, f"/ws/build/{build.uuid}/logs", headers=headers)
 
 
 def in_thread(work: Callable[[], Any]) -> threading.Thread:
     """Runs ``work`` on a thread of its own, as a build appends its lines outside the server."""
-    thread = threading.Thread(target=work)
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
     thread.start()
     return thread
 
@@ -90,8 +110,10 @@ def indexes(frames: list[dict[str, Any]]) -> list[int]:
 def test_late_watcher_gets_the_lines_so_far_then_the_new_ones_once_each(polled, build, alice) -> None:
     append(build, "step 1", "step 2", "step 3")
 
+    open_watcher = watcher_of(build, alice)
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, alice)
+        socket = open_watcher()
         assert await socket.connect()
         assert await socket.receive_json(FRAME_TIMEOUT) == {"type": "phase", "phase": "building"}
         backlog = await socket.receive_json(FRAME_TIMEOUT)
@@ -111,8 +133,10 @@ def test_an_ended_build_sends_its_whole_log_and_closes(polled, build, alice) -> 
     append(build, *[f"line {n}" for n in range(1200)])
     build_end(build, "error")
 
+    open_watcher = watcher_of(build, alice)
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, alice)
+        socket = open_watcher()
         await socket.connect()
         frames = await frames_until_end(socket)
         await socket.disconnect()
@@ -128,8 +152,10 @@ def test_a_reader_of_a_public_repository_may_watch_anonymously(polled, build, re
     Repository.objects.filter(pk=repository.pk).update(is_public=True)
     build_end(build)
 
+    open_watcher = watcher_of(build, None)
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, None)
+        socket = open_watcher()
         await socket.connect()
         return await frames_until_end(socket)
 
@@ -138,8 +164,10 @@ def test_a_reader_of_a_public_repository_may_watch_anonymously(polled, build, re
 
 @pytest.mark.parametrize("who", ["bob", "anonymous"])
 def test_who_may_not_read_the_repository_is_refused_as_if_no_build(polled, build, bob, who) -> None:
+    open_watcher = watcher_of(build, bob if who == "bob" else None)
+
     async def scenario() -> dict[str, Any]:
-        socket = watcher(build, bob if who == "bob" else None)
+        socket = open_watcher()
         await socket.connect()
         return await socket.receive_output(FRAME_TIMEOUT)
 
@@ -147,8 +175,10 @@ def test_who_may_not_read_the_repository_is_refused_as_if_no_build(polled, build
 
 
 def test_a_page_of_another_origin_is_refused(polled, build, alice) -> None:
+    open_watcher = watcher_of(build, alice, origin="https://evil.example")
+
     async def scenario() -> dict[str, Any]:
-        socket = watcher(build, alice, origin="https://evil.example")
+        socket = open_watcher()
         await socket.connect()
         return await socket.receive_output(FRAME_TIMEOUT)
 
@@ -158,8 +188,10 @@ def test_a_page_of_another_origin_is_refused(polled, build, alice) -> None:
 def test_the_websocket_port_of_the_same_host_is_the_same_origin(polled, build, alice) -> None:
     build_end(build)
 
+    open_watcher = watcher_of(build, alice, origin="http://testserver:8080")
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, alice, origin="http://testserver:8080")
+        socket = open_watcher()
         await socket.connect()
         return await frames_until_end(socket)
 
@@ -171,13 +203,15 @@ def test_a_pushed_message_past_a_gap_is_completed_from_the_database(settings, bu
     settings.BUILD_LOGS_POLL_SECONDS = 60
     append(build, "one")
 
+    open_watcher = watcher_of(build, alice)
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, alice)
+        socket = open_watcher()
         await socket.connect()
         await socket.receive_json(FRAME_TIMEOUT)
         backlog = await socket.receive_json(FRAME_TIMEOUT)
         # Lines 1 and 2 are stored, but only line 2's message arrives (line 1's was dropped).
-        await asyncio.to_thread(append, build, "two", "three")
+        in_thread(lambda: append(build, "two", "three")).join()
         third = {"index": 2, "phase": "building", "kind": "text", "message": "three", "time": ""}
         await get_channel_layer().group_send(
             build_group(build.uuid), {"type": "build.lines", "lines": [third]}
@@ -203,8 +237,10 @@ def redis_layer(settings) -> None:
 
 
 def test_with_redis_lines_stored_elsewhere_are_pushed_at_once(redis_layer, build, alice) -> None:
+    open_watcher = watcher_of(build, alice)
+
     async def scenario() -> list[dict[str, Any]]:
-        socket = watcher(build, alice)
+        socket = open_watcher()
         await socket.connect()
         assert (await socket.receive_json(FRAME_TIMEOUT))["type"] == "phase"
         loop = asyncio.get_running_loop()
