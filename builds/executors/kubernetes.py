@@ -51,8 +51,8 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "quaysite", "app.kubernetes.io/com
 # The agent builds as this user: no root in the pod, no privilege to gain.
 BUILDER_UID = 1000
 BUILD_ROOT = "/build"
-# The agent reads its BuildJob (JSON) from this variable, filled from the Job's Secret.
-JOB_VARIABLE = "QUAY_BUILD_JOB"
+# The agent reads its BuildJob (JSON) from this file, the Job's Secret mounted.
+JOB_MOUNT = "/var/run/quay-build"
 JOB_SECRET_KEY = "job.json"
 
 
@@ -115,10 +115,9 @@ def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> 
         "name": "builder",
         "image": conf["BUILDER_CONTAINER_IMAGE"],
         "imagePullPolicy": "IfNotPresent",
-        "command": ["python", "-m", "builds.agent"],
+        "command": ["python", "-m", "builds.agent", f"{JOB_MOUNT}/{JOB_SECRET_KEY}", "--workdir", BUILD_ROOT],
         "env": [
             {"name": "QUAY_BUILD_UUID", "value": str(build.uuid)},
-            {"name": JOB_VARIABLE, "valueFrom": {"secretKeyRef": {"name": name, "key": JOB_SECRET_KEY}}},
             {"name": "TMPDIR", "value": BUILD_ROOT},
             {"name": "BUILDAH_ISOLATION", "value": "chroot"},
             {"name": "STORAGE_DRIVER", "value": "vfs"},
@@ -134,7 +133,10 @@ def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> 
             "runAsUser": BUILDER_UID,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": "build-root", "mountPath": BUILD_ROOT}],
+        "volumeMounts": [
+            {"name": "build-root", "mountPath": BUILD_ROOT},
+            {"name": "build-job", "mountPath": JOB_MOUNT, "readOnly": True},
+        ],
     }
     pod_spec: dict[str, Any] = {
         "restartPolicy": "Never",
@@ -144,7 +146,11 @@ def job_body(*, build: RepositoryBuild, job: BuildJob, conf: dict[str, Any]) -> 
         "enableServiceLinks": False,
         "securityContext": {"runAsNonRoot": True, "fsGroup": BUILDER_UID},
         "containers": [container],
-        "volumes": [{"name": "build-root", "emptyDir": {"sizeLimit": conf["VOLUME_SIZE"]}}],
+        "volumes": [
+            {"name": "build-root", "emptyDir": {"sizeLimit": conf["VOLUME_SIZE"]}},
+            # Readable by the builder's group (fsGroup) only; the pod waits for the Secret.
+            {"name": "build-job", "secret": {"secretName": name, "defaultMode": 0o440}},
+        ],
     }
     if conf["IMAGE_PULL_SECRET_NAME"]:
         pod_spec["imagePullSecrets"] = [{"name": conf["IMAGE_PULL_SECRET_NAME"]}]

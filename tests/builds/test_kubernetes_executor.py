@@ -75,7 +75,9 @@ def test_start_creates_an_unprivileged_job_then_its_token_secret() -> None:
     assert pod["serviceAccountName"] == "quay-builder"
     (container,) = pod["containers"]
     assert container["image"] == IMAGE
-    assert container["command"] == ["python", "-m", "builds.agent"]
+    assert container["command"] == [
+        "python", "-m", "builds.agent", "/var/run/quay-build/job.json", "--workdir", "/build",
+    ]  # fmt: skip
     assert container["securityContext"] == {
         "privileged": False,
         "allowPrivilegeEscalation": False,
@@ -84,8 +86,11 @@ def test_start_creates_an_unprivileged_job_then_its_token_secret() -> None:
         "capabilities": {"drop": ["ALL"]},
     }
     assert container["resources"]["limits"] == {"memory": "3Gi", "cpu": "2000m"}
-    env = {variable["name"]: variable for variable in container["env"]}
-    assert env["QUAY_BUILD_JOB"]["valueFrom"] == {"secretKeyRef": {"name": JOB_NAME, "key": "job.json"}}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["build-job"]["secret"] == {"secretName": JOB_NAME, "defaultMode": 0o440}
+    assert {"name": "build-job", "mountPath": "/var/run/quay-build", "readOnly": True} in container[
+        "volumeMounts"
+    ]
     assert TOKEN not in json.dumps(job) and PUSH_PASSWORD not in json.dumps(job)
 
     assert (secret_request.method, secret_request.path) == ("POST", "/api/v1/namespaces/builder/secrets")
