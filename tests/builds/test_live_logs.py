@@ -96,8 +96,13 @@ def build_end(build: RepositoryBuild, phase: str = "complete") -> None:
     RepositoryBuild.objects.filter(pk=build.pk).update(phase=phase)
 
 
+def append_then_end(build: RepositoryBuild, *messages: str) -> None:
+    append(build, *messages)
+    build_end(build)
+
+
 async def frames_until_end(socket: WebsocketClient) -> list[dict[str, Any]]:
-    frames = []
+    frames: list[dict[str, Any]] = []
     while not frames or frames[-1]["type"] != "end":
         frames.append(await socket.receive_json(FRAME_TIMEOUT))
     return frames
@@ -118,7 +123,7 @@ def test_late_watcher_gets_the_lines_so_far_then_the_new_ones_once_each(polled, 
         assert await socket.receive_json(FRAME_TIMEOUT) == {"type": "phase", "phase": "building"}
         backlog = await socket.receive_json(FRAME_TIMEOUT)
         assert [line["message"] for line in backlog["lines"]] == ["step 1", "step 2", "step 3"]
-        writer = in_thread(lambda: (append(build, "step 4", "step 5"), build_end(build)))
+        writer = in_thread(lambda: append_then_end(build, "step 4", "step 5"))
         frames = await frames_until_end(socket)
         writer.join()
         assert (await socket.receive_output(FRAME_TIMEOUT))["type"] == "websocket.close"
