@@ -3,6 +3,7 @@ called inside the transaction that makes its event."""
 
 from __future__ import annotations
 
+from builds import hooks as builds_hooks
 from mirroring import hooks as mirroring_hooks
 from notifications.events import deliveries_create, notifications_listening
 from notifications.models import Event
@@ -82,6 +83,29 @@ def mirror_event_record(mirror_event: mirroring_hooks.MirrorEvent) -> None:
     deliveries_create(notifications=notifications, event=mirror_event.event, payload=payload)
 
 
+def build_event_record(build_event: builds_hooks.BuildEvent) -> None:
+    """build_queued / _start / _success / _failure / _cancelled, in Quay's build event data."""
+    build = build_event.build
+    repository = build.repository
+    notifications = notifications_listening(
+        event=build_event.event, namespace_id=repository.namespace_id, repository_id=repository.pk
+    )
+    if not notifications:
+        return
+    extra = {
+        "build_id": str(build.uuid),
+        "build_name": build.display_name,
+        "docker_tags": list(build.tags),
+        "trigger_id": str(build.trigger.uuid) if build.trigger else None,
+        "trigger_kind": build.trigger.service if build.trigger else None,
+        "trigger_metadata": build.trigger_metadata,
+    }
+    if build_event.event == builds_hooks.BUILD_FAILURE:
+        extra["error_message"] = build.error
+    payload = repository_event_data(repository.namespace.name, repository.name, extra)
+    deliveries_create(notifications=notifications, event=build_event.event, payload=payload)
+
+
 def listeners_register() -> None:
     """Idempotent: ready() may run more than once in a process."""
     if repo_push_record not in hooks.after_push:
@@ -90,3 +114,5 @@ def listeners_register() -> None:
         quota_hooks.after_quota_event.append(quota_event_record)
     if mirror_event_record not in mirroring_hooks.after_mirror_event:
         mirroring_hooks.after_mirror_event.append(mirror_event_record)
+    if build_event_record not in builds_hooks.after_build_event:
+        builds_hooks.after_build_event.append(build_event_record)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 
+from orgs import hooks
 from orgs.models import User
 from orgs.names import ROBOT_SEPARATOR
 from orgs.oauth import oauth_token_verify
@@ -44,11 +45,19 @@ class Login:
     credential: str
     # An OAuth token's scopes, which narrow what the login may do; None for other credentials.
     oauth_scopes: frozenset[str] | None = None
+    # A credential an app issued for a narrow job (a build's push): the repositories (full
+    # names) it may act on, None for any; and whether it may only read.
+    repository_limit: frozenset[str] | None = None
+    read_only: bool = False
 
 
 def login_verify(*, username: str, password: str) -> Login | None:
     if not username or not password:
         return None
+    if username.startswith("$") and username != OAUTH_USERNAME:
+        # Reserved names (no account has one) belong to the credentials apps issue.
+        verifier = hooks.login_verifiers.get(username)
+        return verifier(password) if verifier is not None else None
     if username == OAUTH_USERNAME:
         token = oauth_token_verify(token=password)
         return Login(token.user, "oauth", frozenset(token.scope.split())) if token else None

@@ -6,8 +6,12 @@ identity services call each hook from inside their transaction, once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from orgs.models import Namespace
+
+if TYPE_CHECKING:
+    from orgs.authentication import Login
 
 # Before a namespace's rows go: remove what an app keeps in it (the registry: its repositories).
 namespace_delete: list[Callable[[Namespace], None]] = []
@@ -36,3 +40,8 @@ def namespace_response_extra(namespace: Namespace) -> dict:
     for hook in namespace_response_extras:
         extra.update(hook(namespace))
     return extra
+
+
+# Registry logins under a reserved username ("$buildtoken": a build's push or pull), each checked
+# by the app that issues such passwords: the Login (often narrowed), or None to refuse.
+login_verifiers: dict[str, Callable[[str], Login | None]] = {}

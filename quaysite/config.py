@@ -106,6 +106,19 @@ KEYS: dict[str, Key] = {
     "NOTIFICATION_POLL_PERIOD": Key(int, 10, "QUAY_NOTIFICATION_POLL_PERIOD"),
     # Lets webhooks reach loopback, private, link-local and metadata addresses (tests, labs).
     "NOTIFICATION_ALLOW_PRIVATE_TARGETS": Key(bool, False, "QUAY_NOTIFICATION_ALLOW_PRIVATE_TARGETS"),
+    # Dockerfile builds (Quay's FEATURE_BUILD_SUPPORT and DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT:
+    # builds not yet ended a namespace may hold, None for no cap). BUILD_EXECUTOR: "local" runs
+    # buildah on this machine, "kubernetes" a Job per build. A build running longer than
+    # BUILD_TIMEOUT seconds expires; one whose executor gave no sign of life for
+    # BUILD_HEARTBEAT_TIMEOUT seconds is started again, at most BUILD_MAX_ATTEMPTS times in all.
+    # BUILD_ALLOW_LOCAL_SOURCES lets git sources be file:// URLs (tests, labs).
+    "FEATURE_BUILD_SUPPORT": Key(bool, True, "QUAY_FEATURE_BUILD_SUPPORT"),
+    "DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT": Key((int, type(None)), None, None),
+    "BUILD_EXECUTOR": Key(str, "local", "QUAY_BUILD_EXECUTOR"),
+    "BUILD_TIMEOUT": Key(int, 3600, "QUAY_BUILD_TIMEOUT"),
+    "BUILD_HEARTBEAT_TIMEOUT": Key(int, 120, "QUAY_BUILD_HEARTBEAT_TIMEOUT"),
+    "BUILD_MAX_ATTEMPTS": Key(int, 3, "QUAY_BUILD_MAX_ATTEMPTS"),
+    "BUILD_ALLOW_LOCAL_SOURCES": Key(bool, False, "QUAY_BUILD_ALLOW_LOCAL_SOURCES"),
     # Encrypts secrets kept in the database (mirror credentials, trigger secrets); the old keys
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
@@ -238,6 +251,14 @@ def _validate(values: dict[str, Any]) -> None:
     ):
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if values["BUILD_EXECUTOR"] not in ("local", "kubernetes"):
+        raise ConfigError(f"BUILD_EXECUTOR: {values['BUILD_EXECUTOR']!r} is not 'local' or 'kubernetes'")
+    for name in ("BUILD_TIMEOUT", "BUILD_HEARTBEAT_TIMEOUT", "BUILD_MAX_ATTEMPTS"):
+        if values[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    build_cap = values["DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT"]
+    if isinstance(build_cap, bool) or build_cap is not None and build_cap < 0:
+        raise ConfigError("DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT must be a whole number or null")
     if not 0 < values["MAIL_PORT"] < 65536:
         raise ConfigError("MAIL_PORT must be a TCP port (1 to 65535)")
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:

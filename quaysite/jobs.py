@@ -30,7 +30,7 @@ from rq.timeouts import TimerDeathPenalty
 
 logger = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("default", "gc")
+QUEUE_NAMES = ("default", "gc", "builds")
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,9 @@ PERIODIC_JOBS = (
     PeriodicJob(
         func="notifications.image_expiry.image_expiry_notify", queue="default", every=600, first_after=120
     ),
+    # Builds: expires the overdue, restarts those whose executor went silent; one indexed query
+    # over builds not ended.
+    PeriodicJob(func="builds.tasks.builds_watch_task", queue="default", every=30, first_after=30),
     PeriodicJob(func="registry.tasks.gc_run_task", queue="gc", every=86400, first_after=3600),
     # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.
     PeriodicJob(func="quota.tasks.quota_backfill_task", queue="default", every=60, first_after=10),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "quota",
     "pruning",
     "mirroring",
+    "builds",
     "notifications",
 ]
 
@@ -168,6 +169,13 @@ NOTIFICATION_RETRY_SECONDS = CONFIG["NOTIFICATION_RETRY_SECONDS"]
 NOTIFICATION_SEND_TIMEOUT = CONFIG["NOTIFICATION_SEND_TIMEOUT"]
 NOTIFICATION_POLL_PERIOD = CONFIG["NOTIFICATION_POLL_PERIOD"]
 NOTIFICATION_ALLOW_PRIVATE_TARGETS = CONFIG["NOTIFICATION_ALLOW_PRIVATE_TARGETS"]
+FEATURE_BUILD_SUPPORT = CONFIG["FEATURE_BUILD_SUPPORT"]
+DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT = CONFIG["DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT"]
+BUILD_EXECUTOR = CONFIG["BUILD_EXECUTOR"]
+BUILD_TIMEOUT = CONFIG["BUILD_TIMEOUT"]
+BUILD_HEARTBEAT_TIMEOUT = CONFIG["BUILD_HEARTBEAT_TIMEOUT"]
+BUILD_MAX_ATTEMPTS = CONFIG["BUILD_MAX_ATTEMPTS"]
+BUILD_ALLOW_LOCAL_SOURCES = CONFIG["BUILD_ALLOW_LOCAL_SOURCES"]
 # Django's SMTP backend, configured by Quay's MAIL_* keys.
 EMAIL_HOST = CONFIG["MAIL_SERVER"]
 EMAIL_PORT = CONFIG["MAIL_PORT"]
@@ -184,7 +192,7 @@ DATABASE_SECRET_KEYS_OLD = CONFIG["DATABASE_SECRET_KEYS_OLD"]
 REDIS_URL = CONFIG["REDIS_URL"]
 JOBS_IN_PROCESS = not REDIS_URL
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
-RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc")}
+RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc", "builds")}
 
 # Live build logs. With Redis, each stored line is pushed through channels-redis to the
 # watchers on any instance; a watcher's channel holds a burst of lines (a full one drops

@@ -26,3 +26,17 @@ def upload_segment_path(upload_uuid: str, segment: int) -> str:
 
 def health_check_path(instance: str) -> str:
     return f"health/{instance}"
+
+
+def filedrop_path(file_id: str) -> str:
+    """An uploaded build context (the builds app's filedrop)."""
+    if not UUID_RE.fullmatch(file_id):
+        raise ValueError(f"not a file id: {file_id!r}")
+    return f"filedrop/{file_id}"
+
+
+def build_log_archive_path(build_uuid: str) -> str:
+    """A finished build's log lines, archived as gzipped JSON lines."""
+    if not UUID_RE.fullmatch(build_uuid):
+        raise ValueError(f"not a build id: {build_uuid!r}")
+    return f"buildlogs/{build_uuid[:2]}/{build_uuid}.jsonl.gz"

@@ -95,7 +95,11 @@ def token(request: HttpRequest) -> HttpResponse:
         return response
     user = login.user if login else None
     grant = access_grant(
-        user=user, scopes=request.GET.getlist("scope"), oauth_scopes=login.oauth_scopes if login else None
+        user=user,
+        scopes=request.GET.getlist("scope"),
+        oauth_scopes=login.oauth_scopes if login else None,
+        repository_limit=login.repository_limit if login else None,
+        read_only=login.read_only if login else False,
     )
     issued, lifetime = token_issue(
         service=service_host(request),

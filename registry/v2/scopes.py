@@ -91,9 +91,16 @@ def _oauth_actions(oauth_scopes: frozenset[str]) -> set[str]:
 
 
 def access_grant(
-    *, user: User | None, scopes: list[str], oauth_scopes: frozenset[str] | None = None
+    *,
+    user: User | None,
+    scopes: list[str],
+    oauth_scopes: frozenset[str] | None = None,
+    repository_limit: frozenset[str] | None = None,
+    read_only: bool = False,
 ) -> Grant:
-    """``oauth_scopes``: a login by OAuth token gets no more than its scopes allow."""
+    """``oauth_scopes``: a login by OAuth token gets no more than its scopes allow;
+    ``repository_limit`` and ``read_only``: a narrowed login (orgs.authentication.Login) gets
+    nothing outside those repositories, and reads only."""
     granted: dict[tuple[str, str], set[str]] = {}
     repository_ids: dict[str, int] = {}
     public: list[str] = []
@@ -113,6 +120,10 @@ def access_grant(
                         public.append(scope.name)
                 if oauth_scopes is not None:
                     actions &= _oauth_actions(oauth_scopes)
+                if repository_limit is not None and scope.name not in repository_limit:
+                    actions = set()
+                if read_only:
+                    actions &= READ_ACTIONS
             elif scope.kind == "registry" and scope.name == "catalog":
                 actions = {"*"} & set(scope.actions)
             else:

@@ -39,6 +39,10 @@ REPOSITORIES_PER_CLIENT = 4
 LAYER_BYTES = 64 * 1024
 CLIENT_TIMEOUT = 60
 REAP_EVERY = 2.0
+# How long clients leave a reaped image alone: long enough that every client deletes its tags of
+# it and GC takes its own layer and config, whatever the machine's speed; then pushes of it
+# resume, racing what GC may still be deleting.
+REST_SECONDS = 6.0
 # Near zero, so GC really deletes what a push might be about to use; not zero, so a layer a client
 # uploaded a moment ago still reaches its manifest on most pushes.
 GRACE_SECONDS = 1
@@ -73,6 +77,8 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     deletes: int = 0
     reaped: list[str] = field(default_factory=list)
+    resting: dict[str, float] = field(default_factory=dict)
+    layout_digests: dict[int, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -114,7 +120,8 @@ def _client_loop(
         reaped = _reap(tools, client, reaped, outcome)
         reference = f"gcload/c{client}-{rng.randrange(REPOSITORIES_PER_CLIENT)}:t{attempt}"
         digest_file = tools.home / "tmp" / f"digest-{attempt}"
-        layout = rng.choice(layouts)
+        index = rng.choice(_awake(layouts, outcome))
+        layout = layouts[index]
         pushed = subprocess.run(
             ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--digestfile", str(digest_file),
              f"oci:{layout}:latest", tools.ref(reference)],
@@ -127,8 +134,18 @@ def _client_loop(
         digest = digest_file.read_text().strip()
         with outcome.lock:
             outcome.pushed[reference] = digest
+            outcome.layout_digests[index] = digest
         if rng.random() < 0.5:
             _delete(tools, reference, digest, outcome)
+
+
+def _awake(layouts: list[Path], outcome: Outcome) -> list[int]:
+    """Indexes of the layouts whose image is not resting after a reap."""
+    now = time.monotonic()
+    with outcome.lock:
+        resting = {digest for digest, until in outcome.resting.items() if until > now}
+        awake = [n for n in range(len(layouts)) if outcome.layout_digests.get(n) not in resting]
+    return awake or list(range(len(layouts)))
 
 
 def _delete(tools: ContainerTools, reference: str, digest: str, outcome: Outcome) -> None:
@@ -146,17 +163,22 @@ def _delete(tools: ContainerTools, reference: str, digest: str, outcome: Outcome
 
 
 def _reaper_loop(deadline: float, outcome: Outcome) -> None:
-    """Now and then asks every client to delete all its tags of one image, so that image's own
-    layer and config become garbage everywhere while clients go on pushing it."""
+    """Now and then asks every client to delete all its tags of one image and leave it alone for
+    REST_SECONDS, so that image's own layer and config become garbage everywhere and GC deletes
+    them; then clients push it again."""
     rng = random.Random("reaper")
     for _ in range(1000):
         if time.monotonic() + REAP_EVERY >= deadline:
             return
         time.sleep(REAP_EVERY)
+        now = time.monotonic()
         with outcome.lock:
-            digests = sorted(set(outcome.pushed.values()))
+            resting = {digest for digest, until in outcome.resting.items() if until > now}
+            digests = sorted(set(outcome.pushed.values()) - resting)
             if digests:
-                outcome.reaped.append(rng.choice(digests))
+                victim = rng.choice(digests)
+                outcome.reaped.append(victim)
+                outcome.resting[victim] = now + REST_SECONDS
 
 
 def _reap(tools: ContainerTools, client: int, seen: int, outcome: Outcome) -> int:
