@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pruning",
     "mirroring",
     "builds",
+    "builds.live",
     "notifications",
 ]
 
