@@ -27,7 +27,8 @@
   }
 
   function append(lines) {
-    var stick = window.innerHeight + window.scrollY >= document.body.offsetHeight - 4;
+    // Follow the end of the log unless the reader scrolled up to read.
+    var stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     lines.forEach(function (line) {
       if (line.index <= shown) return;
       var item = document.createElement("li");
@@ -38,7 +39,7 @@
       list.appendChild(item);
       shown = line.index;
     });
-    if (stick) window.scrollTo(0, document.body.scrollHeight);
+    if (stick) list.scrollTop = list.scrollHeight;
   }
 
   function connect() {
@@ -56,6 +57,5 @@
       if (attempts++ < 10) setTimeout(connect, Math.min(1000 * attempts, 10000));
     };
   }
-  section.setAttribute("data-live", "connecting");
   connect();
 })();
