@@ -229,7 +229,12 @@ class Builder:
         if source["kind"] == "git":
             self._clone(source)
             return
-        upload = Path(source["path"]) if source.get("path") else self._download(source["url"])
+        # The local executor copies an upload beside the builder; a pod fetches it from the
+        # agent endpoint with its token; an archive_url is fetched as it is.
+        if source.get("path"):
+            upload = Path(source["path"])
+        else:
+            upload = self._download(source["url"], authorized=source["kind"] == "archive")
         if source.get("format") == "dockerfile":
             shutil.copyfile(upload, self.source_dir / "Dockerfile")
             return
@@ -241,11 +246,19 @@ class Builder:
         except (tarfile.TarError, OSError) as exc:
             raise BuildFailed(f"the build context could not be unpacked: {exc}") from None
 
-    def _download(self, url: str) -> Path:
+    def _download(self, url: str, *, authorized: bool) -> Path:
         target = self.root / "upload"
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.job['agent_token']}"})
-        with urllib.request.urlopen(request, timeout=60) as response, target.open("wb") as out:
-            shutil.copyfileobj(response, out, 1024 * 1024)
+        headers = {"Authorization": f"Bearer {self.job['agent_token']}"} if authorized else {}
+        self.reporter.log(
+            f"fetching the build context from {url}" if not authorized else "fetching the build context",
+            kind="command",
+        )
+        try:
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=60) as response, target.open("wb") as out:
+                shutil.copyfileobj(response, out, 1024 * 1024)
+        except OSError as exc:
+            raise BuildFailed(f"the build context could not be fetched: {exc}") from None
         return target
 
     def _clone(self, source: dict) -> None:

@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     # repository name.
     path("", include("pruning.api.urls")),
     path("", include("mirroring.api.urls")),
+    path("", include("builds.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("registry.api.urls")),
     path("", include("quota.api.urls")),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("ui/favicon.svg"), permanent=True)),
     path("", include("registry.urls")),
     path("api/v1/", include(api_v1)),
+    path("", include("builds.urls")),
     path("oauth/", include(("quaysite.oauth", "oauth2_provider"))),
     path("admin/", admin.site.urls),
     # The web UI after the registry's routes, which /v2/ traffic then matches first.

@@ -105,6 +105,13 @@ def _git_source_check(source: dict) -> dict:
     return {"kind": "git", "url": url, "ref": ref, "commit": commit}
 
 
+def _url_source_check(source: dict) -> dict:
+    url = source.get("url")
+    if not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+\S*", url):
+        raise BuildInvalid("Invalid Archive URL: Must be http or https")
+    return {"kind": "url", "url": url}
+
+
 def _cap_check(repository: Repository) -> None:
     cap = settings.DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT
     if cap is None:
@@ -162,8 +169,10 @@ def build_request_create(
         )
     elif source.get("kind") == "git":
         source_clean = _git_source_check(source)
+    elif source.get("kind") == "url":
+        source_clean = _url_source_check(source)
     else:
-        raise BuildInvalid("a build source is an uploaded archive or a git repository")
+        raise BuildInvalid("a build source is an uploaded archive, an archive's URL or a git repository")
     if trigger is not None and trigger.repository_id != repository.pk:
         raise BuildInvalid("the trigger belongs to another repository")
     _cap_check(repository)
@@ -205,4 +214,6 @@ def build_request_create(
 def _display_name(source: dict, dockerfile_path: str) -> str:
     if source["kind"] == "git":
         return source["commit"][:7] or source["ref"] or source["url"]
+    if source["kind"] == "url":
+        return source["url"].rsplit("/", 1)[-1] or source["url"]
     return dockerfile_path if source.get("format") == "archive" else "Dockerfile"

@@ -34,7 +34,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEW_PACKAGES = ["registry/v2", "registry/api", "orgs/api", "registry/web", "orgs/web", "quota/api"]
+VIEW_PACKAGES = [
+    "registry/v2",
+    "registry/api",
+    "orgs/api",
+    "registry/web",
+    "orgs/web",
+    "quota/api",
+    "builds/api",
+    "builds/web",
+]
 VIEW_MODULES = ["quaysite/views.py"]
 
 QUERYSET_METHODS = {
