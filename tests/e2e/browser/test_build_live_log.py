@@ -66,7 +66,7 @@ def test_the_build_page_shows_log_lines_while_the_build_runs(
 
     sign_in(web, server.url, "alice")
     build = api.build(repository, dockerfile, pull_robot=values["ROBOT"])
-    web.goto(f"{server.url}/repository/{repository}/build/{build['id']}")
+    web.goto(f"{server.url}/repository/{repository}/-/builds/{build['id']}")
     lines = web.locator("[data-build-log-lines]")
 
     expect(lines).to_contain_text(first, timeout=BUILD_TIMEOUT_MS)
