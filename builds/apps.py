@@ -24,3 +24,10 @@ class BuildsConfig(AppConfig):
         from orgs import hooks as orgs_hooks
 
         orgs_hooks.login_verifiers[BUILD_USERNAME] = build_login_verify
+
+        from registry.web.panels import RepositoryTab, repository_tabs
+
+        builds_tab = RepositoryTab(key="builds", label="Builds", url_name="ui-builds")
+        # ready() may run more than once in a process (test runners); the tab goes in once.
+        if builds_tab not in repository_tabs:
+            repository_tabs.append(builds_tab)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgs.errors import InvalidInput
+from orgs.errors import InvalidInput, NotFound
 
 
 class BuildError(Exception):
@@ -14,7 +14,7 @@ class BuildInvalid(BuildError, InvalidInput):
     context, no Dockerfile, a tag or build argument that is not one (400)."""
 
 
-class BuildNotFound(BuildError):
+class BuildNotFound(BuildError, NotFound):
     """No such build in the repository, or no such uploaded file (404)."""
 
 

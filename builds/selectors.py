@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import BinaryIO
 
@@ -38,13 +39,18 @@ def build_list(
 
 
 def build_get(*, repository: Repository, build_uuid: str) -> RepositoryBuild:
-    try:
-        build = _builds().filter(repository=repository, uuid=build_uuid).first()
-    except (ValueError, TypeError):
-        build = None
+    build = _builds().filter(repository=repository, uuid=build_uuid).first() if _is_uuid(build_uuid) else None
     if build is None:
         raise BuildNotFound(f"no build {build_uuid} in the repository {repository}")
     return build
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def build_logs_page(*, build: RepositoryBuild, start: int = 0) -> tuple[int, list[dict]]:
@@ -69,7 +75,7 @@ def build_logs_page(*, build: RepositoryBuild, start: int = 0) -> tuple[int, lis
 def build_for_agent(*, build_uuid: str, token: str) -> tuple[RepositoryBuild, int] | None:
     """The build a builder's agent token is for, and its attempt; None for a bad token."""
     claims = build_token_read(token, purpose="agent")
-    if claims is None or claims.build_uuid != build_uuid:
+    if claims is None or claims.build_uuid != build_uuid or not _is_uuid(build_uuid):
         return None
     build = _builds().filter(uuid=build_uuid).first()
     return (build, claims.attempt) if build is not None else None
@@ -91,3 +97,15 @@ def build_context_open(*, build: RepositoryBuild) -> BinaryIO | None:
     if build.source.get("kind") != "archive":
         return None
     return storage_for(preferred_location()).open(filedrop_path(build.source["resource_key"]))
+
+
+def pull_robot_names(*, actor: User | None, repository: Repository) -> list[str]:
+    """The robots the caller may name as a build's pull robot: the repository's namespace's,
+    for its admins."""
+    if actor is None or namespace_role(user=actor, namespace=repository.namespace) != "admin":
+        return []
+    return list(
+        RobotAccount.objects.filter(namespace=repository.namespace, user__is_active=True)
+        .order_by("user__username")
+        .values_list("user__username", flat=True)
+    )

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("orgs.web.urls")),
     path("", include("pruning.web.urls")),
     path("", include("mirroring.web.urls")),
+    path("", include("builds.web.urls")),
     path("", include("notifications.web.urls")),
     path("", include("registry.web.urls")),
     # The admin's and the UI's few assets, served from the source tree or as

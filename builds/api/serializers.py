@@ -35,14 +35,15 @@ class BuildRequestInput(serializers.Serializer):
         context holding the Dockerfile."""
         data = self.validated_data
         if "dockerfile_path" in data:
-            dockerfile_path = data["dockerfile_path"]
-            context = data["context"] if "context" in data else dockerfile_path.rpartition("/")[0] or "/"
-            return context, dockerfile_path if dockerfile_path.startswith("/") else "/" + dockerfile_path
-        if "subdirectory" in data:
-            context = data["subdirectory"] or "/"
-        else:
-            context = data.get("context") or "/"
+            dockerfile_path = _absolute(data["dockerfile_path"])
+            context = data["context"] if "context" in data else dockerfile_path.rpartition("/")[0]
+            return _absolute(context), dockerfile_path
+        context = _absolute(data["subdirectory"] if "subdirectory" in data else data.get("context", ""))
         return context, context.rstrip("/") + "/Dockerfile"
+
+
+def _absolute(path: str) -> str:
+    return path if path.startswith("/") else "/" + path
 
 
 class FileDropInput(serializers.Serializer):

@@ -15,8 +15,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from builds.archive import entry_json
 from builds.hooks import BUILD_CANCELLED, BUILD_FAILURE, BUILD_SUCCESS
-from builds.live.messages import build_group, line_payload
+from builds.live.messages import build_group
 
 if TYPE_CHECKING:
     from builds.hooks import BuildEvent
@@ -42,7 +43,7 @@ def _group_send(build_uuid: object, message: dict[str, Any]) -> None:
 def log_lines_publish(build: RepositoryBuild, entries: list[BuildLogEntry]) -> None:
     if not settings.BUILD_LOGS_PUSHED or not entries:
         return
-    lines = [line_payload(entry) for entry in sorted(entries, key=lambda entry: entry.index)]
+    lines = [entry_json(entry) for entry in sorted(entries, key=lambda entry: entry.index)]
     _group_send(build.uuid, {"type": "build.lines", "lines": lines})
 
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from builds.live.messages import line_payload
-from builds.models import BuildLogEntry, RepositoryBuild
+from builds.models import RepositoryBuild
+from builds.selectors import LOG_PAGE_MAX, build_logs_page
 from orgs.models import User
 from registry.selectors.roles import repository_role
 
 # Lines per read, so a late watcher of a long build gets its backlog in steps.
-LINES_PER_READ = 500
+LINES_PER_READ = LOG_PAGE_MAX
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,13 @@ def build_get_watchable(*, user: User | None, build_uuid: UUID) -> WatchedBuild 
     return WatchedBuild(id=build.pk, uuid=build.uuid, phase=build.phase)
 
 
-def build_lines_after(*, build_id: int, after: int, limit: int = LINES_PER_READ) -> list[dict[str, Any]]:
-    entries = BuildLogEntry.objects.filter(build_id=build_id, index__gt=after).order_by("index")[:limit]
-    return [line_payload(entry) for entry in entries]
+def build_lines_after(*, build_id: int, after: int) -> list[dict[str, Any]]:
+    """The lines from index ``after`` + 1, from the rows or, once the build ended and its log
+    was archived (the rows deleted), from the archive."""
+    build = RepositoryBuild.objects.filter(pk=build_id).first()
+    if build is None:
+        return []
+    return build_logs_page(build=build, start=after + 1)[1]
 
 
 def build_phase_get(*, build_id: int) -> str | None:

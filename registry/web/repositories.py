@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from orgs.errors import InvalidInput, WritesSuspended
@@ -25,7 +26,7 @@ from registry.services.repositories import repository_create, repository_set_des
 from registry.services.tags import tag_delete, tag_expiration_set, tag_restore
 from registry.web.description_markdown import description_html
 from registry.web.forms import DescriptionForm, RepositoryCreateForm, RepositoryFilterForm, TagExpirationForm
-from registry.web.panels import repository_page_panels
+from registry.web.panels import repository_page_panels, repository_tabs
 
 REPOSITORIES_SHOWN = 200
 TAGS_SHOWN = 100
@@ -104,6 +105,10 @@ def repository_context(request: HttpRequest, repository: str, tab: str) -> dict:
         "is_admin": access.role == "admin",
         "tab": tab,
         "pull_ref": f"{service_host(request)}/{found}",
+        "feature_tabs": [
+            {"key": tab.key, "label": tab.label, "url": reverse(tab.url_name, args=[str(found)])}
+            for tab in repository_tabs
+        ],
     }
 
 

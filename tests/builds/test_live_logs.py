@@ -16,9 +16,12 @@ from channels.layers import get_channel_layer
 from django.db import connections
 from django.test import Client
 
+from builds.archive import build_logs_archive
 from builds.live.messages import build_group
-from builds.models import RepositoryBuild
+from builds.live.selectors import LINES_PER_READ
+from builds.models import BuildLogEntry, RepositoryBuild
 from builds.services import build_log_append
+from builds.services.logs import build_log_append_many
 from orgs.models import User
 from quaysite.asgi import application
 from registry.models import Repository
@@ -134,10 +137,10 @@ def test_late_watcher_gets_the_lines_so_far_then_the_new_ones_once_each(polled, 
     assert frames[-2:] == [{"type": "phase", "phase": "complete"}, {"type": "end", "phase": "complete"}]
 
 
-def test_an_ended_build_sends_its_whole_log_and_closes(polled, build, alice) -> None:
-    append(build, *[f"line {n}" for n in range(1200)])
+def test_an_ended_build_sends_its_whole_log_in_steps_and_closes(polled, build, alice) -> None:
+    count = LINES_PER_READ + 10
+    build_log_append_many(build=build, lines=[f"line {n}" for n in range(count)])
     build_end(build, "error")
-
     open_watcher = watcher_of(build, alice)
 
     async def scenario() -> list[dict[str, Any]]:
@@ -148,9 +151,27 @@ def test_an_ended_build_sends_its_whole_log_and_closes(polled, build, alice) -> 
         return frames
 
     frames = asyncio.run(scenario())
-    # Read in steps of 500 lines, each line once, in order.
-    assert indexes(frames) == list(range(1200))
+    assert [len(frame["lines"]) for frame in frames if frame["type"] == "lines"] == [LINES_PER_READ, 10]
+    assert indexes(frames) == list(range(count))
     assert frames[-1] == {"type": "end", "phase": "error"}
+
+
+def test_an_archived_log_is_read_from_the_archive(polled, build, alice) -> None:
+    append(build, "kept in the archive")
+    build_end(build)
+    assert build_logs_archive(build_id=build.pk)
+    assert not BuildLogEntry.objects.filter(build=build).exists()
+    open_watcher = watcher_of(build, alice)
+
+    async def scenario() -> list[dict[str, Any]]:
+        socket = open_watcher()
+        await socket.connect()
+        return await frames_until_end(socket)
+
+    frames = asyncio.run(scenario())
+    assert [line["message"] for frame in frames if frame["type"] == "lines" for line in frame["lines"]] == [
+        "kept in the archive"
+    ]
 
 
 def test_a_reader_of_a_public_repository_may_watch_anonymously(polled, build, repository) -> None:

@@ -1,26 +1,24 @@
-"""``{% build_live_log build lines %}`` on the build page: the log as stored when the page was
-rendered, then kept up to date in the browser (static/ui/build-logs.js) over the websocket."""
+"""``{% build_live_log_attributes build %}`` on the build page's log: where the browser's
+websocket goes (static/ui/build-logs.js), as data attributes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 if TYPE_CHECKING:
-    from builds.models import BuildLogEntry, RepositoryBuild
+    from builds.models import RepositoryBuild
 
 register = template.Library()
 
 
-@register.inclusion_tag("ui/builds/_live_log.html")
-def build_live_log(build: RepositoryBuild, lines: Sequence[BuildLogEntry] = ()) -> dict[str, Any]:
-    return {
-        "build": build,
-        "lines": lines,
-        "ws_path": f"/ws/build/{build.uuid}/logs",
-        # Empty: the websockets are on the page's own origin (an ingress routing /ws/).
-        "ws_port": settings.WEBSOCKET_PORT or "",
-    }
+@register.simple_tag
+def build_live_log_attributes(build: RepositoryBuild) -> SafeString:
+    # An empty port: the websockets are on the page's own origin (an ingress routing /ws/).
+    return format_html(
+        'data-ws-path="/ws/build/{}/logs" data-ws-port="{}"', build.uuid, settings.WEBSOCKET_PORT or ""
+    )

@@ -67,7 +67,7 @@ def test_the_build_page_shows_log_lines_while_the_build_runs(
     sign_in(web, server.url, "alice")
     build = api.build(repository, dockerfile, pull_robot=values["ROBOT"])
     web.goto(f"{server.url}/repository/{repository}/-/builds/{build['id']}")
-    lines = web.locator("[data-build-log-lines]")
+    lines = web.locator("#build-log")
 
     expect(lines).to_contain_text(first, timeout=BUILD_TIMEOUT_MS)
     seen_first = time.monotonic()
@@ -79,8 +79,10 @@ def test_the_build_page_shows_log_lines_while_the_build_runs(
 
     expect(lines).to_contain_text(second, timeout=BUILD_TIMEOUT_MS)
     assert time.monotonic() - seen_first > PAUSE_SECONDS / 2
-    section = web.locator("[data-build-log]")
-    expect(section).to_have_attribute("data-phase", "complete", timeout=BUILD_TIMEOUT_MS)
+    expect(web.locator("#build")).to_have_attribute("data-phase", "complete", timeout=BUILD_TIMEOUT_MS)
+    expect(web.locator("#build-phase")).to_have_text("complete")
     # Each line once, in index order.
-    shown = lines.locator("li").evaluate_all("items => items.map(item => Number(item.dataset.index))")
+    shown = lines.locator("[data-index]").evaluate_all(
+        "items => items.map(item => Number(item.dataset.index))"
+    )
     assert shown == list(range(len(shown)))
