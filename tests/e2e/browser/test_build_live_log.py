@@ -60,8 +60,11 @@ def test_the_build_page_shows_log_lines_while_the_build_runs(
     repository = f"acme/live{suffix}"
     _repository_create(api, repository)
     first, second = f"first-{secrets.token_hex(4)}", f"second-{secrets.token_hex(4)}"
+    # Quotes split each marker in the RUN line the log shows: only the echo prints it whole.
+    said_first, said_second = (f'{marker[:3]}""{marker[3:]}' for marker in (first, second))
     dockerfile = (
-        f"FROM {server.host}/acme/base{suffix}:1\nRUN echo {first}; sleep {PAUSE_SECONDS}; echo {second}\n"
+        f"FROM {server.host}/acme/base{suffix}:1\n"
+        f"RUN echo {said_first}; sleep {PAUSE_SECONDS}; echo {said_second}\n"
     )
 
     sign_in(web, server.url, "alice")
