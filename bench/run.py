@@ -689,6 +689,12 @@ def parse_args() -> argparse.Namespace:
         "the backfill); "
         "--rows '' runs only it",
     )
+    parser.add_argument(
+        "--builds",
+        action="store_true",
+        help="also run bench/builds.py (queue-to-start latency, our build path against buildah by hand); "
+        "--rows '' runs only it",
+    )
     args = parser.parse_args()
     if args.granian:
         args.server_cmd = GRANIAN_CMD
@@ -753,6 +759,18 @@ def autoprune_section(args: argparse.Namespace) -> str:
     return "\nAuto-prune, one namespace (bench/autoprune.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def builds_section(args: argparse.Namespace) -> str:
+    """bench/builds.py in its own process: its own server in the embedded default."""
+    log("builds: bench/builds.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "builds.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/builds.py failed:\n{done.stderr[-2000:]}")
+    return "\nDockerfile builds (bench/builds.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def main() -> int:
     args = parse_args()
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
@@ -760,6 +778,7 @@ def main() -> int:
     rows = [r for r in ALL_ROWS if r in args.rows]
     autoprune = autoprune_section(args) if args.autoprune else ""
     autoprune += quota_section(args) if args.quota else ""
+    autoprune += builds_section(args) if args.builds else ""
     if not rows:
         print(autoprune)
         return 0

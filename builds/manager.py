@@ -10,7 +10,7 @@ and pushes of a lost attempt are refused once a new one starts.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -151,6 +151,12 @@ def _executor_lost(build: RepositoryBuild) -> str | None:
         return None
 
 
+def _running_since(build: RepositoryBuild) -> datetime:
+    """When the current attempt was scheduled: time spent waiting in the queue is not running."""
+    scheduled = build.phase_times.get(Phase.BUILD_SCHEDULED)
+    return datetime.fromisoformat(scheduled) if scheduled else build.started
+
+
 def builds_watch() -> int:
     now = timezone.now()
     moved = 0
@@ -158,7 +164,7 @@ def builds_watch() -> int:
         "repository__namespace"
     )
     for build in running[:1000]:
-        if build.started < now - timedelta(seconds=settings.BUILD_TIMEOUT):
+        if _running_since(build) < now - timedelta(seconds=settings.BUILD_TIMEOUT):
             moved += _expire(build)
         elif build.heartbeat is None or build.heartbeat < now - timedelta(
             seconds=settings.BUILD_HEARTBEAT_TIMEOUT

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from builds.archive import build_logs_archive
 from builds.manager import build_dispatch, builds_watch
+from builds.services.filedrop import filedrops_expire
+
+# An upload serves the builds started from it; a day leaves time to start one after uploading.
+FILEDROP_KEEP = timedelta(days=1)
 
 
 def build_dispatch_task(build_id: int) -> None:
@@ -16,5 +22,7 @@ def build_logs_archive_task(build_id: int) -> None:
 
 def builds_watch_task() -> int:
     """The periodic job: expires builds past BUILD_TIMEOUT, restarts those whose executor was
-    lost; how many builds it moved."""
-    return builds_watch()
+    lost, and drops uploads a day old that no running build needs; how many builds it moved."""
+    moved = builds_watch()
+    filedrops_expire(older_than=FILEDROP_KEEP)
+    return moved

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from builds.errors import BuildInvalid, BuildNotFound
-from builds.models import FileDrop
+from builds.models import ENDED_PHASES, FileDrop, RepositoryBuild
 from orgs.models import User
 from registry.storage import preferred_location, storage_for
 from registry.storage.paths import filedrop_path
@@ -55,3 +56,20 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def filedrops_expire(*, older_than: timedelta) -> int:
+    """Deletes uploads older than ``older_than`` that no build still running may read (a retry
+    unpacks its upload again); bytes first, so a crash between leaves a row that goes next time."""
+    cutoff = timezone.now() - older_than
+    in_use = RepositoryBuild.objects.exclude(phase__in=ENDED_PHASES).filter(source__kind="archive")
+    used = {str(key) for key in in_use.values_list("source__resource_key", flat=True)}
+    storage = storage_for(preferred_location())
+    removed = 0
+    for drop in FileDrop.objects.filter(created__lt=cutoff).order_by("pk")[:1000]:
+        if str(drop.file_id) in used:
+            continue
+        storage.delete(filedrop_path(str(drop.file_id)))
+        drop.delete()
+        removed += 1
+    return removed

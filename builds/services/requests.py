@@ -21,7 +21,7 @@ from builds.errors import BuildInvalid, BuildsQueuedTooMany
 from builds.models import ENDED_PHASES, BuildTrigger, FileDrop, RepositoryBuild
 from orgs.audit import audit_log_write
 from orgs.errors import FeatureDisabled, WritesSuspended
-from orgs.models import User
+from orgs.models import Namespace, User
 from registry.models import Repository
 from registry.names import TAG_RE
 from registry.services.authorization import require_repository_write
@@ -116,6 +116,8 @@ def _cap_check(repository: Repository) -> None:
     cap = settings.DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT
     if cap is None:
         return
+    # The namespace row serializes requests into it, so two at once cannot both take the last slot.
+    Namespace.objects.select_for_update().filter(pk=repository.namespace_id).first()
     alive = (
         RepositoryBuild.objects.filter(repository__namespace_id=repository.namespace_id)
         .exclude(phase__in=ENDED_PHASES)

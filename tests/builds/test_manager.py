@@ -74,9 +74,10 @@ def test_a_cancelled_waiting_build_is_not_started(build, recording):
 
 def test_watch_expires_a_build_past_the_timeout(build, recording, settings):
     build_dispatch(build_id=build.pk)
-    RepositoryBuild.objects.filter(pk=build.pk).update(
-        started=timezone.now() - timedelta(seconds=settings.BUILD_TIMEOUT + 1)
-    )
+    build.refresh_from_db()
+    scheduled = timezone.now() - timedelta(seconds=settings.BUILD_TIMEOUT + 1)
+    build.phase_times[Phase.BUILD_SCHEDULED] = scheduled.isoformat()
+    build.save(update_fields=["phase_times"])
     assert builds_watch() == 1
     build.refresh_from_db()
     assert build.phase == Phase.EXPIRED and "longer than" in build.error
@@ -124,3 +125,27 @@ def test_an_ended_builds_log_is_archived_and_read_back(build, isolated_storage):
 def test_a_running_builds_log_is_not_archived(build):
     build_log_append(build=build, message="still going")
     assert not build_logs_archive(build_id=build.pk)
+
+
+def test_expiry_counts_from_the_attempts_start_not_the_queue(build, recording, settings):
+    RepositoryBuild.objects.filter(pk=build.pk).update(
+        started=timezone.now() - timedelta(seconds=settings.BUILD_TIMEOUT + 1)
+    )
+    build_dispatch(build_id=build.pk)
+    assert builds_watch() == 0
+    build.refresh_from_db()
+    assert build.phase == Phase.BUILD_SCHEDULED
+
+
+def test_old_uploads_go_unless_a_running_build_needs_them(alice, build, context_drop, isolated_storage):
+    from builds.models import FileDrop
+    from builds.services.filedrop import filedrops_expire
+    from tests.builds.conftest import DOCKERFILE, upload
+
+    spare = upload(alice, DOCKERFILE)
+    FileDrop.objects.update(created=timezone.now() - timedelta(days=2))
+    assert filedrops_expire(older_than=timedelta(days=1)) == 1
+    assert list(FileDrop.objects.values_list("file_id", flat=True)) == [context_drop.file_id]
+    assert not (isolated_storage / "filedrop" / str(spare.file_id)).exists()
+    build_phase_set(build=build, phase=Phase.COMPLETE)
+    assert filedrops_expire(older_than=timedelta(days=1)) == 1
