@@ -57,9 +57,12 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
     # Index of the last line sent; the next one sent is always sent_index + 1.
     sent_index: int
     phase: str
+    closed: bool
 
     async def connect(self) -> None:
         self.sent_index = -1
+        # Once closed, a line still arriving from the layer must not be sent (ASGI forbids it).
+        self.closed = False
         self.group = ""
         self.poller: asyncio.Task[None] | None = None
         self.sending = asyncio.Lock()
@@ -85,6 +88,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
         self.poller = asyncio.create_task(self.poll())
 
     async def disconnect(self, code: int) -> None:
+        self.closed = True
         if self.poller is not None:
             self.poller.cancel()
         if self.group and self.channel_layer is not None:
@@ -93,6 +97,8 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
     async def build_lines(self, event: dict[str, Any]) -> None:
         """Lines pushed by the instance that stored them."""
         async with self.sending:
+            if self.closed:
+                return
             lines = [line for line in event["lines"] if line["index"] > self.sent_index]
             if lines and lines[0]["index"] != self.sent_index + 1:
                 # A message was dropped or overtaken: the database has the lines in between.
@@ -113,12 +119,15 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
             raise
         except Exception:
             logger.exception("live log of build %s stopped", self.build_id)
+            self.closed = True
             await self.close()
 
     async def catch_up(self) -> bool:
         """Sends what the database holds beyond the last line sent, and the phase; at the end
         of the build, says so and closes. True once closed."""
         async with self.sending:
+            if self.closed:
+                return True
             # The phase first: lines stored before the build ended are all there once it has.
             phase = await _phase(build_id=self.build_id)
             await self._send_from_database()
@@ -127,6 +136,7 @@ class BuildLogConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "phase", "phase": phase})
             if phase is None or phase in ENDED_PHASES:
                 await self.send_json({"type": "end", "phase": phase})
+                self.closed = True
                 await self.close()
                 return True
         return False
