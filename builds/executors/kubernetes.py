@@ -68,7 +68,13 @@ def api_client(conf: dict[str, Any]) -> client.ApiClient:
         try:
             config.load_incluster_config()
         except config.ConfigException:
-            config.load_kube_config()
+            try:
+                config.load_kube_config()
+            except (config.ConfigException, OSError) as error:
+                raise ExecutorError(
+                    "KUBERNETES_EXECUTOR_CONFIG has no K8S_API_SERVER, this process runs in no pod and "
+                    f"has no kubeconfig: {error}"
+                ) from None
         return client.ApiClient()
     configuration = client.Configuration()
     secure = bool(conf.get("SERVICE_ACCOUNT_TOKEN") or conf.get("K8S_API_TLS_CERT"))

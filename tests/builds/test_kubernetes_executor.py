@@ -186,3 +186,12 @@ def test_pods_reach_the_registry_at_registry_url_when_set() -> None:
 
 def test_job_name_differs_per_attempt() -> None:
     assert job_name(RepositoryBuild(uuid=BUILD_UUID, attempts=2)) == f"quay-build-{BUILD_UUID}-2"
+
+
+def test_without_an_api_server_or_credentials_the_executor_says_what_is_missing(
+    monkeypatch, tmp_path
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    with pytest.raises(ExecutorError, match="no K8S_API_SERVER"):
+        KubernetesExecutor({**DEFAULTS})
