@@ -692,8 +692,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--builds",
         action="store_true",
-        help="also run bench/builds.py (queue-to-start latency, our build path against buildah by hand); "
-        "--rows '' runs only it",
+        help="also run bench/dockerfile_builds.py (queue-to-start latency, our build path against "
+        "buildah by hand); --rows '' runs only it",
     )
     args = parser.parse_args()
     if args.granian:
@@ -760,15 +760,15 @@ def autoprune_section(args: argparse.Namespace) -> str:
 
 
 def builds_section(args: argparse.Namespace) -> str:
-    """bench/builds.py in its own process: its own server in the embedded default."""
-    log("builds: bench/builds.py")
-    command = [sys.executable, str(Path(__file__).resolve().parent / "builds.py")]
+    """bench/dockerfile_builds.py in its own process: its own server in the embedded default."""
+    log("builds: bench/dockerfile_builds.py")
+    command = [sys.executable, str(Path(__file__).resolve().parent / "dockerfile_builds.py")]
     if args.postgres:
         command.append("--postgres")
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"bench/builds.py failed:\n{done.stderr[-2000:]}")
-    return "\nDockerfile builds (bench/builds.py):\n\n" + done.stdout.strip() + "\n"
+        raise RuntimeError(f"bench/dockerfile_builds.py failed:\n{done.stderr[-2000:]}")
+    return "\nDockerfile builds (bench/dockerfile_builds.py):\n\n" + done.stdout.strip() + "\n"
 
 
 def main() -> int:

@@ -156,7 +156,12 @@ class Builder:
         (root / "containers.conf").write_text(
             f'[engine]\ntmp_dir = "{root / "tmp"}"\nevents_logger = "none"\ncgroup_manager = "cgroupfs"\n'
         )
-        (root / "registries.conf").write_text('unqualified-search-registries = ["docker.io"]\n')
+        registries = 'unqualified-search-registries = ["docker.io"]\n'
+        if not self.job["registry_tls"]:
+            # A plain-HTTP registry (make run's default): also for a base image that only
+            # buildah bud itself pulls (a FROM naming a build argument).
+            registries += f'[[registry]]\nlocation = "{self.job["registry_host"]}"\ninsecure = true\n'
+        (root / "registries.conf").write_text(registries)
         self._auth_file_write(root / "pull-auth.json", self.job.get("pull_credentials"))
         self._auth_file_write(root / "push-auth.json", self.job["push_credentials"])
         return {

@@ -22,6 +22,7 @@ from builds.models import ENDED_PHASES, RepositoryBuild
 from builds.services.logs import build_log_append_many
 from builds.services.phases import build_phase_set
 from builds.tokens import BUILD_USERNAME, build_token_issue
+from orgs.secrets import secret_decrypt
 from quaysite.jobs import enqueue
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,13 @@ def build_job_make(*, build: RepositoryBuild) -> BuildJob:
         return build_token_issue(build_uuid=uuid, attempt=build.attempts, purpose=purpose)
 
     pull = (BUILD_USERNAME, token("pull")) if build.pull_robot_id else None
+    source = dict(build.source)
+    if source["kind"] == "git" and build.trigger is not None and build.trigger.private_key_encrypted:
+        # The deploy key leaves the database only inside the job, for the clone's ssh.
+        source["private_key"] = secret_decrypt(build.trigger.private_key_encrypted)
     return BuildJob(
         build_uuid=uuid,
-        source=dict(build.source),
+        source=source,
         context=build.context,
         dockerfile_path=build.dockerfile_path,
         build_args=dict(build.build_args),
@@ -70,8 +75,9 @@ def build_job_make(*, build: RepositoryBuild) -> BuildJob:
 @transaction.atomic
 def _build_claim(build_id: int) -> tuple[RepositoryBuild, BuildJob] | None:
     build = (
-        RepositoryBuild.objects.select_for_update(skip_locked=True)
-        .select_related("repository__namespace")
+        # "self": the trigger's side of the join is nullable, which PostgreSQL will not lock.
+        RepositoryBuild.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("repository__namespace", "trigger")
         .filter(pk=build_id, phase=Phase.WAITING)
         .first()
     )

@@ -193,7 +193,12 @@ DATABASE_SECRET_KEYS_OLD = CONFIG["DATABASE_SECRET_KEYS_OLD"]
 REDIS_URL = CONFIG["REDIS_URL"]
 JOBS_IN_PROCESS = not REDIS_URL
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
-RQ_QUEUES = {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc", "builds")}
+RQ_QUEUES: dict[str, dict] = (
+    {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc", "builds")}
+)
+if not JOBS_IN_PROCESS:
+    # A local build runs inside its job on an rq worker: rq's 180 s default would kill it.
+    RQ_QUEUES["builds"]["DEFAULT_TIMEOUT"] = BUILD_TIMEOUT + BUILD_HEARTBEAT_TIMEOUT
 
 # Live build logs. With Redis, each stored line is pushed through channels-redis to the
 # watchers on any instance; a watcher's channel holds a burst of lines (a full one drops

@@ -21,6 +21,7 @@ from builds.selectors import build_get, build_list, build_logs_page, pull_robot_
 from builds.services import build_cancel, build_request_create
 from builds.services.filedrop import filedrop_create
 from orgs.api.fields import quay_date
+from orgs.models import User
 from orgs.request_context import request_actor, request_user
 from quaysite.api_schema import ERROR_RESPONSES
 from quaysite.hosts import service_host
@@ -28,12 +29,13 @@ from registry.models import Repository
 from registry.selectors.repositories import repository_get_readable
 
 WRITER_ROLES = ("write", "admin")
+BUILD_RESPONSES = {200: OpenApiResponse(description="Quay's build JSON, plus phase_times"), **ERROR_RESPONSES}
 
 
-def _user_view(user: object) -> dict | None:
+def _user_view(user: User | None) -> dict | None:
     if user is None:
         return None
-    return {"name": user.username, "kind": "user", "is_robot": hasattr(user, "robot")}  # type: ignore[attr-defined]
+    return {"name": user.username, "kind": "user", "is_robot": hasattr(user, "robot")}
 
 
 def _trigger_view(build: RepositoryBuild, can_admin: bool) -> dict | None:
@@ -155,7 +157,7 @@ class BuildListView(APIView):
 class BuildView(APIView):
     required_scopes = {"GET": ["repo:read"], "DELETE": ["repo:write"]}
 
-    @extend_schema(operation_id="getRepoBuild", description="One build (readers).", responses=ERROR_RESPONSES)
+    @extend_schema(operation_id="getRepoBuild", description="One build (readers).", responses=BUILD_RESPONSES)
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, role = _readable(request, repository)
         return Response(build_view(build_get(repository=found, build_uuid=build_uuid), role))
@@ -177,7 +179,7 @@ class BuildStatusView(APIView):
     @extend_schema(
         operation_id="getRepoBuildStatus",
         description="A build's status (readers).",
-        responses=ERROR_RESPONSES,
+        responses=BUILD_RESPONSES,
     )
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, role = _readable(request, repository)
@@ -200,7 +202,7 @@ class BuildLogsView(APIView):
         operation_id="getRepoBuildLogs",
         description="A build's log lines from index start, live or archived (readers).",
         parameters=[OpenApiParameter("start", int, description="The first line's index (0)")],
-        responses=ERROR_RESPONSES,
+        responses={200: OpenApiResponse(description="{'start', 'total', 'logs': [...]}"), **ERROR_RESPONSES},
     )
     def get(self, request: Request, repository: str, build_uuid: str) -> Response:
         found, _ = _readable(request, repository)
@@ -224,7 +226,7 @@ class FileDropView(APIView):
         operation_id="getFiledropUrl",
         description="A URL to PUT one build context to (a tarball or a lone Dockerfile), and its file_id.",
         request=FileDropInput,
-        responses=ERROR_RESPONSES,
+        responses={200: OpenApiResponse(description="{'url', 'file_id'}"), **ERROR_RESPONSES},
     )
     def post(self, request: Request) -> Response:
         data = FileDropInput(data=request.data)

@@ -149,3 +149,27 @@ def test_old_uploads_go_unless_a_running_build_needs_them(alice, build, context_
     assert not (isolated_storage / "filedrop" / str(spare.file_id)).exists()
     build_phase_set(build=build, phase=Phase.COMPLETE)
     assert filedrops_expire(older_than=timedelta(days=1)) == 1
+
+
+def test_a_trigger_builds_job_carries_its_deploy_key(alice, repository, recording, settings):
+    from builds.models import BuildTrigger
+    from orgs.secrets import secret_encrypt
+
+    settings.BUILD_ALLOW_LOCAL_SOURCES = True
+    trigger = BuildTrigger.objects.create(
+        repository=repository,
+        service=BuildTrigger.Service.CUSTOM_GIT,
+        connected_user=alice,
+        private_key_encrypted=secret_encrypt("-----BEGIN OPENSSH PRIVATE KEY-----"),
+    )
+    build = build_request_create(
+        repository=repository,
+        actor=None,
+        source={"kind": "git", "url": "file:///srv/app.git", "ref": "refs/heads/main"},
+        trigger=trigger,
+        registry_host="registry.test",
+    )
+    build_dispatch(build_id=build.pk)
+    [job] = recording.started
+    assert job.source["private_key"] == "-----BEGIN OPENSSH PRIVATE KEY-----"
+    assert job.source["url"] == "file:///srv/app.git"

@@ -184,14 +184,16 @@ def test_failing_dockerfile_ends_in_error_with_its_log(build_setup: BuildSetup) 
     repository = f"acme/failing{build_setup.suffix}"
     api = build_setup.api
     _repository_create(api, repository)
+    # A base named by a build argument: buildah bud pulls it itself, over plain HTTP, as the robot.
     build = api.build(
         repository,
-        f"FROM {build_setup.base}\nRUN echo about to fail && exit 3\n",
+        "ARG BASE\nFROM ${BASE}\nRUN echo about to fail && exit 3\n",
         pull_robot=build_setup.robot,
+        build_args={"BASE": build_setup.base},
     )
     done = api.wait(repository, build["id"], {"complete", "error", "cancelled", "expired"})
     assert done["phase"] == "error"
-    assert "exited with status" in done["error"]
+    assert done["error"] == "buildah bud exited with status 3"
     messages = [entry["message"] for entry in api.logs(repository, build["id"])]
     assert "about to fail" in messages
     assert messages[-1] == done["error"]

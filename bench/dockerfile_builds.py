@@ -1,8 +1,8 @@
 """Builds: queue-to-start latency, and our build path against the same buildah by hand.
 
-    .venv/bin/python bench/builds.py                 # 5 builds, SQLite, gunicorn as `make run`
-    .venv/bin/python bench/builds.py --postgres      # a fresh PostgreSQL database, dropped after
-    .venv/bin/python bench/builds.py --rounds 3
+    .venv/bin/python bench/dockerfile_builds.py                 # 5 builds, SQLite, gunicorn as `make run`
+    .venv/bin/python bench/dockerfile_builds.py --postgres      # a fresh PostgreSQL database, dropped after
+    .venv/bin/python bench/dockerfile_builds.py --rounds 3
 
 The real server in its embedded default (the local executor, jobs on the in-process worker
 thread). Each round uploads the same context through the filedrop API, requests a build of a
