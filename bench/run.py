@@ -624,6 +624,18 @@ def quota_section(args: argparse.Namespace) -> str:
     return "\nQuota management (bench/quota_overhead.py):\n\n" + done.stdout.strip() + "\n"
 
 
+def replication_section(args: argparse.Namespace) -> str:
+    """bench/replication.py in its own process: it sets Django up on a database of its own."""
+    log("replication: bench/replication.py, replication against a plain boto3 copy")
+    command = [PYTHON, str(Path(__file__).resolve().parent / "replication.py")]
+    if args.postgres:
+        command.append("--postgres")
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/replication.py failed:\n{done.stderr[-2000:]}")
+    return "\nGeo-replication between two locations (bench/replication.py):\n\n" + done.stdout.strip() + "\n"
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -688,6 +700,12 @@ def parse_args() -> argparse.Namespace:
         help="also run bench/quota_overhead.py (pushes with FEATURE_QUOTA_MANAGEMENT on against off, "
         "the backfill); "
         "--rows '' runs only it",
+    )
+    parser.add_argument(
+        "--replication",
+        action="store_true",
+        help="also run bench/replication.py (geo-replication between two locations against a plain "
+        "boto3 copy); --rows '' runs only it",
     )
     parser.add_argument(
         "--builds",
@@ -778,6 +796,7 @@ def main() -> int:
     rows = [r for r in ALL_ROWS if r in args.rows]
     autoprune = autoprune_section(args) if args.autoprune else ""
     autoprune += quota_section(args) if args.quota else ""
+    autoprune += replication_section(args) if args.replication else ""
     autoprune += builds_section(args) if args.builds else ""
     if not rows:
         print(autoprune)

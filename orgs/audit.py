@@ -53,7 +53,8 @@ CREDENTIAL_ROBOT = "robot"
 CREDENTIAL_ANONYMOUS = "anonymous"
 
 # Quay's log kinds (its LogEntryKind table) that apply here, plus delete_manifest for a manifest
-# deleted by digest. An unknown kind is a typo: it raises rather than writing an unreadable row.
+# deleted by digest and change_namespace_storage for a namespace's own storage locations. An
+# unknown kind is a typo: it raises rather than writing an unreadable row.
 AUDIT_KINDS = frozenset(
     """
     user_create user_delete user_disable user_enable user_change_email user_change_password
@@ -87,6 +88,7 @@ AUDIT_KINDS = frozenset(
     service_key_extend service_key_rotate
     org_create_quota org_change_quota org_delete_quota
     org_create_quota_limit org_change_quota_limit org_delete_quota_limit
+    change_namespace_storage
     """.split()
 )
 

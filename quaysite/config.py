@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,29 @@ KEYS: dict[str, Key] = {
     "PREFERRED_URL_SCHEME": Key(str, "http", "QUAY_PREFERRED_URL_SCHEME"),
     # A proxy in front terminates TLS and says so in X-Forwarded-Proto (needs scheme https).
     "EXTERNAL_TLS_TERMINATION": Key(bool, False, "QUAY_EXTERNAL_TLS_TERMINATION"),
+    # Served directly over TLS (gunicorn's certfile and keyfile, gunicorn.conf.py): the
+    # certificate chain and its key, PEM files (`make run TLS=1` makes a self-signed pair).
+    "SSL_CERT_PATH": Key(str, "", "QUAY_SSL_CERT_PATH"),
+    "SSL_KEY_PATH": Key(str, "", "QUAY_SSL_KEY_PATH"),
     "SECRET_KEY": Key(str, "", "QUAY_SECRET_KEY"),
     "DEBUG": Key(bool, False, "QUAY_DEBUG"),
     "DATA_DIR": Key(str, str(BASE_DIR / "var"), "QUAY_DATA_DIR"),
     "DB_URI": Key(str, "", "DATABASE_URL"),
     "REDIS_URL": Key(str, "", "REDIS_URL"),
+    # With Redis: each server process also schedules the periodic jobs (exactly once per period
+    # between all schedulers); off where `manage.py scheduler` runs on its own (Kubernetes).
+    "PERIODIC_JOBS_IN_SERVER": Key(bool, True, "QUAY_PERIODIC_JOBS_IN_SERVER"),
     "DISTRIBUTED_STORAGE_CONFIG": Key(dict, {}, None),
-    "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], None),
+    # This instance's order of locations to push to and pull from; each instance of a
+    # geo-replicated registry sets its own, as a comma or space separated env list.
+    "DISTRIBUTED_STORAGE_PREFERENCE": Key(list, [], "QUAY_DISTRIBUTED_STORAGE_PREFERENCE"),
+    # Locations every blob must reach (copied in the background while replication is on).
+    "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS": Key(list, [], None),
+    "FEATURE_STORAGE_REPLICATION": Key(bool, False, "QUAY_FEATURE_STORAGE_REPLICATION"),
+    # Seconds between the replication workers' looks for due copies; the first retry of a failed
+    # copy waits REPLICATION_RETRY_SECONDS, doubling per attempt up to an hour.
+    "REPLICATION_POLL_PERIOD": Key(int, 10, "QUAY_REPLICATION_POLL_PERIOD"),
+    "REPLICATION_RETRY_SECONDS": Key(int, 10, "QUAY_REPLICATION_RETRY_SECONDS"),
     "FEATURE_PROXY_STORAGE": Key(bool, False, "QUAY_FEATURE_PROXY_STORAGE"),
     "FEATURE_ANONYMOUS_ACCESS": Key(bool, True, "QUAY_FEATURE_ANONYMOUS_ACCESS"),
     "SUPER_USERS": Key(list, [], None),
@@ -54,6 +71,11 @@ KEYS: dict[str, Key] = {
     "ALLOWED_HOSTS": Key(list, ["*"], None),
     # Load balancers and proxies (addresses or networks) whose X-Forwarded-For names the client.
     "TRUSTED_PROXIES": Key(list, [], None),
+    # /metrics: the addresses that read it without credentials (loopback unless configured;
+    # [] for none, ["0.0.0.0/0", "::/0"] for all), and whether a superuser's bearer token (scope
+    # super:user) reads it from anywhere else.
+    "METRICS_ALLOWED_NETWORKS": Key(list, ["127.0.0.0/8", "::1/128"], None),
+    "METRICS_SUPERUSER_ACCESS": Key(bool, True, "QUAY_METRICS_SUPERUSER_ACCESS"),
     "REGISTRY_TOKEN_LIFETIME": Key(int, 3600, "QUAY_REGISTRY_TOKEN_LIFETIME"),
     # How stale a process's view of a token's credentials may be: revocation ends a token within it.
     "REGISTRY_TOKEN_RECHECK_SECONDS": Key(int, 5, "QUAY_REGISTRY_TOKEN_RECHECK_SECONDS"),
@@ -165,6 +187,8 @@ def _coerce_env(name: str, key: Key, raw: str) -> Any:
         if lowered in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"environment variable {key.env} for {name}: {raw!r} is not a boolean")
+    if key.kind is list:
+        return raw.replace(",", " ").split()
     if key.kind is int:
         try:
             return int(raw)
@@ -196,101 +220,194 @@ def config_file_path(environ: dict[str, str]) -> Path | None:
     return default if default.is_file() else None
 
 
-def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
+def config_problems(environ: dict[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The configuration and every problem in it, one message per problem, each naming its key:
+    unknown keys, values of the wrong type, bad environment overrides and broken rules."""
     environ = dict(os.environ if environ is None else environ)
     values = {name: key.default for name, key in KEYS.items()}
-    path = config_file_path(environ)
+    problems: list[str] = []
+    try:
+        path = config_file_path(environ)
+    except ConfigError as problem:
+        return values, [str(problem)]
     if path is not None:
         try:
             loaded = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            return values, [f"{path}: not valid YAML: {exc}"]
         if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the top level must be a mapping of keys to values")
+            return values, [f"{path}: the top level must be a mapping of keys to values"]
         for name, value in loaded.items():
             if name not in KEYS:
-                raise ConfigError(f"{path}: unknown config key {name!r}")
-            values[name] = _check_type(name, KEYS[name], value)
+                problems.append(f"{path}: unknown config key {name!r}")
+                continue
+            try:
+                values[name] = _check_type(name, KEYS[name], value)
+            except ConfigError as problem:
+                problems.append(str(problem))
     for name, key in KEYS.items():
         if key.env and key.env in environ:
-            values[name] = _coerce_env(name, key, environ[key.env])
-    _validate(values)
+            try:
+                values[name] = _coerce_env(name, key, environ[key.env])
+            except ConfigError as problem:
+                problems.append(str(problem))
+    problems.extend(_rule_problems(values))
+    return values, problems
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The configuration; any problem stops start-up with all of them listed (`manage.py
+    checkconfig` prints the same list, and checks that the services it names answer)."""
+    values, problems = config_problems(environ)
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} configuration problems:\n" + "\n".join(f"  {p}" for p in problems)
+        )
     return values
 
 
-def _validate(values: dict[str, Any]) -> None:
+def _tls_problems(values: dict[str, Any]) -> Iterator[str]:
+    cert, key = values["SSL_CERT_PATH"], values["SSL_KEY_PATH"]
+    if bool(cert) != bool(key):
+        yield "SSL_CERT_PATH and SSL_KEY_PATH: give both or neither"
+        return
+    if not cert:
+        return
+    for name, path in (("SSL_CERT_PATH", cert), ("SSL_KEY_PATH", key)):
+        if not Path(path).is_file():
+            yield f"{name}: {path} is not a readable file"
+    # Token realms and the web UI's links are built with the scheme clients reach us by.
+    if values["PREFERRED_URL_SCHEME"] != "https":
+        yield "SSL_CERT_PATH: serving TLS directly needs PREFERRED_URL_SCHEME: https"
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
+    """Each cross-field rule or value range broken, one message each, naming its key."""
     if values["DB_URI"]:
-        database_from_url(values["DB_URI"])
+        try:
+            database_from_url(values["DB_URI"])
+        except ConfigError as problem:
+            yield f"DB_URI: {problem}"
     if values["REDIS_URL"] and urlsplit(values["REDIS_URL"]).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL")
+        yield f"REDIS_URL: {values['REDIS_URL']!r} is not a redis:// URL"
     if values["REGISTRY_STATE"] not in ("normal", "readonly"):
-        raise ConfigError(f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'")
+        yield f"REGISTRY_STATE: {values['REGISTRY_STATE']!r} is not 'normal' or 'readonly'"
     if values["PREFERRED_URL_SCHEME"] not in ("http", "https"):
-        raise ConfigError("PREFERRED_URL_SCHEME must be http or https")
+        yield "PREFERRED_URL_SCHEME must be http or https"
     if values["EXTERNAL_TLS_TERMINATION"] and values["PREFERRED_URL_SCHEME"] != "https":
-        raise ConfigError("EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https")
-    for option in [values["DEFAULT_TAG_EXPIRATION"], *values["TAG_EXPIRATION_OPTIONS"]]:
-        if not DURATION.fullmatch(str(option)):
-            raise ConfigError(f"tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s")
+        yield "EXTERNAL_TLS_TERMINATION: true needs PREFERRED_URL_SCHEME: https"
+    yield from _tls_problems(values)
+    for name, options in (
+        ("DEFAULT_TAG_EXPIRATION", [values["DEFAULT_TAG_EXPIRATION"]]),
+        ("TAG_EXPIRATION_OPTIONS", values["TAG_EXPIRATION_OPTIONS"]),
+    ):
+        for option in options:
+            if not DURATION.fullmatch(str(option)):
+                yield f"{name}: tag expiration {option!r}: expected a duration like 2w, 3d, 6h or 0s"
+    if values["LOG_LEVEL"] not in _LOG_LEVELS:
+        yield f"LOG_LEVEL: {values['LOG_LEVEL']!r} is not one of {', '.join(_LOG_LEVELS)}"
+    for name in (
+        "SUPER_USERS",
+        "ALLOWED_HOSTS",
+        "DISTRIBUTED_STORAGE_PREFERENCE",
+        "DATABASE_SECRET_KEYS_OLD",
+    ):
+        for item in values[name]:
+            if not isinstance(item, str):
+                yield f"{name}: {item!r} is not a string"
+    for location, spec in values["DISTRIBUTED_STORAGE_CONFIG"].items():
+        if not (
+            isinstance(spec, list)
+            and len(spec) == 2
+            and isinstance(spec[0], str)
+            and isinstance(spec[1], dict)
+        ):
+            yield (
+                f"DISTRIBUTED_STORAGE_CONFIG: location {location!r}: "
+                f"expected [DriverName, {{options}}], got {spec!r}"
+            )
     if values["DEFAULT_TAG_EXPIRATION"] not in values["TAG_EXPIRATION_OPTIONS"]:
-        raise ConfigError("DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS")
+        yield "DEFAULT_TAG_EXPIRATION must be one of TAG_EXPIRATION_OPTIONS"
     if values["PUSH_TEMP_TAG_EXPIRATION_SEC"] < 0:
-        raise ConfigError("PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative")
+        yield "PUSH_TEMP_TAG_EXPIRATION_SEC must not be negative"
     if values["GARBAGE_COLLECTION_FREQUENCY"] < 1:
-        raise ConfigError("GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)")
+        yield "GARBAGE_COLLECTION_FREQUENCY must be at least 1 (seconds)"
     if values["AUTO_PRUNING_POLL_PERIOD"] < 1:
-        raise ConfigError("AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)")
+        yield "AUTO_PRUNING_POLL_PERIOD must be at least 1 (seconds)"
     if values["REPO_MIRROR_INTERVAL"] < 1:
-        raise ConfigError("REPO_MIRROR_INTERVAL must be at least 1 (seconds)")
+        yield "REPO_MIRROR_INTERVAL must be at least 1 (seconds)"
     for name in (
         "NOTIFICATION_FAILURE_LIMIT",
         "NOTIFICATION_DELIVERY_ATTEMPTS",
         "NOTIFICATION_RETRY_SECONDS",
         "NOTIFICATION_SEND_TIMEOUT",
         "NOTIFICATION_POLL_PERIOD",
+        "REPLICATION_POLL_PERIOD",
+        "REPLICATION_RETRY_SECONDS",
     ):
         if values[name] < 1:
-            raise ConfigError(f"{name} must be at least 1")
+            yield f"{name} must be at least 1"
     if values["BUILD_EXECUTOR"] not in ("local", "kubernetes"):
-        raise ConfigError(f"BUILD_EXECUTOR: {values['BUILD_EXECUTOR']!r} is not 'local' or 'kubernetes'")
+        yield f"BUILD_EXECUTOR: {values['BUILD_EXECUTOR']!r} is not 'local' or 'kubernetes'"
     for name in ("BUILD_TIMEOUT", "BUILD_HEARTBEAT_TIMEOUT", "BUILD_MAX_ATTEMPTS"):
         if values[name] < 1:
-            raise ConfigError(f"{name} must be at least 1")
+            yield f"{name} must be at least 1"
     build_cap = values["DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT"]
     if isinstance(build_cap, bool) or build_cap is not None and build_cap < 0:
-        raise ConfigError("DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT must be a whole number or null")
+        yield "DEFAULT_NAMESPACE_MAXIMUM_BUILD_COUNT must be a whole number or null"
     if not 0 < values["MAIL_PORT"] < 65536:
-        raise ConfigError("MAIL_PORT must be a TCP port (1 to 65535)")
+        yield "MAIL_PORT must be a TCP port (1 to 65535)"
     if values["BLOBUPLOAD_DELETION_DATE_THRESHOLD"] < 1:
-        raise ConfigError("BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)")
+        yield "BLOBUPLOAD_DELETION_DATE_THRESHOLD must be at least 1 (days)"
     if values["REGISTRY_TOKEN_LIFETIME"] < 60:
-        raise ConfigError("REGISTRY_TOKEN_LIFETIME must be at least 60 seconds")
+        yield "REGISTRY_TOKEN_LIFETIME must be at least 60 seconds"
     if not 0 <= values["REGISTRY_TOKEN_RECHECK_SECONDS"] <= 60:
-        raise ConfigError("REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds")
-    for proxy in values["TRUSTED_PROXIES"]:
-        try:
-            ipaddress.ip_network(str(proxy), strict=False)
-        except ValueError:
-            raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+        yield "REGISTRY_TOKEN_RECHECK_SECONDS must be between 0 and 60 seconds"
+    for name in ("TRUSTED_PROXIES", "METRICS_ALLOWED_NETWORKS"):
+        for network in values[name]:
+            try:
+                ipaddress.ip_network(str(network), strict=False)
+            except ValueError:
+                yield f"{name}: {network!r} is not an IP address or network"
     if not 0 <= values["WEBSOCKET_PORT"] < 65536:
-        raise ConfigError("WEBSOCKET_PORT must be a TCP port (1 to 65535), or 0 for none")
-    _validate_kubernetes_executor(values["KUBERNETES_EXECUTOR_CONFIG"])
-    preference = values["DISTRIBUTED_STORAGE_PREFERENCE"]
-    for location in preference:
-        if location not in values["DISTRIBUTED_STORAGE_CONFIG"]:
-            raise ConfigError(
-                f"DISTRIBUTED_STORAGE_PREFERENCE names {location!r}, "
-                "which DISTRIBUTED_STORAGE_CONFIG does not define"
+        yield "WEBSOCKET_PORT must be a TCP port (1 to 65535), or 0 for none"
+    yield from _kubernetes_executor_problems(values["KUBERNETES_EXECUTOR_CONFIG"])
+    yield from _storage_problems(values)
+
+
+def _storage_problems(values: dict[str, Any]) -> Iterator[str]:
+    configured = values["DISTRIBUTED_STORAGE_CONFIG"]
+    for name in ("DISTRIBUTED_STORAGE_PREFERENCE", "DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS"):
+        for location in values[name]:
+            if not isinstance(location, str) or location not in configured:
+                yield (
+                    f"{name} names {location!r}, which DISTRIBUTED_STORAGE_CONFIG does not define"
+                    + (f" (defined: {', '.join(configured)})" if configured else "")
+                )
+        if len({str(location) for location in values[name]}) != len(values[name]):
+            yield f"{name} names a location twice: {values[name]!r}"
+    if values["FEATURE_STORAGE_REPLICATION"]:
+        if not configured:
+            yield "FEATURE_STORAGE_REPLICATION needs the locations of DISTRIBUTED_STORAGE_CONFIG"
+        if not values["DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS"]:
+            yield (
+                "FEATURE_STORAGE_REPLICATION needs DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: "
+                "the locations every blob is copied to"
             )
 
 
-def _validate_kubernetes_executor(config: dict[str, Any]) -> None:
+def _kubernetes_executor_problems(config: dict[str, Any]) -> Iterator[str]:
     for name, value in config.items():
         kind = KUBERNETES_EXECUTOR_KEYS.get(name)
         if kind is None:
-            raise ConfigError(f"KUBERNETES_EXECUTOR_CONFIG: unknown key {name!r}")
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise ConfigError(f"KUBERNETES_EXECUTOR_CONFIG: {name} must be a {kind.__name__}")
+            yield f"KUBERNETES_EXECUTOR_CONFIG: unknown key {name!r}"
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            yield f"KUBERNETES_EXECUTOR_CONFIG: {name} must be a {kind.__name__}"
 
 
 # URL parts that Django keeps in its own keys; the rest of libpq's options go to OPTIONS.

@@ -4,9 +4,10 @@ With ``REDIS_URL`` configured, jobs go to django_rq's queues and separate ``rq``
 (``manage.py rqworker default gc``) run them. Without Redis (the embedded default), the same
 queues live on an in-process fakeredis server and an rq ``SimpleWorker`` on a daemon thread runs
 them; in a server process that thread also runs the registry's periodic work (a shell, command
-or test that merely enqueues a job gets the thread without it). With Redis, each server process runs a
-small scheduler thread instead, which enqueues the periodic jobs for the rq workers; a Redis key
-per job lets one process enqueue it per period, so no cron is needed either way. A job is
+or test that merely enqueues a job gets the thread without it). With Redis, quaysite.scheduler
+enqueues the periodic jobs for the rq workers, exactly once per period however many schedulers
+run (`manage.py scheduler`, and a thread in each server process unless PERIODIC_JOBS_IN_SERVER
+is off), so no cron is needed either way. A job is
 enqueued only when the surrounding transaction commits, so it never sees rows that might still
 roll back.
 """
@@ -17,16 +18,21 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import django_rq
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from fakeredis import FakeRedis, FakeServer
-from rq import Queue, SimpleWorker
-from rq.job import Job
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from rq import Queue, SimpleWorker, Worker
+from rq.job import Job, JobStatus
 from rq.timeouts import TimerDeathPenalty
+
+from quaysite.metrics import JOB_SECONDS
+from quaysite.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +80,14 @@ PERIODIC_JOBS = (
         every=settings.REPO_MIRROR_INTERVAL,
         first_after=settings.REPO_MIRROR_INTERVAL,
     ),
+    # Geo-replication: copies due in the durable queue (registry.services.replication), claimed
+    # with SKIP LOCKED; a push also enqueues a run at once, this catches retries and restarts.
+    PeriodicJob(
+        func="registry.tasks.replication_run_task",
+        queue="default",
+        every=settings.REPLICATION_POLL_PERIOD,
+        first_after=settings.REPLICATION_POLL_PERIOD,
+    ),
     # Notification retries: the workers claim due deliveries themselves (SKIP LOCKED), so a run
     # with nothing due costs one indexed query.
     PeriodicJob(
@@ -94,7 +108,6 @@ PERIODIC_JOBS = (
     # Sizes namespaces not sized yet; once all are, an anti-join and an indexed claim a minute.
     PeriodicJob(func="quota.tasks.quota_backfill_task", queue="default", every=60, first_after=10),
 )
-PERIODIC_KEY_PREFIX = "quay:periodic:"
 
 
 def enqueue(func: Callable[..., object], *args: object, queue: str = "default", **kwargs: object) -> None:
@@ -142,9 +155,49 @@ class _ThreadWorker(SimpleWorker):
         # As Django does around a request: drop connections that broke or outlived their age.
         close_old_connections()
         try:
-            super().execute_job(job, queue)
+            _execute_timed(super().execute_job, job, queue)
         finally:
             close_old_connections()
+
+
+def _execute_timed(execute: Callable[[Job, Queue], None], job: Job, queue: Queue) -> None:
+    started = time.perf_counter()
+    try:
+        execute(job, queue)
+    finally:
+        status = job.get_status(refresh=True)
+        outcome = "finished" if status == JobStatus.FINISHED else "failed"
+        JOB_SECONDS.labels(job.func_name, outcome).observe(time.perf_counter() - started)
+
+
+class MeteredWorker(Worker):
+    """rq's forking worker (`manage.py rqworker`), timing each job from its parent process, which
+    lives as long as the worker (a metrics file per job's child would pile up)."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        _execute_timed(super().execute_job, job, queue)
+
+
+class JobQueueCollector(Collector):
+    """Each queue's waiting and failed jobs, read at scrape time."""
+
+    def collect(self) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily("quay_job_queue_depth", "Jobs waiting in each queue.", labels=["queue"])
+        failed = GaugeMetricFamily(
+            "quay_job_queue_failed", "Failed jobs kept by each queue.", labels=["queue"]
+        )
+        for name, queue in _queues().items():
+            waiting.add_metric([name], queue.count)
+            failed.add_metric([name], queue.failed_job_registry.count)
+        yield waiting
+        yield failed
+
+
+def _queues() -> dict[str, Queue]:
+    if settings.JOBS_IN_PROCESS:
+        runner = _runner
+        return dict(runner.queues) if runner is not None and runner.pid == os.getpid() else {}
+    return {name: django_rq.get_queue(name) for name in settings.RQ_QUEUES}
 
 
 class _InProcessRunner:
@@ -213,60 +266,30 @@ class _InProcessRunner:
             connections.close_all()
 
 
-class _RedisScheduler:
-    """With Redis: enqueues the periodic jobs for the rq workers. Every server process runs one;
-    a key set with NX and a lifetime of the period lets one of them enqueue each job per period."""
-
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.periodic = PERIODIC_JOBS
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="rq-periodic", daemon=True)
-
-    def run(self) -> None:
-        due = [time.monotonic() + job.first_after for job in self.periodic]
-        while True:
-            now = time.monotonic()
-            for index, job in enumerate(self.periodic):
-                if now >= due[index]:
-                    self._enqueue_once(job)
-                    due[index] = now + job.every
-            if self.stopping.wait(timeout=max(0.0, min(due, default=now + 3600) - time.monotonic())):
-                return
-
-    def _enqueue_once(self, job: PeriodicJob) -> None:
-        try:
-            connection = django_rq.get_connection(job.queue)
-            key = PERIODIC_KEY_PREFIX + job.func
-            # 0 keys set: another process enqueued this job within the period.
-            if connection.set(key, str(self.pid), nx=True, px=max(1, int(job.every * 1000))):
-                django_rq.get_queue(job.queue).enqueue_call(job.func)
-        except Exception:
-            # Redis away: the next period tries again; the server itself must go on.
-            logger.exception("could not enqueue the periodic job %s", job.func)
-
-
-_scheduler: _RedisScheduler | None = None
+_scheduler: Scheduler | None = None
+_scheduler_thread: threading.Thread | None = None
 
 
 def periodic_scheduler_start() -> None:
-    """Starts this process's periodic scheduler for the rq workers (Redis configured)."""
-    global _scheduler
+    """Starts a periodic scheduler for the rq workers on a thread of this process (Redis configured)."""
+    global _scheduler, _scheduler_thread
     with _runner_lock:
         if _scheduler is None or _scheduler.pid != os.getpid():
-            _scheduler = _RedisScheduler()
-            _scheduler.thread.start()
+            _scheduler = Scheduler(PERIODIC_JOBS)
+            _scheduler_thread = threading.Thread(target=_scheduler.run, name="rq-periodic", daemon=True)
+            _scheduler_thread.start()
 
 
 def periodic_scheduler_stop(timeout: float) -> bool:
-    global _scheduler
+    global _scheduler, _scheduler_thread
     with _runner_lock:
         scheduler, _scheduler = _scheduler, None
-    if scheduler is None or scheduler.pid != os.getpid():
+        thread, _scheduler_thread = _scheduler_thread, None
+    if scheduler is None or thread is None or scheduler.pid != os.getpid():
         return True
     scheduler.stopping.set()
-    scheduler.thread.join(timeout)
-    return not scheduler.thread.is_alive()
+    thread.join(timeout)
+    return not thread.is_alive()
 
 
 _runner: _InProcessRunner | None = None

@@ -30,6 +30,8 @@ SECRET_KEY = _secret_key()
 DEBUG = CONFIG["DEBUG"]
 ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
 TRUSTED_PROXIES = [str(proxy) for proxy in CONFIG["TRUSTED_PROXIES"]]
+METRICS_ALLOWED_NETWORKS = [str(network) for network in CONFIG["METRICS_ALLOWED_NETWORKS"]]
+METRICS_SUPERUSER_ACCESS = CONFIG["METRICS_SUPERUSER_ACCESS"]
 SERVER_HOSTNAME = CONFIG["SERVER_HOSTNAME"]
 PREFERRED_URL_SCHEME = CONFIG["PREFERRED_URL_SCHEME"]
 
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a request's time and status include every other middleware's.
+    "quaysite.metrics_middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +146,12 @@ STORAGE_CONFIG = CONFIG["DISTRIBUTED_STORAGE_CONFIG"] or {
 }
 STORAGE_PREFERENCE = CONFIG["DISTRIBUTED_STORAGE_PREFERENCE"] or [next(iter(STORAGE_CONFIG))]
 STORAGE_PROXY = CONFIG["FEATURE_PROXY_STORAGE"]
+# Geo-replication: every blob must reach these locations (and its namespaces' own, see
+# registry.services.placement); the replication job copies it there.
+STORAGE_DEFAULT_LOCATIONS = CONFIG["DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS"]
+STORAGE_REPLICATION = CONFIG["FEATURE_STORAGE_REPLICATION"]
+REPLICATION_POLL_PERIOD = CONFIG["REPLICATION_POLL_PERIOD"]
+REPLICATION_RETRY_SECONDS = CONFIG["REPLICATION_RETRY_SECONDS"]
 
 REGISTRY_TOKEN_LIFETIME = CONFIG["REGISTRY_TOKEN_LIFETIME"]
 REGISTRY_TOKEN_RECHECK_SECONDS = CONFIG["REGISTRY_TOKEN_RECHECK_SECONDS"]
@@ -192,7 +202,10 @@ DATABASE_SECRET_KEYS_OLD = CONFIG["DATABASE_SECRET_KEYS_OLD"]
 # Background jobs: Redis + rq workers when configured, else a worker thread in this process.
 REDIS_URL = CONFIG["REDIS_URL"]
 JOBS_IN_PROCESS = not REDIS_URL
+PERIODIC_JOBS_IN_SERVER = CONFIG["PERIODIC_JOBS_IN_SERVER"]
 # django_rq knows only a real Redis; in-process queues are quaysite.jobs' own (same names).
+# `manage.py rqworker` times each job for /metrics (quaysite.jobs.MeteredWorker).
+RQ = {"WORKER_CLASS": "quaysite.jobs.MeteredWorker"}
 RQ_QUEUES: dict[str, dict] = (
     {} if JOBS_IN_PROCESS else {name: {"URL": REDIS_URL} for name in ("default", "gc", "builds")}
 )

@@ -27,7 +27,10 @@ def websocket_host(bind: str) -> str:
     return host or "127.0.0.1"
 
 
-def websocket_server_start(*, host: str, port: int) -> subprocess.Popen[bytes]:
+def websocket_server_start(
+    *, host: str, port: int, certfile: str = "", keyfile: str = ""
+) -> subprocess.Popen[bytes]:
+    """uvicorn on ``host:port``; with a certificate (the registry's SSL_CERT_PATH), wss only."""
     command = [
         sys.executable, "-m", "uvicorn", "quaysite.asgi:application",
         "--host", host,
@@ -36,7 +39,9 @@ def websocket_server_start(*, host: str, port: int) -> subprocess.Popen[bytes]:
         "--lifespan", "off",
         "--no-access-log",
     ]  # fmt: skip
-    logger.info("websockets (live build logs) on ws://%s:%s/ws/", host, port)
+    if certfile:
+        command += ["--ssl-certfile", certfile, "--ssl-keyfile", keyfile]
+    logger.info("websockets (live build logs) on %s://%s:%s/ws/", "wss" if certfile else "ws", host, port)
     return subprocess.Popen(command)
 
 

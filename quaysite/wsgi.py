@@ -20,9 +20,9 @@ if settings.JOBS_IN_PROCESS:
     from quaysite.jobs import in_process_worker_start
 
     in_process_worker_start()
-else:
+elif settings.PERIODIC_JOBS_IN_SERVER:
     # rq workers run the jobs; the servers enqueue the periodic ones (GC every
-    # GARBAGE_COLLECTION_FREQUENCY seconds), so no cron is needed.
+    # GARBAGE_COLLECTION_FREQUENCY seconds) once per period between them, so no cron is needed.
     from quaysite.jobs import periodic_scheduler_start
 
     periodic_scheduler_start()

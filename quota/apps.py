@@ -14,9 +14,11 @@ class QuotaConfig(AppConfig):
 
     def ready(self) -> None:
         from quaysite.api_errors import domain_status_register
+        from quaysite.metrics import collector_register
         from quota.accounting import accounting_hooks_register
         from quota.api.reports import report_hooks_register
         from quota.enforcement import enforcement_hooks_register
+        from quota.metrics import NamespaceQuotaCollector
         from quota.services import QuotaInvalid, QuotaNotFound
 
         # Accounting runs whether or not FEATURE_QUOTA_MANAGEMENT is on: the totals stay exact
@@ -26,6 +28,7 @@ class QuotaConfig(AppConfig):
         enforcement_hooks_register()
         domain_status_register((QuotaNotFound, 404), (QuotaInvalid, 400))
         report_hooks_register()
+        collector_register(NamespaceQuotaCollector())
 
         from quota.web.panels import page_panels_register
 

@@ -278,3 +278,11 @@ def registry_usage() -> RegistryUsage:
         namespaces=Namespace.objects.count(),
         repositories=Repository.objects.count(),
     )
+
+
+def namespace_sizes_largest(*, limit: int) -> list[tuple[str, int, int | None]]:
+    """The namespaces storing the most bytes: (name, bytes, their quota's limit or None)."""
+    rows = NamespaceSize.objects.order_by("-total_bytes", "namespace_id").values_list(
+        "namespace__name", "total_bytes", "namespace__quota__limit_bytes"
+    )[:limit]
+    return [(name, total, quota) for name, total, quota in rows]

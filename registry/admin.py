@@ -7,6 +7,7 @@ clients verify, so they are view-only here; repositories change through the serv
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,8 +15,9 @@ from django.utils import timezone
 
 from orgs.request_context import request_actor
 from orgs.selectors.identity import robot_users_of
-from registry.models import Blob, GCRun, Manifest, Repository, Tag
+from registry.models import Blob, BlobReplication, GCRun, Manifest, NamespaceStorage, Repository, Tag
 from registry.services.gc import gc_repository_enqueue
+from registry.services.placement import namespace_storage_clear, namespace_storage_set
 from registry.services.repository_states import repository_set_state
 from registry.tag_liveness import tag_active_q
 
@@ -157,3 +159,59 @@ class GCRunAdmin(ReadOnlyAdmin):
     list_filter = ("dry_run",)
     search_fields = ("repository_name",)
     date_hierarchy = "started"
+
+
+@admin.register(BlobReplication)
+class BlobReplicationAdmin(ReadOnlyAdmin):
+    """The replication backlog: the location filter's counts are the backlog per location."""
+
+    list_display = ("blob", "location", "created", "attempts", "next_attempt", "last_error")
+    list_filter = ("location",)
+    show_facets = admin.ShowFacets.ALWAYS
+    search_fields = ("blob__digest",)
+    list_select_related = ("blob",)
+    ordering = ("next_attempt",)
+
+
+class NamespaceStorageForm(forms.ModelForm):
+    locations = forms.MultipleChoiceField(
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The namespace's blobs are written to, and copied to, these locations.",
+    )
+
+    class Meta:
+        model = NamespaceStorage
+        fields = ("namespace", "locations")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["locations"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(location, location) for location in settings.STORAGE_CONFIG]
+
+
+@admin.register(NamespaceStorage)
+class NamespaceStorageAdmin(admin.ModelAdmin):
+    form = NamespaceStorageForm
+    list_display = ("namespace", "locations", "updated")
+    search_fields = ("namespace__name",)
+    list_select_related = ("namespace",)
+
+    def save_model(
+        self, request: HttpRequest, obj: NamespaceStorage, form: forms.ModelForm, change: bool
+    ) -> None:
+        # Through the service, which also queues the copies of the namespace's existing blobs.
+        saved = namespace_storage_set(
+            namespace=obj.namespace,
+            locations=list(form.cleaned_data["locations"]),
+            actor=request_actor(request),
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: NamespaceStorage) -> None:
+        namespace_storage_clear(namespace=obj.namespace, actor=request_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[NamespaceStorage]) -> None:
+        for storage in queryset.select_related("namespace"):
+            namespace_storage_clear(namespace=storage.namespace, actor=request_actor(request))

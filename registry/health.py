@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-from registry.storage import preferred_location, storage_for
+from registry.storage import storage_for
 from registry.storage.paths import health_check_path
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,8 @@ def _database_ok() -> bool:
         return False
 
 
-def _storage_ok() -> bool:
-    storage = storage_for(preferred_location())
+def _storage_ok(location: str) -> bool:
+    storage = storage_for(location)
     path = health_check_path(f"{socket.gethostname()}-{os.getpid()}")
     payload = b"quaysite health check"
     try:
@@ -39,7 +39,7 @@ def _storage_ok() -> bool:
         storage.delete(path)
         return ok
     except Exception:
-        log.exception("health: storage check failed")
+        log.exception("health: storage check of location %s failed", location)
         return False
 
 
@@ -53,9 +53,9 @@ def _redis_ok() -> bool:
         return False
 
 
-def _report(services: dict[str, bool]) -> JsonResponse:
+def _report(services: dict[str, bool], **details: object) -> JsonResponse:
     status = 200 if all(services.values()) else 503
-    return JsonResponse({"data": {"services": services}, "status_code": status}, status=status)
+    return JsonResponse({"data": {"services": services, **details}, "status_code": status}, status=status)
 
 
 def instance(request: HttpRequest) -> JsonResponse:
@@ -64,8 +64,10 @@ def instance(request: HttpRequest) -> JsonResponse:
 
 
 def endtoend(request: HttpRequest) -> JsonResponse:
-    """Every service a request depends on answers: database, storage, and Redis when configured."""
-    services = {"database": _database_ok(), "storage": _storage_ok()}
+    """Every service a request depends on answers: database, every storage location (a pull may
+    be served from any of them, replication writes to all), and Redis when configured."""
+    locations = {location: _storage_ok(location) for location in settings.STORAGE_CONFIG}
+    services = {"database": _database_ok(), "storage": all(locations.values())}
     if settings.REDIS_URL:
         services["redis"] = _redis_ok()
-    return _report(services)
+    return _report(services, storage_locations=locations)

@@ -78,6 +78,43 @@ class BlobPlacement(models.Model):
         constraints = [models.UniqueConstraint(fields=["blob", "location"], name="blob_placement_unique")]
 
 
+class BlobReplication(models.Model):
+    """The blob must still be copied to ``location``: the durable replication queue.
+
+    A worker claims a row by moving ``next_attempt`` past its lease (under SKIP LOCKED), so a
+    worker that dies mid-copy only delays the row until the lease ends; the row is deleted in
+    the transaction that records the new placement.
+    """
+
+    blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="replications")
+    location = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+    next_attempt = models.DateTimeField(default=timezone.now)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt"], name="blob_replication_due")]
+        constraints = [models.UniqueConstraint(fields=["blob", "location"], name="blob_replication_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.blob_id} -> {self.location}"
+
+
+class NamespaceStorage(models.Model):
+    """A namespace's own location set (a tenant's bucket): its blobs land and stay there."""
+
+    namespace = models.OneToOneField(Namespace, on_delete=models.CASCADE, related_name="storage")
+    locations = models.JSONField()
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "namespace storage"
+
+    def __str__(self) -> str:
+        return f"{self.namespace.name}: {', '.join(self.locations)}"
+
+
 class RepositoryBlob(models.Model):
     """The repository holds this blob: uploaded or mounted into it, or referenced by a manifest."""
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from registry.models import Repository
 from registry.services.gc import gc_run, gc_run_due
+from registry.services.replication import replication_run
 from registry.services.upload_cleanup import uploads_stale_cleanup
+
+
+def replication_run_task() -> int:
+    return replication_run()
 
 
 def uploads_stale_cleanup_task() -> int:

@@ -14,9 +14,9 @@ from orgs.models import User
 from orgs.services import organization_create, user_create
 from registry.storage import storage_for
 
-# The REST API's and the web pages' fixtures serve both apps' api/ and web/ folders, so they load
-# here once rather than from a conftest in each.
-pytest_plugins = ["tests.api_fixtures", "tests.web_fixtures"]
+# The REST API's and the web pages' fixtures serve both apps' api/ and web/ folders, and the
+# storage servers serve the registry's and the e2e tests alike, so they load here once.
+pytest_plugins = ["tests.api_fixtures", "tests.web_fixtures", "tests.storage_servers"]
 
 PASSWORD = "correct horse battery"
 

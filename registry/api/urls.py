@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from registry.api import gc, logs, manifests, permissions, search, stars, tags, views
+from registry.api import gc, logs, manifests, permissions, search, stars, storage, tags, views
 
 
 class RepositoryPathConverter:
@@ -22,6 +22,16 @@ urlpatterns = [
     path("repository", views.RepositoryListView.as_view(), name="api-repository-list"),
     path("find/repositories", search.RepositorySearchView.as_view(), name="api-find-repositories"),
     path("superuser/gc", gc.GCView.as_view(), name="api-superuser-gc"),
+    path(
+        "superuser/storage/replication",
+        storage.ReplicationView.as_view(),
+        name="api-superuser-storage-replication",
+    ),
+    path(
+        "superuser/namespaces/<str:namespace>/storage",
+        storage.NamespaceStorageView.as_view(),
+        name="api-superuser-namespace-storage",
+    ),
     path("user/starred", stars.StarredRepositoryListView.as_view(), name="api-starred"),
     path(
         "user/starred/<repopath:repository>",

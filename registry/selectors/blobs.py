@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from registry.errors import BlobUnknown, NameUnknown
+from registry.models import Blob
 from registry.names import RepositoryName
-from registry.selectors.hot_path import blob_row_in_repository
+from registry.selectors.hot_path import blob_rows_in_repository
+from registry.selectors.placement import pull_location
 from registry.selectors.repositories import repository_exists
 from registry.storage import storage_for
 from registry.storage.base import StorageDriver
@@ -30,9 +33,23 @@ class StoredBlob:
 
 def blob_get_in_repository(*, repository_name: RepositoryName, digest: str) -> StoredBlob:
     namespace, name = repository_name.namespace, repository_name.name
-    row = blob_row_in_repository(namespace=namespace, name=name, digest=digest)
-    if row is None:
+    rows = blob_rows_in_repository(namespace=namespace, name=name, digest=digest)
+    if not rows:
         if not repository_exists(namespace=namespace, name=name):
             raise NameUnknown(detail={"name": repository_name.full})
         raise BlobUnknown(detail={"digest": digest})
-    return StoredBlob(digest=digest, size=row[0], location=row[1])
+    # Only a finished copy is placed: until then the source's placement serves the pull.
+    location = pull_location([location for _, location in rows])
+    return StoredBlob(digest=digest, size=rows[0][0], location=location)
+
+
+def blob_total() -> int:
+    return Blob.objects.count()
+
+
+def blob_id_batches(*, size: int) -> Iterator[list[int]]:
+    """Every blob id in ascending order, ``size`` at a time, each batch one keyset query."""
+    after = 0
+    while batch := list(Blob.objects.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:size]):
+        yield batch
+        after = batch[-1]

@@ -53,7 +53,7 @@ BLOB_IN_REPOSITORY = (
     f"JOIN {_table(Blob)} b ON b.id = rb.blob_id "
     f"JOIN {_table(BlobPlacement)} p ON p.blob_id = b.id "
     + _REPOSITORY_JOIN.format(alias="rb")
-    + "WHERE n.name = %s AND r.name = %s AND b.digest = %s LIMIT 1"
+    + "WHERE n.name = %s AND r.name = %s AND b.digest = %s"
 )
 
 
@@ -74,8 +74,11 @@ def manifest_row_by_digest(*, namespace: str, name: str, digest: str) -> tuple[s
     return (row[0], row[1], bytes(row[2])) if row else None
 
 
-def blob_row_in_repository(*, namespace: str, name: str, digest: str) -> tuple[int, str] | None:
-    return _one(BLOB_IN_REPOSITORY, [namespace, name, digest])
+def blob_rows_in_repository(*, namespace: str, name: str, digest: str) -> list[tuple[int, str]]:
+    """The blob's size and one row per location holding it (one per configured location at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(BLOB_IN_REPOSITORY, [namespace, name, digest])
+        return cursor.fetchall()
 
 
 def _repository(name: str, row: tuple) -> Repository:

@@ -12,10 +12,11 @@ from registry import hooks
 from registry.digests import ResumableHash
 from registry.errors import BlobUnknown
 from registry.models import Blob, BlobPlacement, Repository, RepositoryBlob
+from registry.selectors.placement import pull_location
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.gc_due import gc_due_mark
+from registry.services.replication import replication_queue
 from registry.services.repository_states import repository_push_check
-from registry.storage import preferred_location
 from registry.storage.base import BlobWriter
 
 
@@ -29,6 +30,7 @@ def blob_link(*, repository: Repository, blob: Blob) -> None:
     )
     # The link is garbage once its grace ends unless a manifest takes it: GC must look then.
     gc_due_mark(repository_id=repository.pk)
+    replication_queue(blob=blob, namespace_id=repository.namespace_id)
 
 
 @transaction.atomic
@@ -45,8 +47,7 @@ def blob_record(*, digest: str, size: int, location: str, repository: Repository
 def blob_stored_location(*, digest: str) -> str | None:
     """Where an identical blob already lives, so a second push stores nothing new."""
     locations = set(BlobPlacement.objects.filter(blob__digest=digest).values_list("location", flat=True))
-    location = preferred_location()
-    return location if location in locations else next(iter(locations), None)
+    return pull_location(list(locations)) if locations else None
 
 
 def blob_mount(

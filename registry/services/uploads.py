@@ -19,14 +19,16 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from quaysite.metrics import BLOB_BYTES_PUSHED
 from registry import hooks
 from registry.digests import ALGORITHMS, ResumableHash, digest_algorithm, is_stored_digest
 from registry.errors import BlobUploadInvalid, DigestInvalid, RangeInvalid
 from registry.models import Blob, BlobUpload, Repository
+from registry.selectors.placement import push_location
 from registry.services.blob_locks import blob_reference_guard
 from registry.services.blobs import blob_record, blob_stored_location, stream_into
 from registry.services.repository_states import repository_push_check
-from registry.storage import preferred_location, storage_for
+from registry.storage import storage_for
 from registry.storage.paths import blob_path, upload_segment_path
 
 
@@ -58,7 +60,7 @@ def upload_start(
         return BlobUpload.objects.create(
             uuid=str(uuid_module.uuid4()),
             repository=repository,
-            location=preferred_location(),
+            location=push_location(namespace_id=repository.namespace_id),
             digest_algorithm=algorithm,
             hash_state=ResumableHash(algorithm).state(),
         )
@@ -155,9 +157,11 @@ def _upload_store(*, upload: BlobUpload, repository: Repository, digest: str) ->
                 storage.move(segments[0], blob_path(digest))
             else:
                 storage.concat(blob_path(digest), segments)
-        return blob_record(
+        blob = blob_record(
             digest=digest, size=upload.offset, location=existing or upload.location, repository=repository
         )
+    BLOB_BYTES_PUSHED.inc(upload.offset)
+    return blob
 
 
 def upload_finish(
@@ -203,7 +207,7 @@ def blob_upload_monolithic(
     upload = BlobUpload(
         uuid=str(uuid_module.uuid4()),
         repository=repository,
-        location=preferred_location(),
+        location=push_location(namespace_id=repository.namespace_id),
         digest_algorithm=algorithm,
         hash_state=ResumableHash(algorithm).state(),
     )

@@ -19,6 +19,7 @@ DRIVER_NAMES = {
     "S3Storage": "registry.storage.s3.S3Storage",
     "RadosGWStorage": "registry.storage.s3.S3Storage",
     "RHOCSStorage": "registry.storage.s3.S3Storage",
+    "AzureStorage": "registry.storage.azure.AzureStorage",
 }
 
 
@@ -52,8 +53,10 @@ def driver_build(location: str, spec: object) -> StorageDriver:
         )
     try:
         return cls(**options)
-    except TypeError as exc:
-        raise StorageConfigError(f"storage location {location!r}: {exc}") from None
+    except (TypeError, StorageConfigError) as exc:
+        raise StorageConfigError(
+            f"storage location {location!r} ({name}): {exc}; accepted: {', '.join(sorted(accepted))}"
+        ) from None
 
 
 @functools.cache
@@ -69,4 +72,8 @@ def preferred_location() -> str:
 
 def storage_check_config() -> None:
     for location in settings.STORAGE_CONFIG:
-        storage_for(location)
+        driver = storage_for(location)
+        try:
+            driver.verify()
+        except StorageConfigError as exc:
+            raise StorageConfigError(f"storage location {location!r}: {exc}") from None

@@ -95,6 +95,12 @@ class StorageDriver(ABC):
         """A short-lived URL a client may fetch the object from directly, where the store has one."""
         return None
 
+    def verify(self) -> None:
+        """Raises StorageConfigError when the store cannot be reached or refuses the configured
+        credentials or bucket; start-up calls it so a bad location stops the server at once.
+        A local disk has nothing to reach."""
+        return None
+
     def local_file(self, path: str) -> str | None:
         """A filesystem path the server may sendfile() from, for drivers on a local disk."""
         return None

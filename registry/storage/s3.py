@@ -116,7 +116,10 @@ class S3Storage(StorageDriver):
         is_secure: bool = True,
         s3_region: str = "us-east-1",
         signature_version: str = "s3v4",
+        ca_bundle: str | None = None,
     ) -> None:
+        """``ca_bundle``: a PEM file of the CAs that sign the store's certificate (a private CA's
+        Ceph RGW or MinIO), instead of the system's."""
         if not s3_bucket:
             raise StorageConfigError("S3Storage needs s3_bucket")
         self.bucket = s3_bucket
@@ -130,6 +133,7 @@ class S3Storage(StorageDriver):
             aws_access_key_id=s3_access_key,
             aws_secret_access_key=s3_secret_key,
             config=_client_config(signature_version, path_style=bool(host)),
+            verify=ca_bundle,
         )
 
     def _key(self, path: str) -> str:

@@ -18,6 +18,7 @@ import re
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -141,10 +142,11 @@ class RegistryServer:
     env: dict[str, str]
     stderr_log: Path
     stdout_log: Path
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return _run_checked([str(BIN / "python"), "manage.py", *args], env=self.env, cwd=ROOT)
@@ -185,7 +187,10 @@ def _server_env(data_dir: Path, database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="quaysite.settings",
         PYTHONUNBUFFERED="1",
+        # As `make run` serves: the workers' metrics summed through files here.
+        PROMETHEUS_MULTIPROC_DIR=str(data_dir / "prometheus"),
     )
+    (data_dir / "prometheus").mkdir(exist_ok=True)
     return env
 
 
@@ -201,13 +206,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=STOP_TIMEOUT)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def _wait_ready(
+    process: subprocess.Popen[bytes], url: str, log: Path, context: ssl.SSLContext | None = None
+) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}:\n{_log_tail(log)}")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
+            urllib.request.urlopen(url, timeout=2, context=context).close()
         except urllib.error.HTTPError as error:
             if error.code == 401:
                 return
@@ -223,8 +230,13 @@ def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Starts gunicorn on a free port; a port taken between probe and bind gets another try."""
+def _server_start(
+    env: dict[str, str], data_dir: Path, tls_ca: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts gunicorn on a free port; a port taken between probe and bind gets another try.
+    With ``tls_ca`` the server speaks TLS (its settings name the certificate) signed by that CA."""
+    context = ssl.create_default_context(cafile=str(tls_ca)) if tls_ca else None
+    scheme = "https" if tls_ca else "http"
     stdout_log, stderr_log = data_dir / SERVER_STDOUT, data_dir / SERVER_STDERR
     for _ in range(START_ATTEMPTS):
         host = f"127.0.0.1:{_free_port()}"
@@ -245,7 +257,7 @@ def _server_start(env: dict[str, str], data_dir: Path) -> tuple[subprocess.Popen
                 command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, start_new_session=True
             )
         try:
-            _wait_ready(process, f"http://{host}/v2/", stderr_log)
+            _wait_ready(process, f"{scheme}://{host}/v2/", stderr_log, context)
             return process, host
         except AssertionError:
             _stop(process)
@@ -267,11 +279,17 @@ def _server_prepare(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def _server_running(env: dict[str, str], data_dir: Path) -> Iterator[RegistryServer]:
-    process, host = _server_start(env, data_dir)
+def _server_running(
+    env: dict[str, str], data_dir: Path, tls_ca: Path | None = None
+) -> Iterator[RegistryServer]:
+    process, host = _server_start(env, data_dir, tls_ca)
     try:
         yield RegistryServer(
-            host=host, env=env, stderr_log=data_dir / SERVER_STDERR, stdout_log=data_dir / SERVER_STDOUT
+            host=host,
+            env=env,
+            stderr_log=data_dir / SERVER_STDERR,
+            stdout_log=data_dir / SERVER_STDOUT,
+            scheme="https" if tls_ca else "http",
         )
     finally:
         _stop(process)

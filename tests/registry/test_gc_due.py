@@ -3,14 +3,10 @@ or whose ended tag rows just left the time machine; unchanged ones cost nothing.
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
-import django_rq
 import pytest
 from django.utils import timezone
-from rq.job import Job
 
 from orgs.models import Namespace
 from quaysite import jobs
@@ -159,34 +155,3 @@ def test_a_blob_upload_alone_makes_the_repository_due(as_alice, settings):
 def test_the_periodic_gc_pass_runs_every_garbage_collection_frequency_seconds(settings):
     [periodic] = [job for job in jobs.PERIODIC_JOBS if job.func == "registry.tasks.gc_due_task"]
     assert periodic.every == settings.GARBAGE_COLLECTION_FREQUENCY == 30
-
-
-def test_with_redis_the_servers_enqueue_each_periodic_job_once_per_period(settings, monkeypatch):
-    settings.RQ_QUEUES = {"gc": {"URL": REDIS_TEST_URL}}
-    periodic = jobs.PeriodicJob(func="registry.tasks.gc_due_task", queue="gc", every=0.3, first_after=0)
-    prefix = f"quay:test-periodic:{time.monotonic_ns()}:"
-    monkeypatch.setattr(jobs, "PERIODIC_KEY_PREFIX", prefix)
-    queue = django_rq.get_queue("gc")
-    before = set(queue.job_ids)
-    # Two server processes' schedulers, stepped by hand rather than by their threads' timing:
-    # each fires twice in each of two periods, and the period's key lets one enqueue per period.
-    # Each step runs on a thread of its own, as the scheduler's does: outside the test's
-    # transaction, which would hold django-rq's enqueue until a commit.
-    schedulers = [jobs._RedisScheduler(), jobs._RedisScheduler()]
-    added: list[Job] = []
-    try:
-        for _period in range(2):
-            for scheduler in schedulers * 2:
-                step = threading.Thread(target=scheduler._enqueue_once, args=(periodic,))
-                step.start()
-                step.join(5)
-            fetched = [queue.fetch_job(job_id) for job_id in set(queue.job_ids) - before]
-            added = [job for job in fetched if job is not None]
-            assert len(added) == _period + 1
-            deadline = time.monotonic() + 5
-            while queue.connection.exists(prefix + periodic.func) and time.monotonic() < deadline:
-                time.sleep(0.05)
-        assert [job.func_name for job in added] == ["registry.tasks.gc_due_task"] * 2
-    finally:
-        for job in added:
-            job.delete()

@@ -1,7 +1,7 @@
 """Hands every periodic cleanup to the job workers at once, by hand.
 
 The servers schedule them themselves (quaysite.jobs.PERIODIC_JOBS): without Redis their own
-worker thread runs them, with Redis each server process enqueues them for the rq workers.
+worker thread runs them, with Redis the schedulers (quaysite.scheduler) enqueue them for the rq workers.
 """
 
 from __future__ import annotations
