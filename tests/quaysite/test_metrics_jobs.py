@@ -60,7 +60,7 @@ def test_in_process_jobs_are_timed_by_outcome(in_process_jobs):
     assert jobs.in_process_worker_wait_idle(timeout=WAIT_SECONDS)
     assert _count("group_create", "finished") == finished + 1
     assert _count("job_fail", "failed") == failed + 1
-    assert _depths() == {"default": 0, "gc": 0}
+    assert _depths() == dict.fromkeys(jobs.QUEUE_NAMES, 0)
 
 
 @pytest.fixture
