@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
+import kubernetes_validate
 import pytest
+import yaml
 
 from builds.executors.base import BuildJob, ExecutorError
 from builds.executors.kubernetes import DEFAULTS, KubernetesExecutor, job_name
@@ -18,6 +21,8 @@ BUILD_UUID = uuid.UUID("3f0c8a52-6d1e-4c1b-9a8e-2b7d1f0e5c44")
 TOKEN = "build-token-that-must-stay-in-the-secret"
 IMAGE = "registry.example.com/quaysite/builder:1"
 JOB_NAME = f"quay-build-{BUILD_UUID}-1"
+RBAC = Path(__file__).resolve().parents[2] / "deploy" / "builder-rbac.yaml"
+KUBERNETES_VERSION = "1.30"
 
 
 def executor_for(api: KubernetesApi, **overrides: object) -> KubernetesExecutor:
@@ -195,3 +200,37 @@ def test_without_an_api_server_or_credentials_the_executor_says_what_is_missing(
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
     with pytest.raises(ExecutorError, match="no K8S_API_SERVER"):
         KubernetesExecutor({**DEFAULTS})
+
+
+def test_the_job_and_its_secret_validate_against_the_kubernetes_schema() -> None:
+    with kubernetes_api_replaying("job_created") as api:
+        executor_for(api, NODE_SELECTOR_LABEL_KEY="pool", NODE_SELECTOR_LABEL_VALUE="builds").start(
+            build_attempt(), build_job()
+        )
+    for request in api.requests:
+        kubernetes_validate.validate(request.body, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_rbac_manifest_validates_and_grants_only_the_builder_namespace() -> None:
+    documents = [document for document in yaml.safe_load_all(RBAC.read_text()) if document]
+    for document in documents:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    kinds = {(document["kind"], document["metadata"]["name"]) for document in documents}
+    assert kinds == {
+        ("Namespace", "builder"),
+        ("ServiceAccount", "quay-builder-manager"),
+        ("ServiceAccount", "quay-builder"),
+        ("Role", "quay-builder-manager"),
+        ("RoleBinding", "quay-builder-manager"),
+    }
+    [role] = [document for document in documents if document["kind"] == "Role"]
+    granted = {
+        (rule["apiGroups"][0], resource, verb)
+        for rule in role["rules"]
+        for resource in rule["resources"]
+        for verb in rule["verbs"]
+    }
+    # What the executor calls: create, read, list and delete Jobs; read pods; create Secrets.
+    assert ("batch", "jobs", "create") in granted and ("batch", "jobs", "deletecollection") in granted
+    assert ("", "pods", "list") in granted and ("", "secrets", "create") in granted
+    assert not any(verb in ("*", "update", "patch") for _, _, verb in granted)
