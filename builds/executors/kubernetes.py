@@ -48,8 +48,8 @@ DEFAULTS: dict[str, Any] = {
 }
 BUILD_LABEL = "quay-build"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "quaysite", "app.kubernetes.io/component": "builder"}
-# The agent builds as this user: no root in the pod, no privilege to gain.
-BUILDER_UID = 1000
+# The agent builds as this user (the registry image's, Containerfile): no root, nothing to gain.
+BUILDER_UID = 1001
 BUILD_ROOT = "/build"
 # The agent reads its BuildJob (JSON) from this file, the Job's Secret mounted.
 JOB_MOUNT = "/var/run/quay-build"

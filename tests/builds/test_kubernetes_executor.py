@@ -87,7 +87,7 @@ def test_start_creates_an_unprivileged_job_then_its_token_secret() -> None:
         "privileged": False,
         "allowPrivilegeEscalation": False,
         "runAsNonRoot": True,
-        "runAsUser": 1000,
+        "runAsUser": 1001,
         "capabilities": {"drop": ["ALL"]},
     }
     assert container["resources"]["limits"] == {"memory": "3Gi", "cpu": "2000m"}
