@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# The live build logs' websockets (uvicorn beside gunicorn; README, Serving).
+WS_PORT ?= $(shell expr $(PORT) + 1)
 WORKERS ?= 4
 THREADS ?= 8
 # gunicorn's largest bounded request line: with its default (4094) an over-long name or digest
@@ -55,12 +57,12 @@ run: install
 	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
 ifdef TLS
 	$(BIN)/python -m quaysite.tls_selfsigned $(TLS_DIR) $(HOST) $(SERVER_HOSTNAME)
-	@echo "Registry, API and UI on https://$(HOST):$(PORT); clients trust $(TLS_DIR)/ca/ca.crt:"
+	@echo "Registry, API and UI on https://$(HOST):$(PORT), live build logs on wss://$(HOST):$(WS_PORT)/ws/; clients trust $(TLS_DIR)/ca/ca.crt:"
 	@echo "  podman login --cert-dir $(CURDIR)/$(TLS_DIR)/ca $(HOST):$(PORT)"
 else
-	@echo "Registry, API and UI on http://$(HOST):$(PORT)"
+	@echo "Registry, API and UI on http://$(HOST):$(PORT), live build logs on ws://$(HOST):$(WS_PORT)/ws/"
 endif
-	$(TLS_ENV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(METRICS_DIR) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+	$(TLS_ENV) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/$(METRICS_DIR) QUAY_WEBSOCKET_PORT=$(WS_PORT) exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads $(THREADS) --no-sendfile --access-logfile - $(GUNICORN_LIMITS) quaysite.wsgi:application
 
 # mypy's incremental cache rechecks only what changed, but the Django plugin reads each setting's

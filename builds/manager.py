@@ -145,6 +145,18 @@ def _retry_or_fail(build: RepositoryBuild) -> bool:
     return True
 
 
+def _executor_lost(build: RepositoryBuild) -> str | None:
+    """What the executor knows of a lost builder before the heartbeat times out (a failed pod)."""
+    if build.phase == Phase.BUILD_SCHEDULED or not build.executor:
+        return None
+    try:
+        return executor_for(build.executor).lost(build)
+    except ExecutorError:
+        # It cannot tell now (its API did not answer): the heartbeat decides.
+        logger.warning("build %s: executor %s could not tell", build.uuid, build.executor, exc_info=True)
+        return None
+
+
 def _running_since(build: RepositoryBuild) -> datetime:
     """When the current attempt was scheduled: time spent waiting in the queue is not running."""
     scheduled = build.phase_times.get(Phase.BUILD_SCHEDULED)
@@ -163,6 +175,9 @@ def builds_watch() -> int:
         elif build.heartbeat is None or build.heartbeat < now - timedelta(
             seconds=settings.BUILD_HEARTBEAT_TIMEOUT
         ):
+            moved += _retry_or_fail(build)
+        elif reason := _executor_lost(build):
+            build_log_append_many(build=build, lines=[reason], kind="error")
             moved += _retry_or_fail(build)
     # Waiting builds whose job was lost with an in-memory queue (a restart) are queued again.
     stale = now - timedelta(seconds=settings.BUILD_HEARTBEAT_TIMEOUT)

@@ -1,7 +1,8 @@
-"""The ASGI application: Django for HTTP plus Channels for websockets (live build logs).
+"""The ASGI application: Channels for the websockets (live build logs), Django for HTTP.
 
-The registry's blob paths are served faster under WSGI (see README); this entry point is for
-deployments that need websockets on the same process.
+`make run` serves the registry itself under WSGI (gunicorn, faster on the blob paths: README,
+Serving) and this application beside it on ``WEBSOCKET_PORT`` for the ``/ws/`` routes; a
+deployment may instead route ``/ws/`` to instances of this application by path.
 """
 
 import os
@@ -9,10 +10,14 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quaysite.settings")
+# First: it sets Django up, and the apps' ready() fill quaysite.websockets in.
 django_http = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-websocket_urlpatterns: list = []
+from quaysite.websockets import websocket_routes  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_http, "websocket": URLRouter(websocket_urlpatterns)})
+application = ProtocolTypeRouter(
+    {"http": django_http, "websocket": AuthMiddlewareStack(URLRouter(websocket_routes()))}
+)

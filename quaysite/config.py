@@ -158,6 +158,37 @@ KEYS: dict[str, Key] = {
     # still decrypt what was written before a rotation.
     "DATABASE_SECRET_KEY": Key(str, "", "QUAY_DATABASE_SECRET_KEY"),
     "DATABASE_SECRET_KEYS_OLD": Key(list, [], None),
+    # Live build logs: the port on which `make run` serves the websockets (the ASGI application)
+    # beside gunicorn, on the same host; 0 serves none there, for a deployment that routes /ws/
+    # to ASGI instances by path on the registry's own origin.
+    "WEBSOCKET_PORT": Key(int, 0, "QUAY_WEBSOCKET_PORT"),
+    # The Kubernetes build executor, with the keys of Quay's kubernetes executor
+    # (KUBERNETES_EXECUTOR_KEYS): namespace, builder image, API server and credentials, resources.
+    "KUBERNETES_EXECUTOR_CONFIG": Key(dict, {}, None),
+}
+
+# The keys KUBERNETES_EXECUTOR_CONFIG takes (builds/executors/kubernetes.py reads them).
+KUBERNETES_EXECUTOR_KEYS = {
+    "BUILDER_NAMESPACE": str,
+    "BUILDER_CONTAINER_IMAGE": str,
+    "K8S_API_SERVER": str,
+    "K8S_API_TLS_CA": str,
+    "K8S_API_TLS_CERT": str,
+    "K8S_API_TLS_KEY": str,
+    "SERVICE_ACCOUNT_TOKEN": str,
+    "K8S_API_TIMEOUT": int,
+    "SERVICE_ACCOUNT_NAME": str,
+    "IMAGE_PULL_SECRET_NAME": str,
+    "CONTAINER_MEMORY_REQUEST": str,
+    "CONTAINER_MEMORY_LIMITS": str,
+    "CONTAINER_CPU_REQUEST": str,
+    "CONTAINER_CPU_LIMITS": str,
+    "VOLUME_SIZE": str,
+    "NODE_SELECTOR_LABEL_KEY": str,
+    "NODE_SELECTOR_LABEL_VALUE": str,
+    "MAXIMUM_JOB_TIME": int,
+    "RETENTION_AFTER_FINISHED": int,
+    "REGISTRY_URL": str,
 }
 
 
@@ -376,6 +407,9 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
                 ipaddress.ip_network(str(network), strict=False)
             except ValueError:
                 yield f"{name}: {network!r} is not an IP address or network"
+    if not 0 <= values["WEBSOCKET_PORT"] < 65536:
+        yield "WEBSOCKET_PORT must be a TCP port (1 to 65535), or 0 for none"
+    yield from _kubernetes_executor_problems(values["KUBERNETES_EXECUTOR_CONFIG"])
     yield from _storage_problems(values)
 
 
@@ -398,6 +432,15 @@ def _storage_problems(values: dict[str, Any]) -> Iterator[str]:
                 "FEATURE_STORAGE_REPLICATION needs DISTRIBUTED_STORAGE_DEFAULT_LOCATIONS: "
                 "the locations every blob is copied to"
             )
+
+
+def _kubernetes_executor_problems(config: dict[str, Any]) -> Iterator[str]:
+    for name, value in config.items():
+        kind = KUBERNETES_EXECUTOR_KEYS.get(name)
+        if kind is None:
+            yield f"KUBERNETES_EXECUTOR_CONFIG: unknown key {name!r}"
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            yield f"KUBERNETES_EXECUTOR_CONFIG: {name} must be a {kind.__name__}"
 
 
 # URL parts that Django keeps in its own keys; the rest of libpq's options go to OPTIONS.

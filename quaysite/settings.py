@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "pruning",
     "mirroring",
     "builds",
+    "builds.live",
     "secscan",
     "notifications",
 ]
@@ -219,12 +220,25 @@ if not JOBS_IN_PROCESS:
     # A local build runs inside its job on an rq worker: rq's 180 s default would kill it.
     RQ_QUEUES["builds"]["DEFAULT_TIMEOUT"] = BUILD_TIMEOUT + BUILD_HEARTBEAT_TIMEOUT
 
+# Live build logs. With Redis, each stored line is pushed through channels-redis to the
+# watchers on any instance; a watcher's channel holds a burst of lines (a full one drops
+# messages, which the consumer notices by index and reads from the database instead). Without
+# Redis the in-memory layer reaches no other process, so watchers poll the database.
 if REDIS_URL:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+BUILD_LOGS_PUSHED = bool(REDIS_URL)
+# Seconds between a watcher's looks at the database: its only source without Redis, a safety
+# net for a dropped message with it.
+BUILD_LOGS_POLL_SECONDS = 5.0 if REDIS_URL else 0.5
+WEBSOCKET_PORT = CONFIG["WEBSOCKET_PORT"]
+KUBERNETES_EXECUTOR_CONFIG = CONFIG["KUBERNETES_EXECUTOR_CONFIG"]
 
 LOGGING = {
     "version": 1,

@@ -70,3 +70,9 @@ class BuildExecutor(ABC):
     @abstractmethod
     def cancel(self, build: RepositoryBuild) -> None:
         """Stops the build if it runs here; a build not running is not an error."""
+
+    def lost(self, build: RepositoryBuild) -> str | None:
+        """Why the builder can no longer finish the build (a pod that failed or vanished), or
+        None while it may; the manager then retries at once rather than after the heartbeat
+        timeout. Raises ExecutorError when it cannot tell. The default knows of no loss."""
+        return None

@@ -51,8 +51,10 @@ def test_dispatch_is_enqueued_on_commit(alice, repository, context_drop, django_
     assert len(callbacks) == 1
 
 
+# Not "context": pytest-playwright takes a test asking for that name for a browser test (its
+# browser context fixture), runs it with the browser tests and leaves its event loop behind.
 @pytest.mark.parametrize(
-    ("files", "context", "dockerfile_path", "message"),
+    ("files", "context_dir", "dockerfile_path", "message"),
     [
         ({"hello.txt": b"hi"}, "/", "Dockerfile", "no Dockerfile at /Dockerfile"),
         ({"Dockerfile": DOCKERFILE}, "/", "../Dockerfile", "leaves the build context"),
@@ -61,7 +63,7 @@ def test_dispatch_is_enqueued_on_commit(alice, repository, context_drop, django_
     ],
 )
 def test_bad_context_is_refused_and_nothing_queued(
-    alice, repository, files, context, dockerfile_path, message
+    alice, repository, files, context_dir, dockerfile_path, message
 ):
     drop = upload(alice, context_tar(files))
     with pytest.raises(BuildInvalid, match=message):
@@ -69,7 +71,7 @@ def test_bad_context_is_refused_and_nothing_queued(
             repository=repository,
             actor=alice,
             source=archive(drop),
-            context=context,
+            context=context_dir,
             dockerfile_path=dockerfile_path,
         )
     assert not RepositoryBuild.objects.exists()
