@@ -25,15 +25,18 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from django.db.models import Field
 from django.utils import timezone
 
+from orgs.audit_sinks import AuditSink, elasticsearch_sink
 from orgs.models import AuditLog, Namespace, User
 from orgs.request_context import request_credential, request_ip
 
@@ -45,6 +48,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 FLUSH_SECONDS = 1.0
 BUFFER_MAX = 10_000
+# A sink that failed (a search cluster down) is tried again this much later, with its events kept
+# up to RETRY_EVENTS_MAX; past that the oldest are dropped, with an error logged.
+RETRY_SECONDS = 5.0
+RETRY_EVENTS_MAX = 100_000
 
 # How the performer authenticated; an app token adds its code: credential_app_token(). A browser
 # session and an OAuth token (CREDENTIAL_SESSION, CREDENTIAL_OAUTH) come from orgs.request_context.
@@ -136,6 +143,22 @@ def audit_log_write(
         credential = request_credential()
     if namespace is None and repository is not None:
         namespace = repository.namespace
+    if not isinstance(audit_sink(), DatabaseSink):
+        # Another store cannot join the action's transaction: the record is queued once the
+        # action has committed, so a rolled-back action leaves none.
+        event = _Event(
+            kind=kind,
+            performer_id=performer.pk if performer is not None else None,
+            performer_name=performer.username if performer is not None else "",
+            credential=credential,
+            namespace_name=namespace.name if namespace is not None else "",
+            repository_name=repository.name if repository is not None else "",
+            ip=_ip_or_none(ip),
+            metadata=metadata or {},
+            created=timezone.now(),
+        )
+        transaction.on_commit(lambda: _buffer.add(event), robust=True)
+        return
     AuditLog.objects.create(
         kind=kind,
         performer=performer,
@@ -163,6 +186,23 @@ def audit_log_write_many(
     in the caller's transaction: for a worker ending many tags at once."""
     _kind_check(kind)
     created = timezone.now()
+    if not isinstance(audit_sink(), DatabaseSink):
+        events = [
+            _Event(
+                kind=kind,
+                performer_id=None,
+                performer_name="",
+                credential=credential,
+                namespace_name=namespace.name,
+                repository_name=repository.name if repository is not None else "",
+                ip=None,
+                metadata=metadata,
+                created=created,
+            )
+            for metadata in metadatas
+        ]
+        transaction.on_commit(lambda: _buffer.add_many(events), robust=True)
+        return
     repository_id, repository_name = (
         (repository.pk, repository.name) if repository is not None else (None, "")
     )
@@ -200,6 +240,32 @@ class _Event:
     ip: str | None
     metadata: dict
     created: datetime
+    # A search cluster's document id: sent again after a failure, it overwrites, never doubles.
+    random_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class DatabaseSink(AuditSink):
+    """The AuditLog table, one bulk INSERT per batch; a batch that fails is logged and lost."""
+
+    def write(self, events: list[_Event]) -> list[_Event]:
+        _events_write(events)
+        return []
+
+
+_sinks: dict[str, AuditSink] = {}
+
+
+def audit_sink() -> AuditSink:
+    """The sink LOGS_MODEL names; read from settings at each call, so an override applies."""
+    model, config = settings.LOGS_MODEL, settings.LOGS_MODEL_CONFIG
+    cache_key = repr((model, config))
+    sink = _sinks.get(cache_key)
+    if sink is None:
+        sink = (
+            elasticsearch_sink(config, resolve=_ids_resolve) if model == "elasticsearch" else DatabaseSink()
+        )
+        _sinks[cache_key] = sink
+    return sink
 
 
 def _writer_thread_may_run() -> bool:
@@ -222,23 +288,27 @@ class _Buffer:
         self.write_lock = threading.Lock()
         self.events: list[_Event] = []
         self.oldest = 0.0
+        self.retry_at = 0.0
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
 
     def add(self, event: _Event) -> list[_Event] | None:
         """Queues ``event``; returns the whole buffer for the caller to write when it is full."""
+        return self.add_many([event])
+
+    def add_many(self, events: list[_Event]) -> list[_Event] | None:
         with self.lock:
             if not self.events:
                 self.oldest = time.monotonic()
-            self.events.append(event)
+            self.events.extend(events)
             size = len(self.events)
-            if size >= BUFFER_MAX:
+            if size >= BUFFER_MAX and audit_sink().request_may_write:
                 return self.take_locked()
             if self.thread is None and _writer_thread_may_run():
                 self.thread = threading.Thread(target=self.run, name="audit-log-writer", daemon=True)
                 self.thread.start()
         # The first event gives the sleeping thread a deadline; a full batch is due at once.
-        if size == 1 or size == BATCH_SIZE:
+        if size == len(events) or size - len(events) < BATCH_SIZE <= size:
             self.wake.set()
         return None
 
@@ -254,7 +324,21 @@ class _Buffer:
         with self.write_lock:
             events = self.take()
             if events:
-                _events_write(events)
+                self.requeue(audit_sink().write(events))
+
+    def requeue(self, events: list[_Event]) -> None:
+        """Puts events a sink could not take back in front of the newer ones, for a later try."""
+        if not events:
+            return
+        with self.lock:
+            self.events[:0] = events
+            self.oldest = time.monotonic()
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            excess = len(self.events) - RETRY_EVENTS_MAX
+            if excess > 0:
+                del self.events[:excess]
+        if excess > 0:
+            logger.error("the audit log sink is still failing: %d oldest events dropped", excess)
 
     def run(self) -> None:
         while True:
@@ -269,8 +353,10 @@ class _Buffer:
         with self.lock:
             size, oldest = len(self.events), self.oldest
         # Read at every turn, so a change (a test's) applies without restarting the thread.
-        due = oldest + FLUSH_SECONDS
-        if size and (size >= BATCH_SIZE or time.monotonic() >= due):
+        due = max(oldest + FLUSH_SECONDS, self.retry_at)
+        if size >= BATCH_SIZE and time.monotonic() >= self.retry_at:
+            due = 0.0
+        if size and time.monotonic() >= due:
             try:
                 self.write_all()
             finally:
@@ -324,11 +410,13 @@ def audit_log_registry(
     full = _buffer.add(event)
     if full is not None:
         # The writer is behind (a slow database): this request pays for the batch.
-        _events_write(full)
+        _buffer.requeue(audit_sink().write(full))
 
 
 def audit_log_flush() -> None:
-    """Writes every queued event now, on the caller's connection (and in its transaction)."""
+    """Writes every queued event now, on the caller's connection (and in its transaction).
+
+    Events the sink could not take stay queued for the next try."""
     _buffer.write_all()
 
 
@@ -346,8 +434,9 @@ def _flush_at_exit() -> None:
     if buffer.write_lock.acquire(timeout=5):
         try:
             events = buffer.take()
-            if events:
-                _events_write(events)
+            unwritten = audit_sink().write(events) if events else []
+            if unwritten:
+                logger.error("%d audit log events could not be written before exit", len(unwritten))
         finally:
             buffer.write_lock.release()
 

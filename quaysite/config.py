@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,25 @@ KEYS: dict[str, Key] = {
     # The Kubernetes build executor, with the keys of Quay's kubernetes executor
     # (KUBERNETES_EXECUTOR_KEYS): namespace, builder image, API server and credentials, resources.
     "KUBERNETES_EXECUTOR_CONFIG": Key(dict, {}, None),
+    # Where the audit log goes (Quay's names): "database" (the AuditLog table) or
+    # "elasticsearch" (an Elasticsearch or OpenSearch cluster, one index per day, written in
+    # batches with the _bulk API; the table then gets no rows), configured by
+    # LOGS_MODEL_CONFIG: {"elasticsearch_config": {"host", "port", "index_prefix", "use_ssl",
+    # "access_key" and "secret_key", or "user" and "password"}}.
+    "LOGS_MODEL": Key(str, "database", "QUAY_LOGS_MODEL"),
+    "LOGS_MODEL_CONFIG": Key(dict, {}, None),
+}
+
+# The keys of LOGS_MODEL_CONFIG's elasticsearch_config and their types (orgs/audit_sinks.py).
+ELASTICSEARCH_CONFIG_KEYS: dict[str, type] = {
+    "host": str,
+    "port": int,
+    "index_prefix": str,
+    "use_ssl": bool,
+    "access_key": str,
+    "secret_key": str,
+    "user": str,
+    "password": str,
 }
 
 # The keys KUBERNETES_EXECUTOR_CONFIG takes (builds/executors/kubernetes.py reads them).
@@ -411,6 +431,56 @@ def _rule_problems(values: dict[str, Any]) -> Iterator[str]:
         yield "WEBSOCKET_PORT must be a TCP port (1 to 65535), or 0 for none"
     yield from _kubernetes_executor_problems(values["KUBERNETES_EXECUTOR_CONFIG"])
     yield from _storage_problems(values)
+    yield from _logs_model_problems(values)
+
+
+# Quay's rule for an index prefix: no capitals or characters an index name refuses, and no
+# leading "-", "_" or "+".
+_INDEX_PREFIX = re.compile(r"^(?![-_+])[^A-Z:/*?\"<>|,# \\]{1,200}$")
+
+
+_TYPE_NAMES = {str: "string", int: "number", bool: "boolean (true or false)"}
+
+
+def _logs_model_problems(values: dict[str, Any]) -> Iterator[str]:
+    model, config = values["LOGS_MODEL"], values["LOGS_MODEL_CONFIG"]
+    if model not in ("database", "elasticsearch"):
+        yield f"LOGS_MODEL must be database or elasticsearch, not {model!r}"
+        return
+    for name in config:
+        if name not in ("producer", "elasticsearch_config"):
+            yield f"LOGS_MODEL_CONFIG: unknown key {name!r} (known: producer, elasticsearch_config)"
+    if config.get("producer", "elasticsearch") != "elasticsearch":
+        yield "LOGS_MODEL_CONFIG: producer must be elasticsearch (the only one supported here)"
+    if model != "elasticsearch":
+        return
+    elastic = config.get("elasticsearch_config")
+    if not isinstance(elastic, dict) or not elastic.get("host"):
+        yield "LOGS_MODEL elasticsearch needs LOGS_MODEL_CONFIG.elasticsearch_config.host"
+        return
+    for name, value in elastic.items():
+        kind = ELASTICSEARCH_CONFIG_KEYS.get(name)
+        if kind is None:
+            yield (
+                f"LOGS_MODEL_CONFIG.elasticsearch_config: unknown key {name!r} "
+                f"(known: {', '.join(ELASTICSEARCH_CONFIG_KEYS)})"
+            )
+        elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            yield f"LOGS_MODEL_CONFIG.elasticsearch_config.{name} must be a {_TYPE_NAMES[kind]}"
+    port = elastic.get("port")
+    if isinstance(port, int) and not 0 < port < 65536:
+        yield "LOGS_MODEL_CONFIG.elasticsearch_config.port must be a TCP port (1 to 65535)"
+    prefix = elastic.get("index_prefix", "logentry_")
+    if isinstance(prefix, str) and not _INDEX_PREFIX.match(prefix):
+        yield (
+            f"LOGS_MODEL_CONFIG.elasticsearch_config.index_prefix {prefix!r} is not a valid index "
+            'name start (lower case, none of :/*?"<>|,# and no leading -, _ or +)'
+        )
+    for first, second in (("access_key", "secret_key"), ("user", "password")):
+        if bool(elastic.get(first)) != bool(elastic.get(second)):
+            yield f"LOGS_MODEL_CONFIG.elasticsearch_config: give {first} and {second} together"
+    if elastic.get("access_key") and elastic.get("user"):
+        yield "LOGS_MODEL_CONFIG.elasticsearch_config: give access_key/secret_key or user/password, not both"
 
 
 def _storage_problems(values: dict[str, Any]) -> Iterator[str]:

@@ -67,6 +67,25 @@ def test_unknown_key_is_named(tmp_path):
         ("WEBSOCKET_PORT: 70000\n", "WEBSOCKET_PORT"),
         ("KUBERNETES_EXECUTOR_CONFIG: {BUILDER_NAMESPAC: x}\n", "BUILDER_NAMESPAC"),
         ("KUBERNETES_EXECUTOR_CONFIG: {MAXIMUM_JOB_TIME: soon}\n", "MAXIMUM_JOB_TIME must be a int"),
+        ("LOGS_MODEL: splunk\n", "LOGS_MODEL must be database or elasticsearch"),
+        ("LOGS_MODEL: elasticsearch\n", "elasticsearch needs LOGS_MODEL_CONFIG.elasticsearch_config.host"),
+        (
+            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, prot: 9200}}\n",
+            "unknown key 'prot'",
+        ),
+        (
+            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, port: '9200'}}\n",
+            "port must be a number",
+        ),
+        (
+            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, index_prefix: Logs_}}\n",
+            "index_prefix 'Logs_'",
+        ),
+        (
+            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, user: quay}}\n",
+            "give user and password together",
+        ),
+        ("LOGS_MODEL_CONFIG: {producer: kinesis_stream}\n", "producer must be elasticsearch"),
         ("- a list\n", "mapping"),
         ("key: [unclosed\n", "YAML"),
     ],
@@ -74,6 +93,19 @@ def test_unknown_key_is_named(tmp_path):
 def test_bad_values_are_named(tmp_path, text, named):
     with pytest.raises(ConfigError, match=named):
         load_config(_write(tmp_path, text))
+
+
+def test_the_audit_log_goes_to_the_database_unless_elasticsearch_is_configured(tmp_path):
+    assert load_config({})["LOGS_MODEL"] == "database"
+    config = load_config(
+        _write(
+            tmp_path,
+            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG:\n  producer: elasticsearch\n"
+            "  elasticsearch_config: {host: es.internal, port: 9200, use_ssl: true, index_prefix: logentry_,"
+            " access_key: quay, secret_key: s3cret}\n",
+        )
+    )
+    assert config["LOGS_MODEL_CONFIG"]["elasticsearch_config"]["host"] == "es.internal"
 
 
 def test_notification_and_mail_defaults_are_quays():
