@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX_PREFIX = "logentry_"
 INDEX_DATE_FORMAT = "%Y-%m-%d"
 REQUEST_TIMEOUT_SECONDS = 10.0
+# Events per _bulk request: a backlog kept through an outage goes in requests of a few hundred
+# kilobytes, well under a cluster's http.max_content_length.
+BULK_EVENTS_MAX = 1000
 
 # Namespace ids by name, repository ids by (namespace id, name), performer ids that exist.
 Resolver = Callable[["list[_Event]"], tuple[dict[str, int], dict[tuple[int | None, str], int], set[int]]]
@@ -111,8 +114,18 @@ class ElasticsearchSink(AuditSink):
         return ("\n".join(lines) + "\n").encode()
 
     def write(self, events: list[_Event]) -> list[_Event]:
-        if not events:
-            return []
+        retry: list[_Event] = []
+        for start in range(0, len(events), BULK_EVENTS_MAX):
+            chunk = events[start : start + BULK_EVENTS_MAX]
+            unsent = self._bulk(chunk)
+            if unsent is chunk:
+                # The cluster is down or refusing: the rest would fail too.
+                return retry + events[start:]
+            retry.extend(unsent)
+        return retry
+
+    def _bulk(self, events: list[_Event]) -> list[_Event]:
+        """One _bulk request; returns ``events`` itself when the request failed as a whole."""
         request = urllib.request.Request(self.url, data=self.body(events), headers=self.headers)
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:

@@ -16,6 +16,7 @@ import pytest
 from django.db import transaction
 
 import orgs.audit
+import orgs.audit_sinks
 from orgs.audit import audit_log_discard, audit_log_flush, audit_log_registry, audit_log_write
 from orgs.models import AuditLog
 from registry.models import Repository
@@ -209,6 +210,22 @@ def test_items_refused_for_now_are_sent_again_and_items_refused_for_good_are_log
     assert [document["performer_name"] for document in documents] == ["rejected"]
     audit_log_flush()
     assert len(elasticsearch.received) == 2
+
+
+def test_a_backlog_goes_in_bounded_requests_and_stops_at_the_first_failure(
+    elasticsearch, monkeypatch
+) -> None:
+    monkeypatch.setattr(orgs.audit_sinks, "BULK_EVENTS_MAX", 2)
+    elasticsearch.script[:] = ["ok", "unavailable"]
+    for number in range(5):
+        pulled(f"user{number}")
+    audit_log_flush()
+    assert [len(request["lines"]) // 2 for request in elasticsearch.received] == [2, 2]
+    audit_log_flush()
+    _, documents = actions_and_documents(elasticsearch.received[2])
+    assert [document["performer_name"] for document in documents] == ["user2", "user3"]
+    _, documents = actions_and_documents(elasticsearch.received[3])
+    assert [document["performer_name"] for document in documents] == ["user4"]
 
 
 def test_an_unreachable_cluster_keeps_the_events(elasticsearch, settings, caplog) -> None:

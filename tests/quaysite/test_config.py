@@ -74,11 +74,13 @@ def test_unknown_key_is_named(tmp_path):
             "unknown key 'prot'",
         ),
         (
-            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, port: '9200'}}\n",
+            "LOGS_MODEL: elasticsearch\n"
+            "LOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, port: '9200'}}\n",
             "port must be a number",
         ),
         (
-            "LOGS_MODEL: elasticsearch\nLOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, index_prefix: Logs_}}\n",
+            "LOGS_MODEL: elasticsearch\n"
+            "LOGS_MODEL_CONFIG: {elasticsearch_config: {host: es, index_prefix: Logs_}}\n",
             "index_prefix 'Logs_'",
         ),
         (
