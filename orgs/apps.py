@@ -21,6 +21,12 @@ class OrgsConfig(AppConfig):
             (errors.AlreadyTeamMember, 400),
         )
 
+        from orgs.audit_sinks import elasticsearch_problems
+        from quaysite import config_check
+
+        if elasticsearch_problems not in config_check.live_checks:
+            config_check.live_checks.append(elasticsearch_problems)
+
         from orgs.revocation import revocation_receivers_connect
 
         revocation_receivers_connect()

@@ -20,7 +20,7 @@ import logging
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -65,13 +65,30 @@ class ElasticsearchSink(AuditSink):
         resolve: Resolver,
     ) -> None:
         scheme = "https" if use_ssl else "http"
-        self.url = f"{scheme}://{host}:{port or 9200}/_bulk"
+        self.root = f"{scheme}://{host}:{port or 9200}/"
+        self.url = self.root + "_bulk"
         self.index_prefix = index_prefix
         self.headers = {"Content-Type": "application/x-ndjson", "Accept": "application/json"}
         if user:
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             self.headers["Authorization"] = f"Basic {token}"
         self.resolve = resolve
+
+    def ping(self) -> str | None:
+        """None when the cluster answers its root with its name and version, else the problem."""
+        request = urllib.request.Request(
+            self.root, headers={**self.headers, "Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+                answer = json.load(response)
+        except urllib.error.HTTPError as error:
+            return f"HTTP {error.code} from {self.root}"
+        except (OSError, ValueError) as error:
+            return f"{self.root} does not answer: {error}"
+        if not isinstance(answer, dict) or "version" not in answer:
+            return f"{self.root} does not answer as Elasticsearch or OpenSearch does"
+        return None
 
     def index_name(self, event: _Event) -> str:
         return self.index_prefix + event.created.astimezone(UTC).strftime(INDEX_DATE_FORMAT)
@@ -189,3 +206,12 @@ def elasticsearch_sink(config: dict[str, Any], *, resolve: Resolver) -> Elastics
         password=elastic.get("password") or elastic.get("secret_key", ""),
         resolve=resolve,
     )
+
+
+def elasticsearch_problems(values: dict[str, Any]) -> Iterator[str]:
+    """`manage.py checkconfig`'s check that the configured cluster answers."""
+    if values["LOGS_MODEL"] != "elasticsearch":
+        return
+    problem = elasticsearch_sink(values["LOGS_MODEL_CONFIG"], resolve=lambda events: ({}, {}, set())).ping()
+    if problem:
+        yield f"LOGS_MODEL_CONFIG: the audit log's cluster {problem}"

@@ -18,6 +18,7 @@ from django.db import transaction
 import orgs.audit
 import orgs.audit_sinks
 from orgs.audit import audit_log_discard, audit_log_flush, audit_log_registry, audit_log_write
+from orgs.audit_sinks import elasticsearch_problems
 from orgs.models import AuditLog
 from registry.models import Repository
 
@@ -33,6 +34,11 @@ class FakeCluster:
         cluster = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                root = EXCHANGE["root"]
+                assert self.requestline == root["request_line"]
+                self.reply(root["status"], root["body"])
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 cluster.received.append(
@@ -44,7 +50,9 @@ class FakeCluster:
                         "raw": body,
                     }
                 )
-                status, answer = cluster.answer(cluster.script.pop(0) if cluster.script else "ok", body)
+                self.reply(*cluster.answer(cluster.script.pop(0) if cluster.script else "ok", body))
+
+            def reply(self, status: int, answer: dict) -> None:
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -235,6 +243,17 @@ def test_an_unreachable_cluster_keeps_the_events(elasticsearch, settings, caplog
         audit_log_flush()
     assert "1 events kept to send again" in caplog.text
     assert audit_log_discard() == 1
+
+
+def test_checkconfig_names_a_cluster_that_does_not_answer(elasticsearch, settings) -> None:
+    values = {"LOGS_MODEL": settings.LOGS_MODEL, "LOGS_MODEL_CONFIG": settings.LOGS_MODEL_CONFIG}
+    assert list(elasticsearch_problems(values)) == []
+    values["LOGS_MODEL_CONFIG"] = {"elasticsearch_config": {"host": "127.0.0.1", "port": 9, "use_ssl": False}}
+    [problem] = elasticsearch_problems(values)
+    assert problem.startswith(
+        "LOGS_MODEL_CONFIG: the audit log's cluster http://127.0.0.1:9/ does not answer"
+    )
+    assert list(elasticsearch_problems({"LOGS_MODEL": "database", "LOGS_MODEL_CONFIG": {}})) == []
 
 
 def test_the_database_mode_writes_rows_and_sends_nothing(cluster, alice, settings) -> None:
