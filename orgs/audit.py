@@ -15,6 +15,11 @@ Buffered events carry names, as the registry's hot path knows no ids. The write 
 namespace, repository and performer ids with one query each per batch, so every row is found
 through the same (namespace|repository|performer, created) indexes. A name that no longer
 resolves leaves its foreign key null; the name columns keep the record readable.
+
+With ``LOGS_MODEL: elasticsearch`` the buffer's batches go to a search cluster instead
+(orgs/audit_sinks.py), and so do direct writes, queued once their action commits: the cluster
+cannot join the transaction. A batch the cluster does not take stays queued and is sent again
+``RETRY_SECONDS`` later; requests never wait for the cluster.
 """
 
 from __future__ import annotations
