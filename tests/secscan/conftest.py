@@ -10,8 +10,6 @@ from secscan.vulndata import vulndata_import
 from tests.registry.pushing import CONFIG_TYPE, LAYER_TYPE, digest_of, push_blob, push_manifest
 from tests.secscan.images import OSV_FIXTURE
 
-pytest_plugins = ["tests.api_fixtures"]
-
 
 @pytest.fixture(autouse=True)
 def builtin_scanner(settings):
