@@ -329,7 +329,12 @@ class _Buffer:
         with self.write_lock:
             events = self.take()
             if events:
-                self.requeue(audit_sink().write(events))
+                unwritten = audit_sink().write(events)
+                if unwritten:
+                    self.requeue(unwritten)
+                else:
+                    # The sink works again: the next batch goes when due, not after a back-off.
+                    self.retry_at = 0.0
 
     def requeue(self, events: list[_Event]) -> None:
         """Puts events a sink could not take back in front of the newer ones, for a later try."""

@@ -7,6 +7,7 @@ import copy
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,6 +106,8 @@ def elasticsearch(cluster, settings, db, monkeypatch) -> Iterator[FakeCluster]:
         }
     }
     audit_log_discard()
+    # An earlier test's failure must not hold this one's batches back.
+    orgs.audit._buffer.retry_at = 0.0
     cluster.script.clear()
     cluster.received.clear()
     yield cluster
@@ -218,6 +221,24 @@ def test_items_refused_for_now_are_sent_again_and_items_refused_for_good_are_log
     assert [document["performer_name"] for document in documents] == ["rejected"]
     audit_log_flush()
     assert len(elasticsearch.received) == 2
+
+
+def test_the_writer_thread_sends_and_retries_on_its_own(elasticsearch, monkeypatch) -> None:
+    if not orgs.audit._writer_thread_may_run():
+        pytest.skip("no writer thread on an in-memory SQLite database")
+    monkeypatch.setattr(orgs.audit, "FLUSH_SECONDS", 0.05)
+    monkeypatch.setattr(orgs.audit, "RETRY_SECONDS", 0.3)
+    elasticsearch.script[:] = ["unavailable"]
+    started = time.monotonic()
+    pulled("threaded")
+    deadline = started + 5
+    while len(elasticsearch.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first, second = elasticsearch.received
+    assert first["raw"] == second["raw"]
+    # The second try waited out RETRY_SECONDS rather than spinning on the failing cluster.
+    assert time.monotonic() - started >= 0.3
+    assert audit_log_discard() == 0
 
 
 def test_a_backlog_goes_in_bounded_requests_and_stops_at_the_first_failure(
