@@ -21,6 +21,14 @@ pytest_plugins = ["tests.api_fixtures", "tests.web_fixtures", "tests.storage_ser
 PASSWORD = "correct horse battery"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last: Playwright's session keeps an event loop in the main thread
+    until the session ends, and a test after them that calls asyncio.run() (the websocket
+    clients) fails with "cannot be called from a running event loop"."""
+    items.sort(key=lambda item: "tests/e2e/browser/" in item.nodeid)
+
+
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     """Each test gets its own local storage location."""

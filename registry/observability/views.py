@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
 
 # Every name here is a classic one: the 0.0.4 text format, which every Prometheus reads.
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -64,5 +65,7 @@ class MetricsView(APIView):
     permission_classes = [MetricsAccess]
     required_scopes = ["super:user"]
 
+    # Prometheus's text format, not the REST API's JSON: out of the API's discovery document.
+    @extend_schema(exclude=True)
     def get(self, request: Request) -> HttpResponse:
         return HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)

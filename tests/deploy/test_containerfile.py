@@ -3,10 +3,12 @@ image it makes runs the registry's code: Django's checks pass and the static fil
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.deploy.offline_base import ROOT, rootfs_assemble
 from tests.e2e.conftest import ContainerTools
@@ -39,3 +41,11 @@ def test_the_containerfile_builds_and_its_image_runs_the_registry(tmp_path: Path
     assert user == "1001"
     listed = tools.run("buildah", "run", "--isolation", "chroot", running, "--", "ls", "var/static/ui")
     assert "favicon.svg" in listed.stdout.split()
+
+
+def test_the_containerfile_copies_every_app_of_the_project():
+    # An app left out builds an image that fails at start-up (it happened twice as apps arrived);
+    # this finds it without the minute-long build.
+    copied = set(re.findall(r"^COPY (\S+)/ ", (ROOT / "Containerfile").read_text(), re.MULTILINE))
+    apps = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()}
+    assert apps - copied == set()
