@@ -624,18 +624,6 @@ def quota_section(args: argparse.Namespace) -> str:
     return "\nQuota management (bench/quota_overhead.py):\n\n" + done.stdout.strip() + "\n"
 
 
-def replication_section(args: argparse.Namespace) -> str:
-    """bench/replication.py in its own process: it sets Django up on a database of its own."""
-    log("replication: bench/replication.py, replication against a plain boto3 copy")
-    command = [PYTHON, str(Path(__file__).resolve().parent / "replication.py")]
-    if args.postgres:
-        command.append("--postgres")
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/replication.py failed:\n{done.stderr[-2000:]}")
-    return "\nGeo-replication between two locations (bench/replication.py):\n\n" + done.stdout.strip() + "\n"
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -697,8 +685,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--secscan",
         action="store_true",
-        help="also run bench/secscan.py (the built-in indexer's MB/s, layer reuse on a second image); "
-        "--rows '' runs only it",
+        help="also run bench/scan_throughput.py (the built-in indexer's MB/s, layer reuse on a second "
+        "image); --rows '' runs only it",
     )
     parser.add_argument(
         "--quota",
@@ -777,50 +765,29 @@ def _measure_row(row: str, target: Target, ctx: dict, args: argparse.Namespace) 
     return row_pullers(target, args)
 
 
-def autoprune_section(args: argparse.Namespace) -> str:
-    """bench/autoprune.py in its own process: it sets up Django on a database of its own."""
-    log("auto-prune: bench/autoprune.py")
-    command = [sys.executable, str(Path(__file__).resolve().parent / "autoprune.py")]
-    if args.postgres:
+def script_section(script: str, title: str | None, *, postgres: bool) -> str:
+    """A bench script that sets Django up on a database (or servers) of its own, run in its own
+    process; its tables under ``title``."""
+    log(f"{title or script}: bench/{script}")
+    command = [PYTHON, str(Path(__file__).resolve().parent / script)]
+    if postgres:
         command.append("--postgres")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"bench/autoprune.py failed:\n{done.stderr[-2000:]}")
-    return "\nAuto-prune, one namespace (bench/autoprune.py):\n\n" + done.stdout.strip() + "\n"
+        raise RuntimeError(f"bench/{script} failed:\n{done.stderr[-2000:]}")
+    heading = f"\n{title} (bench/{script}):\n" if title else ""
+    return heading + "\n" + done.stdout.strip() + "\n"
 
 
-def secscan_section(args: argparse.Namespace) -> str:
-    """bench/secscan.py in its own process: it sets up Django on a database of its own."""
-    log("scanning: bench/secscan.py")
-    command = [sys.executable, str(Path(__file__).resolve().parent / "secscan.py")]
-    if args.postgres:
-        command.append("--postgres")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/secscan.py failed:\n{done.stderr[-2000:]}")
-    return "\nVulnerability scanning, built-in indexer (bench/secscan.py):\n\n" + done.stdout.strip() + "\n"
-
-
-def builds_section(args: argparse.Namespace) -> str:
-    """bench/dockerfile_builds.py in its own process: its own server in the embedded default."""
-    log("builds: bench/dockerfile_builds.py")
-    command = [sys.executable, str(Path(__file__).resolve().parent / "dockerfile_builds.py")]
-    if args.postgres:
-        command.append("--postgres")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/dockerfile_builds.py failed:\n{done.stderr[-2000:]}")
-    return "\nDockerfile builds (bench/dockerfile_builds.py):\n\n" + done.stdout.strip() + "\n"
-
-
-def storage_drivers_section() -> str:
-    """bench/storage_drivers.py in its own process: it starts the emulators and sets Django up."""
-    log("storage drivers: bench/storage_drivers.py")
-    command = [sys.executable, str(Path(__file__).resolve().parent / "storage_drivers.py")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench/storage_drivers.py failed:\n{done.stderr[-2000:]}")
-    return "\n" + done.stdout.strip() + "\n"
+# What run.py also runs when asked (--autoprune, ...): the flag's name, the script, its title,
+# and whether it takes --postgres.
+SCRIPT_SECTIONS = (
+    ("autoprune", "autoprune.py", "Auto-prune, one namespace", True),
+    ("secscan", "scan_throughput.py", "Vulnerability scanning, built-in indexer", True),
+    ("replication", "replication.py", "Geo-replication between two locations", True),
+    ("builds", "dockerfile_builds.py", "Dockerfile builds", True),
+    ("storage_drivers", "storage_drivers.py", None, False),
+)
 
 
 def main() -> int:
@@ -828,12 +795,10 @@ def main() -> int:
     # The servers run in their own sessions: turn SIGTERM into an exit so `finally` stops them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rows = [r for r in ALL_ROWS if r in args.rows]
-    autoprune = autoprune_section(args) if args.autoprune else ""
-    autoprune += quota_section(args) if args.quota else ""
-    autoprune += secscan_section(args) if args.secscan else ""
-    autoprune += replication_section(args) if args.replication else ""
-    autoprune += builds_section(args) if args.builds else ""
-    autoprune += storage_drivers_section() if args.storage_drivers else ""
+    autoprune = quota_section(args) if args.quota else ""
+    for flag, script, title, postgres in SCRIPT_SECTIONS:
+        if getattr(args, flag):
+            autoprune += script_section(script, title, postgres=postgres and args.postgres)
     if not rows:
         print(autoprune)
         return 0

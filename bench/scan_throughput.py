@@ -1,10 +1,9 @@
 """Vulnerability scanning: the built-in indexer's throughput in MB of layers per second, and the
 per-layer reuse when a second image shares the first one's base.
 
-    .venv/bin/python bench/secscan.py                 # SQLite in a temporary data dir
-    .venv/bin/python bench/secscan.py --postgres      # a fresh PostgreSQL database, dropped after
-    .venv/bin/python bench/secscan.py --base-mb 128 --app-mb 32
-    (bench/secscan.py runs this file, bench/scan_throughput.py, which holds the code)
+    .venv/bin/python bench/scan_throughput.py                 # SQLite in a temporary data dir
+    .venv/bin/python bench/scan_throughput.py --postgres      # a fresh PostgreSQL database, dropped after
+    .venv/bin/python bench/scan_throughput.py --base-mb 128 --app-mb 32
     .venv/bin/python bench/run.py --secscan --rows ''   # the same, from the main benchmark
 
 Layers are made here, gzip level 6 as podman pushes them: a base of --base-mb uncompressed
@@ -34,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-# bench/secscan.py (which runs this) has the app's name: the app's package must come first.
+# bench/scan_throughput.py (which runs this) has the app's name: the app's package must come first.
 sys.path[:] = (
     [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH] + [str(BENCH)]
 )
