@@ -6,7 +6,9 @@ so a server given certificates never answers plain HTTP. With PROMETHEUS_MULTIPR
 worker writes its metrics to files there; a worker that exits must be marked dead so its live
 gauges stop counting (its counters are kept). With WEBSOCKET_PORT set, the master starts the
 live build logs' websocket server (uvicorn, quaysite.asgi) beside its workers, with the same
-certificates, and stops it when it exits.
+certificates, and stops it when it exits. Chunked request bodies (podman's and skopeo's layer
+uploads) are decoded by quaysite.chunked_body instead of gunicorn's own reader, which measured
+several times slower.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import os
 import subprocess
 from typing import Any
 
+from quaysite import chunked_body
 from quaysite.config import load_config
 from quaysite.websocket_server import websocket_host, websocket_server_start, websocket_server_stop
 
 logger_class = "quaysite.access_log.RedactingLogger"
+
+chunked_body.install()
 
 _config = load_config()
 if _config["SSL_CERT_PATH"]:

@@ -56,6 +56,7 @@ from servers import (  # noqa: E402
     GRANIAN_CMD,
     PYTHON,
     ROOT,
+    MemoryPeak,
     Server,
     cpu_by_pid,
     cpu_seconds,
@@ -77,7 +78,9 @@ BIG_REPO, SMALL_REPO, MANY_REPO, MANY_PAR_REPO = (
     f"{USER}/many",
     f"{USER}/many-parallel",
 )
-ALL_ROWS = ["1", "1b", "2", "3", "4", "4b", "5", "6", "7"]
+ALL_ROWS = ["1", "1b", "2", "3", "4", "4b", "5", "6", "7", "8", "9"]
+# Tags row 8 lists: SMALL_REPO's v1 plus these, all on the same manifest.
+LISTED_TAGS = 100
 
 
 def log(message: str) -> None:
@@ -142,14 +145,16 @@ class Target:
         return Connection("127.0.0.1", self.endpoint.port, timeout=120)
 
     def token(self, repo: str, actions: str = "pull,push") -> str:
-        key = f"{repo}:{actions}"
-        if key not in self.tokens:
+        return self.scoped_token(f"repository:{repo}:{actions}")
+
+    def scoped_token(self, scope: str) -> str:
+        if scope not in self.tokens:
             conn = Connection("127.0.0.1", self.endpoint.token_port)
             try:
-                self.tokens[key] = token_get(conn, self.endpoint, [f"repository:{repo}:{actions}"])
+                self.tokens[scope] = token_get(conn, self.endpoint, [scope])
             finally:
                 conn.close()
-        return self.tokens[key]
+        return self.tokens[scope]
 
     def cpu_mark(self) -> dict[int, float]:
         """CPU seconds per process of the server (workers and, with --postgres, its database backends)."""
@@ -222,6 +227,30 @@ def verify(target: Target, image: SmallImage) -> None:
         if denied.status != 401:
             raise RuntimeError(f"{target.label}: a token for another repository got {denied.status}")
         target.single_post = single_post_supported(conn, BIG_REPO, target.token(BIG_REPO))
+    finally:
+        conn.close()
+
+
+def listings_prepare(target: Target, image: SmallImage) -> None:
+    """Tags for row 8 (the image's manifest under LISTED_TAGS more names), and a check that both
+    listings answer in full: every tag, and the repository in the catalog."""
+    token = target.token(SMALL_REPO)
+    conn = target.conn()
+    try:
+        names = [f"t{i:03d}" for i in range(LISTED_TAGS)]
+        for name in names:
+            manifest_put(conn, SMALL_REPO, token, name, image.manifest)
+        listed = expect(
+            conn.request("GET", f"/v2/{SMALL_REPO}/tags/list", headers=bearer(token)), 200, what="tags/list"
+        )
+        if set(json.loads(listed.body)["tags"]) != {"v1", *names}:
+            raise RuntimeError(f"{target.label}: tags/list did not list the {LISTED_TAGS + 1} tags")
+        catalog_token = target.scoped_token("registry:catalog:*")
+        catalog = expect(
+            conn.request("GET", "/v2/_catalog?n=100", headers=bearer(catalog_token)), 200, what="_catalog"
+        )
+        if SMALL_REPO not in json.loads(catalog.body)["repositories"]:
+            raise RuntimeError(f"{target.label}: _catalog did not list {SMALL_REPO}")
     finally:
         conn.close()
 
@@ -510,8 +539,11 @@ ROW_TITLES = {
     "6": "blob HEAD with token, req/s",
     "6cpu": "  server CPU per blob HEAD",
     "7": "concurrent pullers (token + manifest + config + 3 x 1 MiB)",
+    "8": "tags/list of a repository with 101 tags, req/s",
+    "9": "_catalog?n=100, req/s",
+    "rss": "server peak RSS over the whole run (registry processes, summed)",
 }
-LOWER_IS_BETTER = {"s", "ms CPU/req"}
+LOWER_IS_BETTER = {"s", "ms CPU/req", "MB RSS"}
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -519,6 +551,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:.2f} s"
     if unit == "ms CPU/req":
         return f"{value:.3f} ms"
+    if unit == "MB RSS":
+        return f"{value:,.0f} MB"
     if unit == "pulls/s":
         return f"{value:.1f} pulls/s"
     return f"{value:,.0f} {unit}"
@@ -762,6 +796,12 @@ def _measure_row(row: str, target: Target, ctx: dict, args: argparse.Namespace) 
             else ("HEAD", f"/v2/{SMALL_REPO}/blobs/{small.layer_digests[0]}")
         )
         return row_rate(target, method, path, target.token(SMALL_REPO, "pull"), args, ctx["workdir"])
+    if row == "8":
+        path = f"/v2/{SMALL_REPO}/tags/list"
+        return row_rate(target, "GET", path, target.token(SMALL_REPO, "pull"), args, ctx["workdir"])
+    if row == "9":
+        token = target.scoped_token("registry:catalog:*")
+        return row_rate(target, "GET", "/v2/_catalog?n=100", token, args, ctx["workdir"])
     return row_pullers(target, args)
 
 
@@ -826,6 +866,7 @@ def main() -> int:
     servers: list[Server] = []
     rounds: dict[str, dict[str, list[Measure]]] = {row: {"ours": [], "reference": []} for row in rows}
     profiles: dict[str, str] = {}
+    memory: MemoryPeak | None = None
     try:
         kind = "PostgreSQL" if args.postgres else "SQLite"
         log(f"starting ours: {args.server_cmd.split()[0]}, {kind}")
@@ -835,6 +876,7 @@ def main() -> int:
         log("starting the reference: docker-registry + bench/tokenserver.py")
         servers.append(start_reference(user=USER, password=PASSWORD))
         targets = [target_for(s) for s in servers]
+        memory = MemoryPeak(servers)
         for target in targets:
             verify(target, small)
             log(f"{target.label}: verified (auth on, image round-trips; single POST: {target.single_post})")
@@ -845,6 +887,9 @@ def main() -> int:
                     push_post_put(conn, BIG_REPO, target.token(BIG_REPO), data, digest)
                 finally:
                     conn.close()
+        if "8" in rows or "9" in rows:
+            for target in targets:
+                listings_prepare(target, small)
         ctx = {
             "big": big,
             "small": small,
@@ -897,6 +942,8 @@ def main() -> int:
                     rounds[row][target.label].append(m)
                     log(f"round {rnd + 1}/{args.rounds} row {row}: {target.label}: {_fmt(m.value, m.unit)}")
     finally:
+        if memory is not None:
+            memory.stop()
         for server in servers:
             if args.keep:
                 server.workdir = ""
@@ -905,6 +952,16 @@ def main() -> int:
     results = {
         row: {label: _median_measure(ms) for label, ms in per.items() if ms} for row, per in rounds.items()
     }
+    if memory is not None:
+        results["rss"] = {
+            label: Measure(
+                peak / MB,
+                "MB RSS",
+                details={"processes_at_peak": memory.processes_at_peak.get(label, 0)},
+            )
+            for label, peak in memory.peak.items()
+        }
+        rows = [*rows, "rss"]
     md = table(results, rows, args)
     header = [
         f"# Registry benchmark {stamp}",
@@ -942,6 +999,7 @@ def main() -> int:
         "load_average_before": load_before,
         "git": git_state,
         "servers": [{"label": s.label, **s.notes} for s in servers],
+        "rss_peak_bytes": memory.peak if memory is not None else {},
         "rows": {
             row: {
                 label: [

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +124,54 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
 
 def cpu_seconds(pids: list[int]) -> float:
     return sum(cpu_by_pid(pids).values())
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """The summed resident set of the given live processes (VmRSS: pages shared between a
+    master and its forked workers count once per process, as `ps` and a container's
+    limit-minded operator would add them up)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
+class MemoryPeak:
+    """Samples each server's process tree's summed RSS every ``interval`` seconds on a thread of
+    its own and keeps each one's peak (bounded: it stops with stop() or after ``max_seconds``)."""
+
+    def __init__(self, servers: list[Server], interval: float = 0.2, max_seconds: float = 3600.0) -> None:
+        self.servers = servers
+        self.interval = interval
+        self.deadline = time.monotonic() + max_seconds
+        self.peak: dict[str, int] = {server.label: 0 for server in servers}
+        self.processes_at_peak: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and time.monotonic() < self.deadline:
+            for server in self.servers:
+                if server.proc is None:
+                    continue
+                pids = process_tree(server.proc.pid)
+                rss = rss_bytes(pids)
+                if rss > self.peak[server.label]:
+                    self.peak[server.label] = rss
+                    self.processes_at_peak[server.label] = len(pids)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 @dataclass
