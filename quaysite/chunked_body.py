@@ -19,9 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gunicorn.http import body as gunicorn_body
-from gunicorn.http import message as gunicorn_message
+from gunicorn.http import body as _gunicorn_body
+from gunicorn.http import message as _gunicorn_message
 from gunicorn.http.errors import ChunkMissingTerminator, InvalidChunkExtension, InvalidChunkSize, NoMoreData
+
+# types-gunicorn describes an older gunicorn than the one installed (no ChunkedReader there).
+gunicorn_body: Any = _gunicorn_body
+gunicorn_message: Any = _gunicorn_message
 
 RECV_BYTES = 1024 * 1024
 HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
@@ -118,4 +122,4 @@ class ChunkedBodyReader(gunicorn_body.ChunkedReader):
 def install() -> None:
     """Makes gunicorn's request parser build this reader for chunked bodies (its module looks
     the class up by name when each request's body is set up)."""
-    gunicorn_message.ChunkedReader = ChunkedBodyReader  # type: ignore[misc]
+    gunicorn_message.ChunkedReader = ChunkedBodyReader

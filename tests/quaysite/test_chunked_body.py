@@ -42,6 +42,7 @@ def parse(reader: type, wire: bytes, seed: int, monkeypatch) -> tuple[object, by
     monkeypatch.setattr(gunicorn_message, "ChunkedReader", reader)
     parser = RequestParser(Config(), pieces(wire, seed), ("127.0.0.1", 1))
     request = next(parser)
+    assert request.body is not None
     try:
         body = b""
         while data := request.body.read(65536):
@@ -52,7 +53,7 @@ def parse(reader: type, wire: bytes, seed: int, monkeypatch) -> tuple[object, by
         following = next(parser)
     except StopIteration:
         return body, None
-    return body, following.path.encode()
+    return body, (following.path or "").encode()
 
 
 def both(wire: bytes, monkeypatch) -> list[tuple[object, bytes | None]]:
